@@ -1,0 +1,108 @@
+/**
+ * The test command: type-checks the whole tree (a type error fails the run), then runs every `*.test.ts` file
+ * under test/ as its own uvu process (TypeScript through tsx), two at a time, and ends with one line:
+ * `N passed, N failed`. Arguments filter the files by substring: `npm test -- store/`.
+ */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const skipTypecheck = process.argv.includes('--no-typecheck');
+const jobs = Number(process.env.TEST_JOBS ?? Math.max(2, Math.min(4, cpus().length)));
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
+
+const walk = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'support' ? [] : walk(path);
+    return /\.test\.ts$/.test(name) ? [path] : [];
+  });
+
+interface Outcome {
+  file: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  ms: number;
+  output: string;
+}
+
+const run = (command: string, args: string[], timeoutMs: number) =>
+  new Promise<{ code: number | null; output: string; ms: number }>((resolve) => {
+    const started = Date.now();
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      output += `\n[test runner] killed after ${timeoutMs} ms\n`;
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+
+const count = (output: string, label: string): number | null => {
+  const m = new RegExp(`${label}:\\s+(\\d+)`).exec(output.replace(/\u001b\[[0-9;]*m/g, ''));
+  return m ? Number(m[1]) : null;
+};
+
+const runFile = async (file: string): Promise<Outcome> => {
+  const { code, output, ms } = await run(process.execPath, ['--import', 'tsx', file], fileTimeoutMs);
+  const total = count(output, 'Total');
+  const passed = count(output, 'Passed') ?? 0;
+  const skipped = count(output, 'Skipped') ?? 0;
+  let failed = total === null ? 0 : total - passed;
+  // A crash, a timeout or a failure outside any test still fails the file.
+  if (code !== 0 && failed === 0) failed = 1;
+  return { file: relative(root, file), passed, failed, skipped, ms, output };
+};
+
+const main = async () => {
+  let passed = 0;
+  let failed = 0;
+  if (!skipTypecheck) {
+    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], 600_000);
+    if (tsc.code !== 0) {
+      process.stdout.write(`FAIL typecheck (${tsc.ms} ms)\n${tsc.output}\n`);
+      failed += 1;
+    } else process.stdout.write(`ok   typecheck (${tsc.ms} ms)\n`);
+  }
+  const slow = (f: string) => (/e2e|crash|azure|sync|props/.test(f) ? 0 : 1);
+  const files = walk(join(root, 'test'))
+    .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+    .sort((a, b) => slow(a) - slow(b) || a.localeCompare(b));
+  const queue = [...files];
+  const outcomes: Outcome[] = [];
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const o = await runFile(file);
+      outcomes.push(o);
+      passed += o.passed;
+      failed += o.failed;
+      const status = o.failed > 0 ? 'FAIL' : 'ok  ';
+      process.stdout.write(`${status} ${o.file}: ${o.passed} passed, ${o.failed} failed${o.skipped ? `, ${o.skipped} skipped` : ''} (${o.ms} ms)\n`);
+      if (o.failed > 0) process.stdout.write(`${o.output}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  if (files.length === 0) process.stdout.write('no test files matched\n');
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;
+};
+
+await main();

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import * as t from 'io-ts';
+import { decodeOrThrow, type RecordedEvent } from '../events/index.js';
+import type { BadEvent } from '../store/index.js';
+import { IntFromString } from './args.js';
+import { out, printJson, printNdjson, type CliContext } from './context.js';
+import { startProgress } from './progress.js';
+
+const TailArgs = t.strict({ lines: IntFromString('a count of events (0-100000)', 0, 100_000) });
+
+const eventLine = (e: RecordedEvent): string => {
+  const data = JSON.stringify(e.data);
+  return `${String(e.position).padStart(8)}  ${e.meta.recordedAt}  ${e.stream}@${e.revision}  ${e.type}  ${
+    data.length > 120 ? `${data.slice(0, 117)}...` : data
+  }`;
+};
+
+export const describeBad = (bad: BadEvent): string =>
+  `stream ${bad.stream} (origin ${bad.origin}) revision ${bad.revision} at position ${bad.position}: ${bad.problem}`;
+
+export const registerLog = (program: Command, ctx: CliContext): void => {
+  const log = program.command('log').description('inspect and check the event log');
+
+  log
+    .command('stats')
+    .description('count events and streams; head position and bytes on disk')
+    .action((_options: object, cmd: Command) => {
+      const stats = ctx.store(cmd).statsSync();
+      if (ctx.json(cmd))
+        printJson({ events: stats.events, streams: stats.streams, head_position: stats.headPosition, bytes: stats.bytes });
+      else
+        out(
+          [
+            `events         ${stats.events}`,
+            `streams        ${stats.streams}`,
+            `head position  ${stats.headPosition}`,
+            `bytes          ${stats.bytes}`,
+            `origin         ${ctx.store(cmd).origin}`,
+          ].join('\n'),
+        );
+    });
+
+  log
+    .command('tail')
+    .description('print the last events (NDJSON under --json); --follow keeps printing new ones')
+    .option('-n, --lines <count>', 'how many events', '10')
+    .option('-f, --follow', 'wait for new events (from any process) until interrupted')
+    .action(async (options: { lines: string; follow?: boolean }, cmd: Command) => {
+      const { lines } = decodeOrThrow(TailArgs, { lines: options.lines });
+      const store = ctx.store(cmd);
+      const json = ctx.json(cmd);
+      const print = (e: RecordedEvent) => (json ? printNdjson(e) : out(eventLine(e)));
+      const head = store.headPositionSync();
+      const from = Math.max(0, head - lines);
+      if (!options.follow) {
+        for (const e of store.readAllSync({ fromPosition: from })) print(e);
+        return;
+      }
+      const subscription = store.subscribe({ fromPosition: from });
+      const stop = () => void subscription.close();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      for await (const item of subscription) if (item.kind === 'event') print(item.event);
+    });
+
+  log
+    .command('verify')
+    .description('walk every stream: contiguous revisions, checksum chain, event schemas; exit 1 naming the first bad event')
+    .action((_options: object, cmd: Command) => {
+      const store = ctx.store(cmd);
+      const json = ctx.json(cmd);
+      const progress = startProgress('verify', store.statsSync().events, !json);
+      const report = store.verifySync((done, total) => progress.update(done, total));
+      progress.stop();
+      if (json) printJson(report);
+      else if (report.ok) out(`log sound: ${report.events} events in ${report.streams} streams`);
+      else {
+        for (const problem of report.problems) process.stderr.write(`stance-state: log verify: ${problem}\n`);
+        if (report.firstBad !== null)
+          process.stderr.write(
+            `stance-state: log verify: first bad event: ${describeBad(report.firstBad)}` +
+              `${report.badCount > 1 ? ` (${report.badCount} bad events in all)` : ''}\n`,
+          );
+      }
+      if (!report.ok) ctx.exitCode = 1;
+    });
+};

@@ -1,0 +1,55 @@
+import * as t from 'io-ts';
+
+const show = (v: unknown): string => {
+  if (v === undefined) return 'nothing';
+  const text = typeof v === 'string' ? JSON.stringify(v) : safeStringify(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+const safeStringify = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+/** Input from outside was wrong: exit 2 / HTTP 400, nothing written. Says where and what, never how. */
+export class InvalidInput extends Error {
+  override readonly name = 'InvalidInput';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`invalid ${field || 'input'}: ${show(value)} (expected ${expected})`);
+  }
+
+  /** Reports the first failure; a union's branch numbers are not part of the user's path. */
+  static from(errors: t.Errors, where = ''): InvalidInput {
+    const first = errors[0];
+    const context = first?.context ?? [];
+    const steps = context.filter((s, i) => s.key !== '' && !(context[i - 1]?.type instanceof t.UnionType));
+    const field = [where, ...steps.map((s) => s.key)].filter(Boolean).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+    const expected = first?.message ?? (steps.at(-1) ?? context[0])?.type.name ?? 'valid input';
+    return new InvalidInput(field, first?.value, expected);
+  }
+}
+
+/** A rule said no: exit 1, HTTP 404 (unknown_*) or 409; one line, no stack. */
+export type DomainErrorCode =
+  | 'unknown_scan'
+  | 'unknown_finding'
+  | 'unknown_checkpoint'
+  | 'unknown_job'
+  | 'illegal_transition'
+  | 'conflict';
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,63 @@
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { InvalidInput } from '../errors.js';
+import { checkpointEvents } from './checkpoint.js';
+import { findingEvents } from './finding.js';
+import { jobEvents } from './job.js';
+import { scanEvents } from './scan.js';
+import type { Json } from './primitives.js';
+import { syncEvents } from './sync.js';
+
+/** Every event type the engine writes, keyed by type, with the stream category it belongs to. */
+export const catalogue = {
+  ...withCategory('scan', scanEvents),
+  ...withCategory('checkpoint', checkpointEvents),
+  ...withCategory('finding', findingEvents),
+  ...withCategory('job', jobEvents),
+  ...withCategory('sync', syncEvents),
+};
+
+function withCategory<K extends string, C extends Record<string, t.Mixed>>(category: K, codecs: C) {
+  const out = {} as { [T in keyof C]: { category: K; schema: 1; codec: C[T] } };
+  for (const type of Object.keys(codecs) as (keyof C)[]) out[type] = { category, schema: 1, codec: codecs[type] };
+  return out;
+}
+
+type Catalogue = typeof catalogue;
+export type EventType = keyof Catalogue;
+export type EventDataOf<K extends EventType> = t.TypeOf<Catalogue[K]['codec']>;
+/** A domain event as deciders see it: a type and its decoded data. */
+export type DomainEvent = { [K in EventType]: { type: K; data: EventDataOf<K> } }[EventType];
+export type DomainEventOf<K extends EventType> = Extract<DomainEvent, { type: K }>;
+export type Category = Catalogue[EventType]['category'];
+export const categories: readonly Category[] = ['scan', 'checkpoint', 'finding', 'job', 'sync'];
+
+export const eventTypes = Object.keys(catalogue) as EventType[];
+export const isEventType = (type: string): type is EventType => Object.hasOwn(catalogue, type);
+export const currentSchema = (type: EventType): number => catalogue[type].schema;
+export const categoryOf = (stream: string): string => {
+  const dash = stream.indexOf('-');
+  return dash < 0 ? stream : stream.slice(0, dash);
+};
+
+/**
+ * Checks one event's type and data (current schema) and that its stream belongs to the type's category.
+ * `where` prefixes the field path, so a batch reports `events[3].data.seenAt`.
+ */
+export const validateEvent = (
+  stream: string,
+  type: unknown,
+  data: unknown,
+  where = '',
+): { type: EventType; data: Json } => {
+  const at = (field: string) => [where, field].filter(Boolean).join('.');
+  if (typeof type !== 'string' || !isEventType(type))
+    throw new InvalidInput(at('type'), type, `one of ${eventTypes.join(', ')}`);
+  const entry = catalogue[type];
+  if (categoryOf(stream) !== entry.category)
+    throw new InvalidInput('stream', stream, `a ${entry.category}-<id> stream for ${type}`);
+  const result = (entry.codec as t.Mixed).decode(data);
+  if (isLeft(result)) throw InvalidInput.from(result.left, at('data'));
+  // io-ts strict codecs drop unknown keys: what is stored is exactly what the codec describes.
+  return { type, data: result.right as Json };
+};

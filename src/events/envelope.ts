@@ -1,0 +1,57 @@
+import * as t from 'io-ts';
+import { InvalidInput } from '../errors.js';
+import { hasControl, Instant, type Json } from './primitives.js';
+
+/** A stream name: `<category>-<id>`, 1-512 characters, no control characters. */
+export const StreamName = t.refinement(
+  t.string,
+  (s) => s.length > 0 && s.length <= 512 && !hasControl(s),
+  'stream name (1-512 characters, no control characters)',
+);
+
+export const assertStreamName = (stream: unknown): string => {
+  if (!StreamName.is(stream)) throw new InvalidInput('stream', stream, StreamName.name);
+  return stream;
+};
+
+/** `n` is the revision of the stream's last event (0-based), as EventStoreDB counts. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+export const assertExpectedRevision = (value: unknown): ExpectedRevision => {
+  if (value === 'any' || value === 'no_stream' || value === 'stream_exists') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  throw new InvalidInput('expectedRevision', value, "'any', 'no_stream', 'stream_exists' or a revision >= 0");
+};
+
+export const UuidLike = t.refinement(
+  t.string,
+  (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s),
+  'event id (lower-case UUID)',
+);
+
+export interface EventMeta {
+  readonly recordedAt: Instant;
+  readonly origin: string;
+  readonly actor?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+}
+
+/** What a caller hands the store; the store adds stream, revision, position, recordedAt, origin and checksum. */
+export interface NewEvent {
+  readonly id?: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly meta?: { readonly actor?: string; readonly correlationId?: string; readonly causationId?: string };
+}
+
+export interface RecordedEvent<T extends string = string, D = Json> {
+  readonly id: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: T;
+  readonly schema: number;
+  readonly data: D;
+  readonly meta: EventMeta;
+  readonly checksum: string;
+}

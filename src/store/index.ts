@@ -1,0 +1,4 @@
+export * from './contract.js';
+export * from './errors.js';
+export * from './open.js';
+export * from './sqlite/index.js';

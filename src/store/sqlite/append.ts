@@ -1,0 +1,189 @@
+import type Database from 'better-sqlite3';
+import {
+  assertExpectedRevision,
+  assertStreamName,
+  canonicalJson,
+  checksumOf,
+  genesisChecksum,
+  instantOf,
+  newEventId,
+  UuidLike,
+  validateEvent,
+  type EventMeta,
+  type ExpectedRevision,
+  type Instant,
+  type Json,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../events/index.js';
+import { InvalidInput } from '../../errors.js';
+import type { AppendResult, StreamWrite } from '../contract.js';
+import { DuplicateEventId, WrongExpectedRevision } from '../errors.js';
+import { eventColumns, toRecorded, type EventRow } from './rows.js';
+
+/** A write checked and serialised before the transaction starts, so the lock is held only for I/O. */
+interface PreparedEvent {
+  readonly id: string;
+  readonly idGiven: boolean;
+  readonly type: string;
+  readonly schema: number;
+  readonly data: Json;
+  readonly dataJson: string;
+  readonly meta: Omit<EventMeta, 'recordedAt' | 'origin'>;
+}
+export interface PreparedWrite {
+  readonly stream: string;
+  readonly expectedRevision: ExpectedRevision;
+  readonly events: readonly PreparedEvent[];
+}
+
+const MetaFields = ['actor', 'correlationId', 'causationId'] as const;
+
+/** Validates every write of a batch; the first bad field is thrown as InvalidInput and nothing is written. */
+export const prepareWrites = (writes: readonly StreamWrite[], now: number): PreparedWrite[] =>
+  writes.map((write, w) => {
+    const where = writes.length > 1 ? `writes[${w}].` : '';
+    const stream = assertStreamName(write.stream);
+    const expectedRevision = assertExpectedRevision(write.expectedRevision ?? 'any');
+    if (!Array.isArray(write.events) || write.events.length === 0)
+      throw new InvalidInput(`${where}events`, write.events, 'at least one event');
+    const events = write.events.map((e: NewEvent, i): PreparedEvent => {
+      const at = `${where}events[${i}]`;
+      const { type, data } = validateEvent(stream, e.type, e.data, at);
+      if (e.id !== undefined && !UuidLike.is(e.id)) throw new InvalidInput(`${at}.id`, e.id, UuidLike.name);
+      const meta: Record<string, string> = {};
+      for (const key of MetaFields) {
+        const value = e.meta?.[key];
+        if (value === undefined) continue;
+        if (typeof value !== 'string' || value.length > 512)
+          throw new InvalidInput(`${at}.meta.${key}`, value, 'text of at most 512 characters');
+        meta[key] = value;
+      }
+      return {
+        id: e.id ?? newEventId(now),
+        idGiven: e.id !== undefined,
+        type,
+        schema: 1,
+        data,
+        dataJson: canonicalJson(data),
+        meta,
+      };
+    });
+    return { stream, expectedRevision, events };
+  });
+
+interface Last {
+  revision: number;
+  checksum: string;
+}
+
+/** The statements of one append transaction, prepared once per connection. */
+export class Appender {
+  private readonly last: Database.Statement<[string, string], Last>;
+  private readonly byId: Database.Statement<[string], EventRow>;
+  private readonly insert: Database.Statement<[string, string, string, number, string, number, string, string, string]>;
+  private readonly readClock: Database.Statement<[], { value: string }>;
+  private readonly writeClock: Database.Statement<[string]>;
+  private readonly rowsAt: Database.Statement<[string, string, number, number], EventRow>;
+
+  constructor(
+    db: Database.Database,
+    private readonly origin: string,
+  ) {
+    this.last = db.prepare(
+      'SELECT revision, checksum FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.byId = db.prepare(`SELECT ${eventColumns} FROM events WHERE id = ?`);
+    this.insert = db.prepare(
+      'INSERT INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.readClock = db.prepare("SELECT value FROM store_meta WHERE key = 'clock'");
+    this.writeClock = db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('clock', ?)");
+    this.rowsAt = db.prepare(
+      `SELECT ${eventColumns} FROM events WHERE stream = ? AND origin = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+    );
+  }
+
+  /**
+   * The hybrid logical clock: wall time, but never behind the newest instant this log has recorded (its own or
+   * pulled from elsewhere), so recordedAt never goes backwards within an origin even if the wall clock does.
+   */
+  tick(now: number): Instant {
+    const seen = this.readClock.get()?.value;
+    const at = instantOf(now);
+    if (seen !== undefined && seen >= at) return seen as Instant;
+    this.writeClock.run(at);
+    return at;
+  }
+
+  /** Moves the clock past an instant seen elsewhere (a pulled event). */
+  observe(instant: string): void {
+    const seen = this.readClock.get()?.value;
+    if (seen === undefined || instant > seen) this.writeClock.run(instant);
+  }
+
+  /** Runs inside the caller's transaction; throws (and so rolls back) on any refusal. */
+  write(write: PreparedWrite, recordedAt: Instant): AppendResult & { fresh: boolean } {
+    const first = write.events[0];
+    if (first?.idGiven) {
+      const existing = this.byId.get(first.id);
+      if (existing !== undefined) return { ...this.replay(write, existing), fresh: false };
+    }
+    const last = this.last.get(write.stream, this.origin);
+    checkExpected(write.stream, write.expectedRevision, last);
+    let prev = last?.checksum ?? genesisChecksum;
+    let revision = last === undefined ? -1 : last.revision;
+    const events: RecordedEvent[] = [];
+    for (const e of write.events) {
+      revision += 1;
+      const meta: EventMeta = { ...e.meta, origin: this.origin, recordedAt };
+      const metaJson = canonicalJson(meta);
+      const checksum = checksumOf({ ...e, stream: write.stream, revision, metaJson }, prev);
+      let position: number;
+      try {
+        const info = this.insert.run(e.id, write.stream, this.origin, revision, e.type, e.schema, e.dataJson, metaJson, checksum);
+        position = Number(info.lastInsertRowid);
+      } catch (error) {
+        if (isUniqueIdViolation(error))
+          throw new DuplicateEventId(e.id, write.stream, 'the id is already in the log (or twice in this batch)');
+        throw error;
+      }
+      events.push({ id: e.id, stream: write.stream, revision, position, type: e.type, schema: e.schema, data: e.data, meta, checksum });
+      prev = checksum;
+    }
+    const tail = events[events.length - 1] as RecordedEvent;
+    return { stream: write.stream, revision: tail.revision, position: tail.position, events, fresh: true };
+  }
+
+  /** Same ids, same content, same place: the original result. Anything else is a duplicate id. */
+  private replay(write: PreparedWrite, existing: EventRow): AppendResult {
+    const fail = (reason: string) => new DuplicateEventId(existing.id, write.stream, reason);
+    if (existing.stream !== write.stream || existing.origin !== this.origin)
+      throw fail(`already written to stream ${existing.stream}`);
+    const rows = this.rowsAt.all(write.stream, this.origin, existing.revision, write.events.length);
+    if (rows.length !== write.events.length) throw fail('only part of this batch was written before');
+    write.events.forEach((e, i) => {
+      const row = rows[i] as EventRow;
+      if (row.id !== e.id) throw fail(`event ${i} of the batch was written with another id (${row.id})`);
+      if (row.type !== e.type || row.data !== e.dataJson) throw fail('already written with other content');
+    });
+    const events = rows.map(toRecorded);
+    const tail = events[events.length - 1] as RecordedEvent;
+    return { stream: write.stream, revision: tail.revision, position: tail.position, events };
+  }
+}
+
+const checkExpected = (stream: string, expected: ExpectedRevision, last: Last | undefined): void => {
+  const actual = last === undefined ? 'no_stream' : last.revision;
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && last === undefined) ||
+    (expected === 'stream_exists' && last !== undefined) ||
+    expected === actual;
+  if (!ok) throw new WrongExpectedRevision(stream, expected, actual);
+};
+
+const isUniqueIdViolation = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+  error.message.includes('events.id');

@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import type { Durability } from '../contract.js';
+
+/** Format of the log tables; a store refuses a file written by a newer format. */
+export const logFormat = 1;
+
+const ddl = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  schema INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  meta TEXT NOT NULL,
+  checksum TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream, origin, revision);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+`;
+
+export const appendOnlyTriggers = ['events_no_update', 'events_no_delete'] as const;
+
+/**
+ * Opens (creating if needed) a log file. WAL lets readers in other processes read while one writes;
+ * `synchronous=FULL` fsyncs the WAL at every commit, so an acknowledged append survives power loss, while
+ * `NORMAL` survives a process crash but may lose the last commits on power loss (sqlite.org/pragma.html#pragma_synchronous).
+ */
+export const openLogDatabase = (path: string, durability: Durability, readonly = false): Database.Database => {
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  // Wait for another process's write lock instead of failing at once.
+  db.pragma('busy_timeout = 15000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    // A REPLACE that would delete an event must fire the DELETE trigger (sqlite.org/lang_conflict.html).
+    db.pragma('recursive_triggers = ON');
+    db.transaction(() => {
+      db.exec(ddl);
+      const row = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'format'").get();
+      if (row === undefined) db.prepare("INSERT INTO store_meta (key, value) VALUES ('format', ?)").run(String(logFormat));
+      else if (Number(row.value) > logFormat)
+        throw new Error(`${path} holds log format ${row.value}; this stance-state reads format ${logFormat} at most`);
+    }).immediate();
+  }
+  db.pragma('cache_size = -65536');
+  return db;
+};

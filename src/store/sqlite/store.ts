@@ -1,0 +1,219 @@
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { assertStreamName, Id, type NewEvent, type RecordedEvent } from '../../events/index.js';
+import { InvalidInput } from '../../errors.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  Durability,
+  EventStore,
+  LogStats,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
+  VerifyReport,
+} from '../contract.js';
+import { Appender, prepareWrites, type PreparedWrite } from './append.js';
+import { filterSql, readAllRows, readStreamRows } from './read.js';
+import { eventColumns, toRecorded, type EventRow } from './rows.js';
+import { openLogDatabase } from './schema.js';
+import { subscribeTo } from './subscription.js';
+import { verifyLog } from './verify.js';
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /** `full` (default): an acknowledged append survives power loss. `normal`: survives a crash of the process. */
+  readonly durability?: Durability;
+  /** The origin name for a new log; an existing log keeps the one it was created with. */
+  readonly origin?: string;
+  /** Milliseconds since the epoch; tests inject a clock. */
+  readonly clock?: () => number;
+  /** How often a live subscription looks for appends by other processes. */
+  readonly pollMs?: number;
+}
+
+/** Runs inside the append transaction, after the events are inserted: projections use it (read-your-writes). */
+export type InlineHandler = (events: readonly RecordedEvent[]) => void;
+
+/** A default origin: this host's name plus a random suffix, so two data dirs on one host differ. */
+export const defaultOrigin = (): string =>
+  `${hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 48) || 'host'}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * The embedded log: one SQLite file in WAL mode. The synchronous core (`appendSync`, `readAllSync`, …) is what
+ * batch ingest and rebuilds use; the async methods are the EventStore contract over it, one promise per call.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly backend = 'sqlite';
+  readonly atomicBatches = true;
+  readonly db: Database.Database;
+  readonly origin: string;
+  readonly durability: Durability;
+  readonly path: string;
+  private readonly appender: Appender;
+  private readonly handlers: InlineHandler[] = [];
+  private readonly local = new EventEmitter();
+  private readonly clock: () => number;
+  private readonly pollMs: number;
+  private readonly head: Database.Statement<[], { head: number | null }>;
+  private readonly transact: (writes: readonly PreparedWrite[]) => AppendResult[];
+
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path;
+    this.durability = options.durability ?? 'full';
+    if (this.durability !== 'full' && this.durability !== 'normal')
+      throw new InvalidInput('durability', this.durability, "'full' or 'normal'");
+    this.clock = options.clock ?? Date.now;
+    this.pollMs = options.pollMs ?? 25;
+    this.local.setMaxListeners(0);
+    this.db = openLogDatabase(options.path, this.durability);
+    this.origin = this.fixOrigin(options.origin);
+    this.appender = new Appender(this.db, this.origin);
+    this.head = this.db.prepare('SELECT max(position) AS head FROM events');
+    const run = this.db.transaction((writes: readonly PreparedWrite[]) => {
+      const recordedAt = this.appender.tick(this.clock());
+      const results = writes.map((w) => this.appender.write(w, recordedAt));
+      const fresh = results.filter((r) => r.fresh).flatMap((r) => r.events);
+      if (fresh.length > 0) for (const handler of this.handlers) handler(fresh);
+      return results.map(({ fresh: _, ...result }) => result);
+    });
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes can fail with
+    // SQLITE_BUSY instead of waiting when another process holds the lock.
+    this.transact = (writes) => run.immediate(writes);
+  }
+
+  private fixOrigin(wanted: string | undefined): string {
+    if (wanted !== undefined && !Id.is(wanted)) throw new InvalidInput('origin', wanted, Id.name);
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'origin'").get();
+        if (row !== undefined) return row.value;
+        const origin = wanted ?? defaultOrigin();
+        this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('origin', ?)").run(origin);
+        return origin;
+      })
+      .immediate();
+  }
+
+  /** Registers a handler run inside every append transaction; returns its removal. */
+  onAppend(handler: InlineHandler): () => void {
+    this.handlers.push(handler);
+    return () => {
+      const i = this.handlers.indexOf(handler);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
+  }
+
+  appendSync(writes: readonly StreamWrite[]): AppendResult[] {
+    if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
+    const results = this.transact(prepareWrites(writes, this.clock()));
+    this.local.emit('appended');
+    return results;
+  }
+
+  async append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const [result] = this.appendSync([{ stream, events, ...options }]);
+    return result as AppendResult;
+  }
+
+  async appendMany(writes: readonly StreamWrite[]): Promise<readonly AppendResult[]> {
+    return this.appendSync(writes);
+  }
+
+  readAllSync(options: ReadAllOptions = {}): Generator<RecordedEvent> {
+    return readAllRows(this.db, options);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    yield* this.readAllSync(options);
+  }
+
+  readStreamSync(stream: string, options: ReadStreamOptions = {}): Generator<RecordedEvent> {
+    assertStreamName(stream);
+    return readStreamRows(this.db, stream, options.origin ?? this.origin, options);
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+    yield* this.readStreamSync(stream, options);
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    const { sql, params } = filterSql(options.filter);
+    const page = this.db.prepare<unknown[], EventRow>(
+      `SELECT ${eventColumns} FROM events WHERE position > ?${sql} ORDER BY position LIMIT 500`,
+    );
+    // One deferred read transaction: the page and the head come from the same WAL snapshot.
+    const snapshot = this.db.transaction((position: number) => ({
+      events: page.all(position, ...params).map(toRecorded),
+      head: this.headPositionSync(),
+    }));
+    return subscribeTo(
+      {
+        page: (position) => snapshot(position),
+        headPosition: () => this.headPositionSync(),
+        local: this.local,
+        pollMs: this.pollMs,
+      },
+      options,
+    );
+  }
+
+  headPositionSync(): number {
+    return this.head.get()?.head ?? 0;
+  }
+
+  async headPosition(): Promise<number> {
+    return this.headPositionSync();
+  }
+
+  streamRevisionSync(stream: string, origin = this.origin): number | null {
+    assertStreamName(stream);
+    const row = this.db
+      .prepare<[string, string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1',
+      )
+      .get(stream, origin);
+    return row?.revision ?? null;
+  }
+
+  async streamRevision(stream: string, origin?: string): Promise<number | null> {
+    return this.streamRevisionSync(stream, origin);
+  }
+
+  verifySync(onProgress?: (done: number, total: number) => void): VerifyReport {
+    return verifyLog(this.db, onProgress);
+  }
+
+  async verify(options: { onProgress?: (done: number, total: number) => void } = {}): Promise<VerifyReport> {
+    return this.verifySync(options.onProgress);
+  }
+
+  statsSync(): LogStats {
+    const events = this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events').get()?.n ?? 0;
+    const streams =
+      this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM (SELECT DISTINCT stream FROM events)').get()?.n ?? 0;
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    const bytes = size(this.path) + size(`${this.path}-wal`);
+    return { events, streams, headPosition: this.headPositionSync(), bytes };
+  }
+
+  async stats(): Promise<LogStats> {
+    return this.statsSync();
+  }
+
+  async close(): Promise<void> {
+    this.local.removeAllListeners();
+    if (this.db.open) this.db.close();
+  }
+}
