@@ -1,5 +1,5 @@
 /**
- * The test command: type-checks the whole tree (a type error fails the run), then runs every `*.test.ts` file
+ * The test command: type-checks the whole tree (a type error fails the run) and rebuilds dist/, then runs every `*.test.ts` file
  * under test/ as its own uvu process (TypeScript through tsx), two at a time, and ends with one line:
  * `N passed, N failed`. Arguments filter the files by substring: `npm test -- store/`.
  */
@@ -76,11 +76,18 @@ const main = async () => {
   let passed = 0;
   let failed = 0;
   if (!skipTypecheck) {
-    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], 600_000);
-    if (tsc.code !== 0) {
-      process.stdout.write(`FAIL typecheck (${tsc.ms} ms)\n${tsc.output}\n`);
-      failed += 1;
-    } else process.stdout.write(`ok   typecheck (${tsc.ms} ms)\n`);
+    // Type-check everything (tests and scripts too) and rebuild dist/, which the CLI tests spawn, side by side.
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const [check, build] = await Promise.all([
+      run(process.execPath, [tsc, '--noEmit', '-p', root], 600_000),
+      run(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], 600_000),
+    ]);
+    for (const [label, step] of [['typecheck', check], ['build', build]] as const) {
+      if (step.code !== 0) {
+        process.stdout.write(`FAIL ${label} (${step.ms} ms)\n${step.output}\n`);
+        failed += 1;
+      } else process.stdout.write(`ok   ${label} (${step.ms} ms)\n`);
+    }
   }
   const slow = (f: string) => (/e2e|crash|azure|sync|props/.test(f) ? 0 : 1);
   const files = walk(join(root, 'test'))

@@ -43,7 +43,10 @@ export const openLogDatabase = (path: string, durability: Durability, readonly =
     // A REPLACE that would delete an event must fire the DELETE trigger (sqlite.org/lang_conflict.html).
     db.pragma('recursive_triggers = ON');
     db.transaction(() => {
-      db.exec(ddl);
+      // Triggers are created with the table only: if someone dropped them from an existing log, recreating them
+      // here would hide the evidence that verify reports.
+      const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
+      if (exists === undefined) db.exec(ddl);
       const row = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'format'").get();
       if (row === undefined) db.prepare("INSERT INTO store_meta (key, value) VALUES ('format', ?)").run(String(logFormat));
       else if (Number(row.value) > logFormat)

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './children.js';
+
+/** The built binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
+export const binPath = join(repoRoot, 'dist/src/cli/bin.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const startCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
+  spawn(process.execPath, [binPath, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, STANCE_STATE_DIR: '', NO_COLOR: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+
+/** Runs the real binary to completion; `input` is written to its stdin. */
+export const runCli = (args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+  new Promise<CliRun>((resolve, reject) => {
+    const child = startCli(args, options.env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin?.end(options.input ?? '');
+  });
+
+/** Asserts the shape of an expected error: one line on stderr, no stack trace. */
+export const isOneLineError = (run: CliRun): boolean =>
+  run.stderr.trim().split('\n').length <= 2 && !/\n\s+at /.test(run.stderr);
