@@ -46,7 +46,7 @@ export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
 
 export const NonNegativeNumber = t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'non-negative number');
 
-export const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+export const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null], `${codec.name} or null`);
 
 /** A JSON value: what survives canonical JSON unchanged (finite numbers, no undefined, plain objects). */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { InvalidInput } from '../../errors.js';
+import { HubError } from './errors.js';
+import { maxHeaderBytes, objectParts, parseHeader } from './file-object.js';
+import { errnoOf, lstatOrNull, makeDir, sweep, syncDir, walk } from './file-tree.js';
+import { checkKey, checkPrefix } from './key.js';
+import { checkMetadata } from './metadata.js';
+import type { HubScheme } from './scheme.js';
+import type { HubMetadata, HubStorage } from './storage.js';
+
+export interface FileHubOptions {
+  /** The hub directory (absolute); made on the first create. */
+  readonly root: string;
+  /** Temp files of writers that died are removed by the first create once older than this (default 24 hours). */
+  readonly staleTempMs?: number;
+}
+
+/** Where writers stage objects: inside the root so `link()` stays on one file system; keys never start with '.'. */
+export const tempDirName = '.stance-hub-tmp';
+
+/**
+ * A hub in a local or mounted directory; each object is one file at `<root>/<key>` (see `file-object.ts`).
+ * Create-only: the object is written and fsynced under a unique temp name, then hard-linked to its key. `link()`
+ * fails with EEXIST when the key exists, so of racing writers (threads, processes, hosts on one NFS export) exactly
+ * one wins, and readers see the whole file or nothing. A writer killed before the link leaves only a temp file,
+ * which no key can name. Symbolic links inside the root are never followed, so no key reaches outside it.
+ */
+export const fileHub = (options: FileHubOptions): HubStorage => {
+  const root = resolve(options.root);
+  const url = pathToFileURL(root).href;
+  const tempDir = join(root, tempDirName);
+  const staleTempMs = options.staleTempMs ?? 24 * 60 * 60 * 1000;
+
+  const layout = (message: string) => new HubError('layout', url, message);
+  const corrupt = (key: string, problem: string) => new HubError('corrupt', url, `object "${key}" is corrupt: ${problem}`);
+  const wrap = (op: string, subject: string, error: unknown): Error => {
+    if (error instanceof HubError || error instanceof InvalidInput) return error;
+    const code = errnoOf(error);
+    const what = code === 'EACCES' || code === 'EPERM' ? 'denied' : 'failed';
+    return new HubError(what, url, `${op} of "${subject}" failed: ${code ?? String(error)}`, { cause: error });
+  };
+
+  let prepared: Promise<void> | null = null;
+  /** Makes the root and temp directory (durably) and sweeps stale temp files, once per hub value. */
+  const prepare = (): Promise<void> => {
+    prepared ??= (async () => {
+      const first = await mkdir(root, { recursive: true });
+      // Every directory from `first` down to the root is new: each entry is durable once its parent is fsynced.
+      if (first !== undefined)
+        for (let dir = root; ; dir = dirname(dir)) {
+          await syncDir(dirname(dir));
+          if (dir === resolve(first)) break;
+        }
+      if (await makeDir(tempDir)) await syncDir(root);
+      await sweep(tempDir, staleTempMs);
+    })().catch((error: unknown) => {
+      prepared = null;
+      throw error;
+    });
+    return prepared;
+  };
+
+  /**
+   * The directory holding `key`'s file, walked one segment at a time with lstat so a symbolic link is refused
+   * rather than followed; null when a directory is missing and `make` is false. Made directories are fsynced into
+   * their parents before the object is linked below them.
+   */
+  const parentOf = async (key: string, make: boolean): Promise<string | null> => {
+    const segments = key.split('/').slice(0, -1);
+    let dir = root;
+    for (let i = 0; i < segments.length; i += 1) {
+      const next = join(dir, segments[i] as string);
+      let info = await lstatOrNull(next);
+      if (info === null) {
+        if (!make) return null;
+        if (await makeDir(next)) await syncDir(dir);
+        info = await lstat(next);
+      }
+      const at = segments.slice(0, i + 1).join('/');
+      if (info.isSymbolicLink()) throw layout(`"${at}" is a symbolic link, which the hub does not follow`);
+      if (!info.isDirectory()) {
+        if (!make) return null; // no object can lie under an object
+        throw layout(`key "${key}" lies under "${at}", which is an object`);
+      }
+      dir = next;
+    }
+    return dir;
+  };
+  const nameOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+
+  /** The object's open file, or null when there is none; O_NOFOLLOW refuses a symbolic link in the last place. */
+  const openObject = async (key: string): Promise<{ handle: FileHandle; info: Stats } | null> => {
+    const dir = await parentOf(key, false);
+    if (dir === null) return null;
+    let handle: FileHandle;
+    try {
+      handle = await open(join(dir, nameOf(key)), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      if (code === 'ELOOP') throw layout(`"${key}" is a symbolic link, which the hub does not follow`);
+      throw error;
+    }
+    const info = await handle.stat();
+    if (info.isFile()) return { handle, info };
+    await handle.close();
+    return null; // a directory: a prefix of other keys, not an object
+  };
+
+  const existing = async (key: string, path: string): Promise<'exists'> => {
+    const info = await lstat(path);
+    if (info.isFile()) return 'exists';
+    throw layout(`key "${key}" is taken by a ${info.isDirectory() ? 'directory of other objects' : 'symbolic link'}`);
+  };
+
+  return {
+    url,
+
+    async create(key: string, body: Buffer, metadata: HubMetadata): Promise<'created' | 'exists'> {
+      checkKey(key);
+      const meta = checkMetadata(metadata);
+      if (!Buffer.isBuffer(body)) throw new InvalidInput('body', typeof body, 'a Buffer');
+      const temp = join(tempDir, `${process.pid}-${randomUUID()}`);
+      try {
+        await prepare();
+        const dir = (await parentOf(key, true)) as string;
+        const path = join(dir, nameOf(key));
+        const handle = await open(temp, 'wx', 0o644);
+        try {
+          for (const part of objectParts(body, meta)) await handle.writeFile(part); // writeFile loops on short writes
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        try {
+          await link(temp, path);
+        } catch (error) {
+          const code = errnoOf(error);
+          if (code === 'EEXIST') return await existing(key, path);
+          if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV')
+            throw new HubError('failed', url, `create of "${key}" failed: ${code} from link(); the hub needs a file system with hard links`);
+          throw error;
+        }
+        await syncDir(dir);
+        return 'created';
+      } catch (error) {
+        throw wrap('create', key, error);
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+    },
+
+    async read(key: string) {
+      checkKey(key);
+      try {
+        const file = await openObject(key);
+        if (file === null) return null;
+        try {
+          const bytes = await file.handle.readFile();
+          const header = parseHeader(bytes);
+          if (header.kind === 'incomplete') throw corrupt(key, 'its header is cut short');
+          if (header.kind === 'corrupt') throw corrupt(key, header.problem);
+          const size = bytes.length - header.bodyOffset;
+          if (size !== header.size) throw corrupt(key, `its body has ${size} bytes, its header says ${header.size}`);
+          return { body: bytes.subarray(header.bodyOffset), metadata: header.metadata };
+        } finally {
+          await file.handle.close();
+        }
+      } catch (error) {
+        throw wrap('read', key, error);
+      }
+    },
+
+    async metadata(key: string) {
+      checkKey(key);
+      try {
+        const file = await openObject(key);
+        if (file === null) return null;
+        try {
+          let head = Buffer.alloc(0);
+          for (;;) {
+            const chunk = Buffer.alloc(Math.min(16 * 1024, maxHeaderBytes - head.length + 1));
+            const { bytesRead } = await file.handle.read(chunk, 0, chunk.length, head.length);
+            head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
+            const header = parseHeader(head);
+            if (header.kind === 'corrupt') throw corrupt(key, header.problem);
+            if (header.kind === 'header') {
+              const size = file.info.size - header.bodyOffset;
+              if (size !== header.size) throw corrupt(key, `its body has ${size} bytes, its header says ${header.size}`);
+              return header.metadata;
+            }
+            if (bytesRead === 0) throw corrupt(key, 'its header is cut short');
+          }
+        } finally {
+          await file.handle.close();
+        }
+      } catch (error) {
+        throw wrap('metadata', key, error);
+      }
+    },
+
+    async *list(prefix: string) {
+      checkPrefix(prefix);
+      const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+      let dir: string | null;
+      try {
+        dir = base === '' ? root : await parentOf(`${base}x`, false);
+      } catch (error) {
+        throw wrap('list', prefix, error);
+      }
+      if (dir !== null) yield* walk(dir, base, prefix, (error) => wrap('list', prefix, error));
+    },
+
+    async delete(key: string) {
+      checkKey(key);
+      try {
+        const dir = await parentOf(key, false);
+        if (dir === null) return false;
+        const path = join(dir, nameOf(key));
+        const info = await lstatOrNull(path);
+        if (info === null || !info.isFile()) return false;
+        try {
+          await unlink(path);
+        } catch (error) {
+          if (errnoOf(error) === 'ENOENT') return false;
+          throw error;
+        }
+        await syncDir(dir);
+        return true;
+      } catch (error) {
+        throw wrap('delete', key, error);
+      }
+    },
+  };
+};
+
+const usage = 'file:///<absolute directory>';
+
+/** `file:///<dir>`: a directory hub; percent-escapes in the path are decoded (`file:///srv/my%20hub`). */
+export const fileScheme: HubScheme = {
+  scheme: 'file:',
+  usage: 'file:///<dir>',
+  open(url, _env, options) {
+    let root: string;
+    try {
+      const parsed = new URL(url);
+      if (!url.startsWith('file:///') || parsed.search !== '' || parsed.hash !== '') throw new TypeError(url);
+      root = fileURLToPath(parsed);
+    } catch {
+      throw new InvalidInput('hub', url, usage);
+    }
+    return fileHub({ root, ...(options.staleTempMs === undefined ? {} : { staleTempMs: options.staleTempMs }) });
+  },
+};

@@ -1,0 +1,69 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { catalogue, decode, Instant, validateEvent } from '../../src/events/index.js';
+import { InvalidInput } from '../../src/errors.js';
+import { at } from '../support/events.js';
+
+const Catalogue = suite('events/catalogue: codecs and messages');
+
+const messageOf = (action: () => unknown): string => {
+  try {
+    action();
+  } catch (error) {
+    assert.instance(error, InvalidInput);
+    return (error as Error).message;
+  }
+  return assert.unreachable('nothing was thrown') as never;
+};
+
+Catalogue('an unknown event type is named with the known ones', () => {
+  const message = messageOf(() => validateEvent('finding-a', 'FindingDeleted', {}));
+  assert.match(message, /^invalid type: "FindingDeleted" \(expected one of ScanStarted, /);
+});
+
+Catalogue('a bad field is named by its path and value', () => {
+  const data = { findingId: 'f', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01', accountId: '', region: '', collector: null };
+  assert.is(
+    messageOf(() => validateEvent('finding-f', 'FindingTracked', data, 'records[3]')),
+    'invalid records[3].data.seenAt: "2026-01-01" (expected Instant)',
+  );
+  assert.is(
+    messageOf(() => validateEvent('finding-f', 'FindingTracked', { ...data, seenAt: at(1), assetId: '' })),
+    'invalid data.assetId: "" (expected Id (1-512 characters, no control characters))',
+  );
+  assert.is(
+    messageOf(() => validateEvent('finding-f', 'FindingTracked', { ...data, seenAt: at(1), scanId: 7 })),
+    'invalid data.scanId: 7 (expected Id (1-512 characters, no control characters) or null)',
+  );
+});
+
+Catalogue('an event in a stream of another category is refused', () => {
+  assert.match(
+    messageOf(() => validateEvent('scan-x', 'FindingNoteAdded', { findingId: 'x', by: 'u', text: 't', at: at(1) })),
+    /^invalid stream: "scan-x" \(expected a finding-<id> stream for FindingNoteAdded\)$/,
+  );
+});
+
+Catalogue('unknown fields are dropped, not stored', () => {
+  const { data } = validateEvent('finding-x', 'FindingNoteAdded', { findingId: 'x', by: 'u', text: 't', at: at(1), extra: 1 });
+  assert.equal(data, { findingId: 'x', by: 'u', text: 't', at: at(1) });
+});
+
+Catalogue('an Instant is canonical UTC text with milliseconds, and only that', () => {
+  assert.ok(Instant.is('2026-03-01T10:00:00.000Z'));
+  for (const bad of ['2026-03-01T10:00:00Z', '2026-03-01T10:00:00.000+01:00', '2026-02-30T10:00:00.000Z', 'now', ''])
+    assert.not.ok(Instant.is(bad), bad);
+});
+
+Catalogue('every event type belongs to one of the five stream categories', () => {
+  const categories = new Set(Object.values(catalogue).map((e) => e.category));
+  assert.equal([...categories].sort(), ['checkpoint', 'finding', 'job', 'scan', 'sync']);
+});
+
+Catalogue('decode returns a Left naming the field instead of throwing', () => {
+  const result = decode(catalogue.ScanCompleted.codec, { scanId: 's', assetCount: -1, findingCount: 0, completedAt: at(1), durationSeconds: 0 }, 'body');
+  assert.is(result._tag, 'Left');
+  assert.is(result._tag === 'Left' && result.left.field, 'body.assetCount');
+});
+
+Catalogue.run();
