@@ -55,3 +55,10 @@ export interface RecordedEvent<T extends string = string, D = Json> {
   readonly meta: EventMeta;
   readonly checksum: string;
 }
+
+/**
+ * A recorded event as deciders and projections see it. Sound because the store decodes every event's data with
+ * its type's codec before writing it, and readers upcast old schemas to the current one.
+ */
+export const asDomainEvent = (event: RecordedEvent): import('./catalogue.js').DomainEvent =>
+  event as unknown as import('./catalogue.js').DomainEvent;

@@ -32,8 +32,10 @@ export const parseHeader = (head: Buffer): ParsedHeader => {
   if (!head.subarray(0, start).equals(magic.subarray(0, start)))
     return { kind: 'corrupt', problem: 'it does not start with "stance-hub-object/1"' };
   const end = head.indexOf(0x0a, magic.length);
-  if (end < 0)
-    return head.length < maxHeaderBytes ? { kind: 'incomplete' } : { kind: 'corrupt', problem: 'its header is too long' };
+  if (end < 0) {
+    if (head.length < maxHeaderBytes) return { kind: 'incomplete' };
+    return { kind: 'corrupt', problem: 'its header is too long' };
+  }
   let json: unknown;
   try {
     json = JSON.parse(head.subarray(magic.length, end).toString('utf8'));

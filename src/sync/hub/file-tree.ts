@@ -9,7 +9,12 @@ import { checkKey } from './key.js';
  * its name plus '/', which is where its keys fall among its siblings' ('a-c' < 'a/b' because '-' < '/'). Hidden
  * entries (the temp directory), symbolic links and names that are not valid keys are skipped.
  */
-export async function* walk(dir: string, base: string, prefix: string, wrap: (e: unknown) => Error): AsyncGenerator<string> {
+export async function* walk(
+  dir: string,
+  base: string,
+  prefix: string,
+  wrap: (e: unknown) => Error,
+): AsyncGenerator<string> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -24,7 +29,8 @@ export async function* walk(dir: string, base: string, prefix: string, wrap: (e:
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const entry of named) {
     if (entry.dir) {
-      if (entry.key.startsWith(prefix) || prefix.startsWith(entry.key)) yield* walk(join(dir, entry.name), entry.key, prefix, wrap);
+      const wanted = entry.key.startsWith(prefix) || prefix.startsWith(entry.key);
+      if (wanted) yield* walk(join(dir, entry.name), entry.key, prefix, wrap);
     } else if (entry.key.startsWith(prefix) && isKey(entry.key)) yield entry.key;
   }
 }
@@ -39,7 +45,9 @@ const isKey = (key: string): boolean => {
 };
 
 export const errnoOf = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 
 export const lstatOrNull = async (path: string): Promise<Stats | null> => {
   try {

@@ -19,6 +19,8 @@ export interface FileHubOptions {
   readonly staleTempMs?: number;
 }
 
+const needsLinks = 'a directory hub needs a file system with hard links';
+
 /** Where writers stage objects: inside the root so `link()` stays on one file system; keys never start with '.'. */
 export const tempDirName = '.stance-hub-tmp';
 
@@ -36,7 +38,9 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
   const staleTempMs = options.staleTempMs ?? 24 * 60 * 60 * 1000;
 
   const layout = (message: string) => new HubError('layout', url, message);
-  const corrupt = (key: string, problem: string) => new HubError('corrupt', url, `object "${key}" is corrupt: ${problem}`);
+  const corrupt = (key: string, problem: string) =>
+    new HubError('corrupt', url, `object "${key}" is corrupt: ${problem}`);
+  const sizeProblem = (size: number, said: number) => `its body has ${size} bytes, its header says ${said}`;
   const wrap = (op: string, subject: string, error: unknown): Error => {
     if (error instanceof HubError || error instanceof InvalidInput) return error;
     const code = errnoOf(error);
@@ -44,25 +48,20 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
     return new HubError(what, url, `${op} of "${subject}" failed: ${code ?? String(error)}`, { cause: error });
   };
 
-  let prepared: Promise<void> | null = null;
-  /** Makes the root and temp directory (durably) and sweeps stale temp files, once per hub value. */
-  const prepare = (): Promise<void> => {
-    prepared ??= (async () => {
-      const first = await mkdir(root, { recursive: true });
-      // Every directory from `first` down to the root is new: each entry is durable once its parent is fsynced.
-      if (first !== undefined)
-        for (let dir = root; ; dir = dirname(dir)) {
-          await syncDir(dirname(dir));
-          if (dir === resolve(first)) break;
-        }
-      if (await makeDir(tempDir)) await syncDir(root);
-      await sweep(tempDir, staleTempMs);
-    })().catch((error: unknown) => {
-      prepared = null;
-      throw error;
-    });
-    return prepared;
+  /** Makes the root and temp directory durably (each create: someone may have removed them since). */
+  const prepare = async (): Promise<void> => {
+    const first = await mkdir(root, { recursive: true });
+    // Every directory from `first` down to the root is new: each entry is durable once its parent is fsynced.
+    if (first !== undefined)
+      for (let dir = root; ; dir = dirname(dir)) {
+        await syncDir(dirname(dir));
+        if (dir === resolve(first)) break;
+      }
+    if (await makeDir(tempDir)) await syncDir(root);
+    swept ??= sweep(tempDir, staleTempMs).catch(() => undefined); // best effort, once per hub value
+    await swept;
   };
+  let swept: Promise<void> | null = null;
 
   /**
    * The directory holding `key`'s file, walked one segment at a time with lstat so a symbolic link is refused
@@ -114,7 +113,8 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
   const existing = async (key: string, path: string): Promise<'exists'> => {
     const info = await lstat(path);
     if (info.isFile()) return 'exists';
-    throw layout(`key "${key}" is taken by a ${info.isDirectory() ? 'directory of other objects' : 'symbolic link'}`);
+    if (info.isSymbolicLink()) throw layout(`"${key}" is a symbolic link, which the hub does not follow`);
+    throw layout(`key "${key}" is taken by a directory of other objects`);
   };
 
   return {
@@ -142,7 +142,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
           const code = errnoOf(error);
           if (code === 'EEXIST') return await existing(key, path);
           if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV')
-            throw new HubError('failed', url, `create of "${key}" failed: ${code} from link(); the hub needs a file system with hard links`);
+            throw new HubError('failed', url, `create of "${key}" failed: ${code} from link(): ${needsLinks}`);
           throw error;
         }
         await syncDir(dir);
@@ -165,7 +165,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
           if (header.kind === 'incomplete') throw corrupt(key, 'its header is cut short');
           if (header.kind === 'corrupt') throw corrupt(key, header.problem);
           const size = bytes.length - header.bodyOffset;
-          if (size !== header.size) throw corrupt(key, `its body has ${size} bytes, its header says ${header.size}`);
+          if (size !== header.size) throw corrupt(key, sizeProblem(size, header.size));
           return { body: bytes.subarray(header.bodyOffset), metadata: header.metadata };
         } finally {
           await file.handle.close();
@@ -190,7 +190,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
             if (header.kind === 'corrupt') throw corrupt(key, header.problem);
             if (header.kind === 'header') {
               const size = file.info.size - header.bodyOffset;
-              if (size !== header.size) throw corrupt(key, `its body has ${size} bytes, its header says ${header.size}`);
+              if (size !== header.size) throw corrupt(key, sizeProblem(size, header.size));
               return header.metadata;
             }
             if (bytesRead === 0) throw corrupt(key, 'its header is cut short');

@@ -10,7 +10,9 @@ const maxSegmentLength = 255;
  * not start with '.' (no '.', '..', hidden or temp files, which the directory hub keeps for itself) nor end with one
  * (Azure and Windows drop trailing dots); at most 255 characters a segment is the common file-name limit.
  */
-export const keyRule = `1-${maxKeyLength} printable ASCII characters in '/'-separated segments of 1-${maxSegmentLength}, no '\\', no segment starting or ending with '.'`;
+export const keyRule =
+  `1-${maxKeyLength} printable ASCII characters in '/'-separated segments of 1-${maxSegmentLength}, ` +
+  `no '\\', no segment starting or ending with '.'`;
 const prefixRule = `'' or the start of a key (${keyRule})`;
 
 const printable = /^[\x20-\x7e]*$/;

@@ -44,7 +44,7 @@ export const checkMetadata = (metadata: HubMetadata): HubMetadata => {
     copy[key] = value;
   }
   if (bytes > maxMetadataBytes)
-    throw new InvalidInput('metadata', `${bytes} bytes`, `at most ${maxMetadataBytes} bytes of names and encoded values`);
+    throw new InvalidInput('metadata', `${bytes} bytes`, `at most ${maxMetadataBytes} bytes of names and values`);
   return copy;
 };
 

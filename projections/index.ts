@@ -1,0 +1,14 @@
+import { checkpointsProjection } from './checkpoints.js';
+import { findingStatsProjection } from './finding-stats.js';
+import { findingsProjection } from './findings.js';
+import type { Projection } from './projection.js';
+import { scansProjection } from './scans.js';
+
+export * from './checkpoints.js';
+export * from './finding-stats.js';
+export * from './findings.js';
+export type * from './projection.js';
+export * from './scans.js';
+
+/** Every projection the engine keeps, in the order they apply each event. */
+export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection];

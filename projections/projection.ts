@@ -1,0 +1,21 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '../src/events/index.js';
+
+/** Maps a logical table or index name to the physical one (a rebuild writes to shadow names, then swaps). */
+export type TableNamer = (logical: string) => string;
+
+/**
+ * A read model: a name, a version and its own SQLite tables, and an `apply` that moves its rows by one event.
+ * It touches only its own tables, never reads the log or another projection, and ignores events it does not use.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Bump on any change to tables or apply: the runner rebuilds into shadow tables, then swaps. */
+  readonly version: number;
+  /** Logical table names; the first is the one whose rows `projections status` counts. */
+  readonly tables: readonly string[];
+  /** DDL for the tables and their indexes, with every name passed through `t`. */
+  ddl(t: TableNamer): readonly string[];
+  /** Prepares statements once; returns the function applied to each event, in log order. */
+  prepare(db: Database.Database, t: TableNamer): (event: RecordedEvent) => void;
+}

@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+import { scan, isScanEvent, type Scan } from '../src/domain/index.js';
+import { asDomainEvent, type Instant, type JsonRecord, type RecordedEvent, type ScanStatus } from '../src/events/index.js';
+import type { Projection, TableNamer } from './projection.js';
+
+/** A row of the scans table, named as the original's ScanRecord.to_dict. */
+export interface ScanRow {
+  scan_id: string;
+  snapshot_id: string;
+  status: ScanStatus;
+  started_at: string;
+  completed_at: string | null;
+  config_name: string;
+  account_id: string;
+  region: string;
+  collectors: string;
+  full_scope: number;
+  asset_count: number;
+  finding_count: number;
+  error_message: string;
+  duration_seconds: number;
+  metadata: string;
+}
+
+export const scanFromRow = (r: ScanRow): Scan => ({
+  scanId: r.scan_id,
+  snapshotId: r.snapshot_id,
+  status: r.status,
+  startedAt: r.started_at as Instant,
+  completedAt: r.completed_at as Instant | null,
+  configName: r.config_name,
+  accountId: r.account_id,
+  region: r.region,
+  collectors: JSON.parse(r.collectors) as string[],
+  fullScope: r.full_scope === 1,
+  assetCount: r.asset_count,
+  findingCount: r.finding_count,
+  errorMessage: r.error_message,
+  durationSeconds: r.duration_seconds,
+  metadata: JSON.parse(r.metadata) as JsonRecord,
+  archived: false,
+});
+
+const rowOf = (s: Scan): ScanRow => ({
+  scan_id: s.scanId,
+  snapshot_id: s.snapshotId,
+  status: s.status,
+  started_at: s.startedAt,
+  completed_at: s.completedAt,
+  config_name: s.configName,
+  account_id: s.accountId,
+  region: s.region,
+  collectors: JSON.stringify(s.collectors),
+  full_scope: s.fullScope ? 1 : 0,
+  asset_count: s.assetCount,
+  finding_count: s.findingCount,
+  error_message: s.errorMessage,
+  duration_seconds: s.durationSeconds,
+  metadata: JSON.stringify(s.metadata),
+});
+
+export const scansProjection: Projection = {
+  name: 'scans',
+  version: 1,
+  tables: ['scans'],
+  ddl: (t: TableNamer) => [
+    `CREATE TABLE ${t('scans')} (scan_id TEXT PRIMARY KEY, snapshot_id TEXT NOT NULL, status TEXT NOT NULL,
+      started_at TEXT NOT NULL, completed_at TEXT, config_name TEXT NOT NULL, account_id TEXT NOT NULL,
+      region TEXT NOT NULL, collectors TEXT NOT NULL, full_scope INTEGER NOT NULL, asset_count INTEGER NOT NULL,
+      finding_count INTEGER NOT NULL, error_message TEXT NOT NULL, duration_seconds REAL NOT NULL,
+      metadata TEXT NOT NULL) STRICT`,
+    `CREATE INDEX ${t('scans_by_start')} ON ${t('scans')} (started_at DESC, scan_id DESC)`,
+    `CREATE INDEX ${t('scans_by_scope')} ON ${t('scans')} (account_id, region, status, completed_at DESC)`,
+  ],
+  prepare(db: Database.Database, t: TableNamer) {
+    const load = db.prepare<[string], ScanRow>(`SELECT * FROM ${t('scans')} WHERE scan_id = ?`);
+    const save = db.prepare<[ScanRow]>(
+      `INSERT OR REPLACE INTO ${t('scans')} VALUES (@scan_id, @snapshot_id, @status, @started_at, @completed_at,
+        @config_name, @account_id, @region, @collectors, @full_scope, @asset_count, @finding_count, @error_message,
+        @duration_seconds, @metadata)`,
+    );
+    const drop = db.prepare<[string]>(`DELETE FROM ${t('scans')} WHERE scan_id = ?`);
+    return (event: RecordedEvent) => {
+      const e = asDomainEvent(event);
+      if (!isScanEvent(e)) return;
+      const row = load.get(e.data.scanId);
+      const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
+      // Retention: an archived scan leaves the read model; its events stay in the log for audit.
+      if (next === null || next.archived) drop.run(e.data.scanId);
+      else save.run(rowOf(next));
+    };
+  },
+};

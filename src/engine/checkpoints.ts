@@ -1,0 +1,73 @@
+import type { CheckpointRow } from '../../projections/index.js';
+import { checkpoint, checkpointStreamOf, scan, scanStreamOf, type CheckpointKey } from '../domain/index.js';
+import { DomainError } from '../errors.js';
+import { decodeOrThrow } from '../events/index.js';
+import { now, type Core } from './core.js';
+import { handle, loadFromStream } from './handle.js';
+import { CheckpointInput } from './inputs.js';
+import { checkpointRecord, type CheckpointRecord } from './records.js';
+
+export const getCheckpoint = (core: Core, collector: string, accountId: string, region: string): CheckpointRecord | null => {
+  const row = core.store.db
+    .prepare<[string, string, string], CheckpointRow>(
+      'SELECT * FROM checkpoints WHERE collector_name = ? AND account_id = ? AND region = ?',
+    )
+    .get(collector, accountId, region);
+  return row === undefined ? null : checkpointRecord(row);
+};
+
+/**
+ * Moves a checkpoint to a scan. Its scan time is the scan's start (from the scan's own events, so an archived
+ * scan still counts); it only moves forward unless forced.
+ */
+export const updateCheckpoint = (core: Core, input: CheckpointInput): CheckpointRecord => {
+  const i = decodeOrThrow(CheckpointInput, input);
+  const scanState = loadFromStream(core.store, scanStreamOf(i.scanId), scan).state;
+  if (scanState === null) throw new DomainError('unknown_scan', `scan ${i.scanId} is not known`);
+  const key: CheckpointKey = { collector: i.collector, accountId: i.accountId, region: i.region };
+  const stream = checkpointStreamOf(key);
+  handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {
+    type: 'UpdateCheckpoint',
+    data: {
+      ...key,
+      scanId: i.scanId,
+      scanTime: scanState.startedAt,
+      cursor: i.cursor ?? '',
+      forced: i.force ?? false,
+      metadata: i.metadata ?? {},
+    },
+  });
+  const record = getCheckpoint(core, i.collector, i.accountId, i.region);
+  if (record === null) throw new DomainError('unknown_checkpoint', `checkpoint ${stream} vanished`);
+  return record;
+};
+
+/** Deletes a checkpoint; false when there was none (the original's bool). */
+export const deleteCheckpoint = (core: Core, collector: string, accountId: string, region: string): boolean => {
+  const key = decodeOrThrow(CheckpointInput, { collector, accountId, region, scanId: 'x' });
+  const stream = checkpointStreamOf(key);
+  try {
+    handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {
+      type: 'DeleteCheckpoint',
+      data: { collector: key.collector, accountId: key.accountId, region: key.region, deletedAt: now(core) },
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'unknown_checkpoint') return false;
+    throw error;
+  }
+};
+
+export const listCheckpoints = (core: Core, filter: { collector?: string | undefined; accountId?: string | undefined } = {}): CheckpointRecord[] => {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (filter.collector !== undefined) (where.push('collector_name = ?'), params.push(filter.collector));
+  if (filter.accountId !== undefined) (where.push('account_id = ?'), params.push(filter.accountId));
+  return core.store.db
+    .prepare<string[], CheckpointRow>(
+      `SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY collector_name, account_id, region`,
+    )
+    .all(...params)
+    .map(checkpointRecord);
+};

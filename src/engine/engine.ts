@@ -1,0 +1,104 @@
+import { projections as allProjections, type Projection } from '../../projections/index.js';
+import { Instant } from '../events/index.js';
+import { InvalidInput } from '../errors.js';
+import type { SqliteEventStore } from '../store/index.js';
+import * as checkpoints from './checkpoints.js';
+import type { Core } from './core.js';
+import * as findings from './findings.js';
+import * as history from './history.js';
+import type {
+  CheckpointInput,
+  CompleteScanInput,
+  DecisionInput,
+  FalsePositiveInput,
+  ListFindingsInput,
+  ListScansInput,
+  NoteInput,
+  StartScanInput,
+  SuppressInput,
+  TrackFindingInput,
+} from './inputs.js';
+import { Projector, type ProjectionStatus } from './projector.js';
+import * as scans from './scans.js';
+import { getFindingStats } from './stats.js';
+
+export interface EngineOptions {
+  readonly store: SqliteEventStore;
+  readonly clock?: () => number;
+  readonly projections?: readonly Projection[];
+  /** Called while a projection whose version changed is rebuilt on open. */
+  readonly onRebuild?: (name: string, done: number, total: number) => void;
+}
+
+/**
+ * The seed's StateManager over the event log: commands append events (the domain decides), queries read the
+ * projections, which the same append transaction keeps current.
+ */
+export class StateEngine {
+  readonly store: SqliteEventStore;
+  private readonly core: Core;
+  private readonly projector: Projector;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.projector = new Projector(options.store, options.projections ?? allProjections, options.onRebuild);
+    this.core = { store: options.store, projector: this.projector, clock: options.clock ?? Date.now };
+  }
+
+  // Scans
+  startScan = async (input: StartScanInput) => scans.startScan(this.core, input);
+  completeScan = async (scanId: string, input: CompleteScanInput) => scans.completeScan(this.core, scanId, input);
+  cancelScan = async (scanId: string, by = '', reason = '') => scans.cancelScan(this.core, scanId, by, reason);
+  getScan = async (scanId: string) => scans.getScan(this.core, scanId);
+  listScans = async (input: ListScansInput = {}) => scans.listScans(this.core, input);
+  getLastScan = async (accountId = '', region = '') => scans.getLastScan(this.core, accountId, region);
+  cleanupOldScans = async (days = 90) => scans.cleanupOldScans(this.core, days);
+
+  // Checkpoints
+  updateCheckpoint = async (input: CheckpointInput) => checkpoints.updateCheckpoint(this.core, input);
+  getCheckpoint = async (collector: string, accountId = '', region = '') =>
+    checkpoints.getCheckpoint(this.core, collector, accountId, region);
+  deleteCheckpoint = async (collector: string, accountId = '', region = '') =>
+    checkpoints.deleteCheckpoint(this.core, collector, accountId, region);
+  listCheckpoints = async (filter: { collector?: string | undefined; accountId?: string | undefined } = {}) =>
+    checkpoints.listCheckpoints(this.core, filter);
+
+  // Findings
+  trackFinding = async (input: TrackFindingInput) => findings.trackFinding(this.core, input);
+  trackFindings = async (records: readonly TrackFindingInput[], options: { scanId?: string | undefined } = {}) =>
+    findings.trackFindings(this.core, records, options);
+  resolveFinding = async (findingId: string, input: DecisionInput = {}) =>
+    findings.resolveFinding(this.core, findingId, input);
+  suppressFinding = async (findingId: string, input: SuppressInput) => findings.suppressFinding(this.core, findingId, input);
+  unsuppressFinding = async (findingId: string, by: string) => findings.unsuppressFinding(this.core, findingId, by);
+  markFalsePositive = async (findingId: string, input: FalsePositiveInput) =>
+    findings.markFalsePositive(this.core, findingId, input);
+  addFindingNote = async (findingId: string, input: NoteInput) => findings.addFindingNote(this.core, findingId, input);
+  getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
+  listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
+  getFindingStats = async () => getFindingStats(this.core);
+  expireSuppressions = async () => scans.expireSuppressions(this.core);
+
+  // Audit
+  getFindingHistory = async (findingId: string) => history.getFindingHistory(this.core, findingId);
+  getFindingAsOf = async (findingId: string, asOf: string) => {
+    if (!Instant.is(asOf)) throw new InvalidInput('as_of', asOf, 'an ISO-8601 UTC instant');
+    return history.getFindingAsOf(this.core, findingId, asOf);
+  };
+
+  // Projections
+  projectionStatus = async (): Promise<ProjectionStatus[]> => this.projector.status();
+  projectionNames = (): string[] => this.projector.names();
+  rebuildProjections = async (name?: string, onProgress?: (name: string, done: number, total: number) => void) => {
+    if (name !== undefined && !this.projector.names().includes(name))
+      throw new InvalidInput('projection', name, `one of ${this.projector.names().join(', ')}`);
+    return this.projector.rebuild(name, onProgress);
+  };
+  /** Applies what other writers appended without projections; the position every read model reflects. */
+  refresh = (): number => {
+    this.projector.refresh();
+    return this.projector.position();
+  };
+
+  close = async (): Promise<void> => this.store.close();
+}

@@ -1,0 +1,206 @@
+import { findingFromRow, type FindingRow } from '../../projections/index.js';
+import { finding, findingStreamOf, type FindingCommand, type FindingState } from '../domain/index.js';
+import { DomainError } from '../errors.js';
+import { decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
+import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
+import { now, type Core } from './core.js';
+import { handle, toNewEvents, type Loaded } from './handle.js';
+import {
+  ByInput,
+  DecisionInput,
+  FalsePositiveInput,
+  ListFindingsInput,
+  NoteInput,
+  SuppressInput,
+  TrackFindingInput,
+} from './inputs.js';
+import { findingRecord, type FindingRecord } from './records.js';
+import { getScan } from './scans.js';
+
+const rowOf = (core: Core, findingId: string): FindingRow | undefined =>
+  core.store.db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE finding_id = ?').get(findingId);
+
+const notesOf = (core: Core, findingId: string): string[] =>
+  core.store.db
+    .prepare<[string], { text: string }>('SELECT text FROM finding_notes WHERE finding_id = ? ORDER BY seq')
+    .all(findingId)
+    .map((r) => r.text);
+
+/** A finding's state for a decision comes from its read-model row, kept in the append transaction. */
+const loadFinding = (core: Core, findingId: string): Loaded<FindingState> => {
+  const row = rowOf(core, findingId);
+  return row === undefined
+    ? { state: null, revision: 'no_stream' }
+    : { state: findingFromRow(row), revision: row.revision };
+};
+
+export const getFindingState = (core: Core, findingId: string): FindingRecord | null => {
+  const row = rowOf(core, findingId);
+  return row === undefined ? null : findingRecord(row, notesOf(core, findingId));
+};
+
+const decideFinding = (core: Core, command: FindingCommand, actor: string): FindingRecord => {
+  const id = command.data.findingId;
+  handle(core.store, findingStreamOf(id), finding, () => loadFinding(core, id), command, actor ? { actor } : {});
+  const record = getFindingState(core, id);
+  if (record === null) throw new DomainError('unknown_finding', `finding ${id} is not tracked`);
+  return record;
+};
+
+/** Where a sighting happened: its scan's account and region, and its collector (the scan's only one by default). */
+const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
+  if (scanId === undefined) return { scanId: null, accountId: '', region: '', collector: collector ?? null };
+  const scan = getScan(core, scanId);
+  if (scan === null) throw new DomainError('unknown_scan', `scan ${scanId} is not known`);
+  if (scan.status !== 'running')
+    throw new DomainError('illegal_transition', `scan ${scanId} is ${scan.status}; findings are tracked while it runs`);
+  const only = scan.collectors.length === 1 ? scan.collectors[0] : undefined;
+  return { scanId, accountId: scan.account_id, region: scan.region, collector: collector ?? only ?? null };
+};
+
+export const trackFinding = (core: Core, input: TrackFindingInput): FindingRecord => {
+  const i = decodeOrThrow(TrackFindingInput, input);
+  const scope = scopeOf(core, i.scanId, i.collector);
+  return decideFinding(
+    core,
+    { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt: now(core), ...scope } },
+    '',
+  );
+};
+
+export interface TrackSummary {
+  readonly tracked: number;
+  readonly new: number;
+  readonly recurring: number;
+  readonly reopened: number;
+  /** Seen again while suppressed or marked false positive: counted, lifecycle kept. */
+  readonly still_suppressed: number;
+  readonly suppressions_expired: number;
+  readonly position: number;
+}
+
+/**
+ * A batch of sightings in one atomic append: states from the read model, one decision each, expected revisions
+ * per finding; on a conflict the whole batch is decided again once. A finding listed twice counts twice.
+ */
+export const trackFindings = (
+  core: Core,
+  records: readonly TrackFindingInput[],
+  options: { scanId?: string | undefined } = {},
+): TrackSummary => {
+  const inputs = records.map((r, index) => decodeOrThrow(TrackFindingInput, { ...r, scanId: r.scanId ?? options.scanId }, `records[${index}]`));
+  const scopes = new Map<string, ReturnType<typeof scopeOf>>();
+  const scope = (scanId: string | undefined, collector: string | undefined) => {
+    const key = `${scanId ?? ''}\u0000${collector ?? ''}`;
+    let found = scopes.get(key);
+    if (found === undefined) scopes.set(key, (found = scopeOf(core, scanId, collector)));
+    return found;
+  };
+  const seenAt = now(core);
+  for (let attempt = 0; ; attempt += 1) {
+    const states = new Map<string, Loaded<FindingState>>();
+    const decided = new Map<string, DomainEvent[]>();
+    const counts = { new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0 };
+    for (const i of inputs) {
+      let loaded = states.get(i.findingId);
+      if (loaded === undefined) states.set(i.findingId, (loaded = loadFinding(core, i.findingId)));
+      const command: FindingCommand = {
+        type: 'TrackFinding',
+        data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope(i.scanId, i.collector) },
+      };
+      const events = finding.decide(loaded.state, command) as readonly DomainEvent[];
+      const before = loaded.state;
+      const after = events.reduce((s, e) => finding.evolve(s, e as never), before);
+      states.set(i.findingId, { state: after, revision: loaded.revision });
+      decided.set(i.findingId, [...(decided.get(i.findingId) ?? []), ...events]);
+      if (events.some((e) => e.type === 'SuppressionExpired')) counts.suppressions_expired += 1;
+      const lifecycle = after?.lifecycle;
+      if (lifecycle === 'new') counts.new += 1;
+      else if (lifecycle === 'reopened' && before?.lifecycle === 'resolved') counts.reopened += 1;
+      else if (lifecycle === 'suppressed' || lifecycle === 'false_positive') counts.still_suppressed += 1;
+      else counts.recurring += 1;
+    }
+    const writes: StreamWrite[] = [...decided].map(([id, events]) => ({
+      stream: findingStreamOf(id),
+      events: toNewEvents(events),
+      expectedRevision: states.get(id)?.revision ?? 'any',
+    }));
+    if (writes.length === 0) return { tracked: 0, ...counts, position: core.store.headPositionSync() };
+    try {
+      const results = core.store.appendSync(writes);
+      const position = Math.max(...results.map((r) => r.position));
+      return { tracked: inputs.length, ...counts, position };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevision)) throw error;
+      if (attempt >= 1) throw new DomainError('conflict', `${error.stream} was changed by another writer during the batch; try again`);
+    }
+  }
+};
+
+export const resolveFinding = (core: Core, findingId: string, input: DecisionInput = {}): FindingRecord => {
+  const i = decodeOrThrow(DecisionInput, input);
+  const by = i.by ?? '';
+  return decideFinding(
+    core,
+    { type: 'ResolveFinding', data: { findingId, by, reason: i.reason ?? '', scanId: null, at: now(core) } },
+    by,
+  );
+};
+
+export const suppressFinding = (core: Core, findingId: string, input: SuppressInput): FindingRecord => {
+  const i = decodeOrThrow(SuppressInput, input);
+  return decideFinding(
+    core,
+    {
+      type: 'SuppressFinding',
+      data: { findingId, by: i.by, reason: i.reason ?? '', until: (i.until ?? null) as Instant | null, at: now(core) },
+    },
+    i.by,
+  );
+};
+
+export const unsuppressFinding = (core: Core, findingId: string, by: string): FindingRecord => {
+  const i = decodeOrThrow(ByInput, { by });
+  return decideFinding(core, { type: 'UnsuppressFinding', data: { findingId, by: i.by, at: now(core) } }, i.by);
+};
+
+export const markFalsePositive = (core: Core, findingId: string, input: FalsePositiveInput): FindingRecord => {
+  const i = decodeOrThrow(FalsePositiveInput, input);
+  return decideFinding(
+    core,
+    { type: 'MarkFalsePositive', data: { findingId, by: i.by, reason: i.reason ?? '', at: now(core) } },
+    i.by,
+  );
+};
+
+export const addFindingNote = (core: Core, findingId: string, input: NoteInput): FindingRecord => {
+  const i = decodeOrThrow(NoteInput, input);
+  return decideFinding(core, { type: 'AddFindingNote', data: { findingId, by: i.by, text: i.text, at: now(core) } }, i.by);
+};
+
+export interface FindingPage {
+  readonly findings: readonly FindingRecord[];
+  /** Pass as `cursor` for the next page; null on the last page. Stable under concurrent writes (keyset on id). */
+  readonly next_cursor: string | null;
+}
+
+export const listFindingStates = (core: Core, input: ListFindingsInput = {}): FindingPage => {
+  const i = decodeOrThrow(ListFindingsInput, input);
+  const where: string[] = [];
+  const params: string[] = [];
+  if (i.assetId !== undefined) (where.push('asset_id = ?'), params.push(i.assetId));
+  if (i.lifecycle !== undefined) (where.push('lifecycle = ?'), params.push(i.lifecycle));
+  if (i.ruleId !== undefined) (where.push('rule_id = ?'), params.push(i.ruleId));
+  if (i.cursor !== undefined) (where.push('finding_id > ?'), params.push(i.cursor));
+  const limit = i.limit ?? 1000;
+  const rows = core.store.db
+    .prepare<unknown[], FindingRow>(
+      `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY finding_id LIMIT ?`,
+    )
+    .all(...params, limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    findings: page.map((r) => findingRecord(r, notesOf(core, r.finding_id))),
+    next_cursor: rows.length > limit ? (page[page.length - 1]?.finding_id ?? null) : null,
+  };
+};

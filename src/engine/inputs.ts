@@ -1,0 +1,85 @@
+import * as t from 'io-ts';
+import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
+
+const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
+
+/** What a caller may pass: optional fields may be missing or undefined (commander leaves absent options undefined). */
+export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K] | undefined } & {
+  [K in keyof t.TypeOf<C> as undefined extends t.TypeOf<C>[K] ? never : K]-?: t.TypeOf<C>[K];
+};
+
+export const StartScanInput = t.strict({
+  scanId: Id,
+  snapshotId: Id,
+  configName: opt(Id),
+  accountId: opt(Scope),
+  region: opt(Scope),
+  collectors: opt(t.array(Id)),
+  fullScope: opt(t.boolean),
+  metadata: opt(JsonRecord),
+});
+export type StartScanInput = Input<typeof StartScanInput>;
+
+export const CompleteScanInput = t.strict({
+  assetCount: NonNegativeInt,
+  findingCount: NonNegativeInt,
+  errorMessage: opt(Text),
+});
+export type CompleteScanInput = Input<typeof CompleteScanInput>;
+
+export const ListScansInput = t.strict({
+  limit: opt(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
+  status: opt(ScanStatus),
+  since: opt(Instant),
+  accountId: opt(Scope),
+  region: opt(Scope),
+});
+export type ListScansInput = Input<typeof ListScansInput>;
+
+export const CheckpointInput = t.strict({
+  collector: Id,
+  accountId: Scope,
+  region: Scope,
+  scanId: Id,
+  cursor: opt(Text),
+  force: opt(t.boolean),
+  metadata: opt(JsonRecord),
+});
+export type CheckpointInput = Input<typeof CheckpointInput>;
+
+/** One finding as a scanner reports it; import files use the original's snake_case names. */
+export const TrackFindingInput = t.strict({
+  findingId: Id,
+  assetId: Id,
+  ruleId: Id,
+  scanId: opt(Id),
+  collector: opt(Id),
+});
+export type TrackFindingInput = Input<typeof TrackFindingInput>;
+
+export const FindingRecordInput = t.strict({
+  finding_id: Id,
+  asset_id: Id,
+  rule_id: Id,
+  collector: opt(Id),
+});
+export type FindingRecordInput = Input<typeof FindingRecordInput>;
+
+export const DecisionInput = t.strict({ by: opt(Text), reason: opt(Text) });
+export type DecisionInput = Input<typeof DecisionInput>;
+export const SuppressInput = t.strict({ by: Id, reason: opt(Text), until: opt(Instant) });
+export type SuppressInput = Input<typeof SuppressInput>;
+export const ByInput = t.strict({ by: Id });
+export const FalsePositiveInput = t.strict({ by: Id, reason: opt(Text) });
+export type FalsePositiveInput = Input<typeof FalsePositiveInput>;
+export const NoteInput = t.strict({ by: Id, text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
+export type NoteInput = Input<typeof NoteInput>;
+
+export const ListFindingsInput = t.strict({
+  assetId: opt(Id),
+  lifecycle: opt(Lifecycle),
+  ruleId: opt(Id),
+  limit: opt(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
+  cursor: opt(Id),
+});
+export type ListFindingsInput = Input<typeof ListFindingsInput>;

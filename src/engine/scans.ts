@@ -1,0 +1,179 @@
+import type { ScanRow } from '../../projections/index.js';
+import { isOpen, scan, scanStreamOf, type ScanCommand } from '../domain/index.js';
+import { DomainError } from '../errors.js';
+import { decodeOrThrow, instantOf, type DomainEvent, type Instant, type NewEvent } from '../events/index.js';
+import type { StreamWrite } from '../store/index.js';
+import { now, type Core } from './core.js';
+import { handle, loadFromStream, toNewEvents } from './handle.js';
+import { CompleteScanInput, ListScansInput, StartScanInput } from './inputs.js';
+import { scanRecord, type ScanRecord } from './records.js';
+import { findingStreamOf } from '../domain/index.js';
+
+const getRow = (core: Core, scanId: string): ScanRow | undefined =>
+  core.store.db.prepare<[string], ScanRow>('SELECT * FROM scans WHERE scan_id = ?').get(scanId);
+
+export const getScan = (core: Core, scanId: string): ScanRecord | null => {
+  const row = getRow(core, scanId);
+  return row === undefined ? null : scanRecord(row);
+};
+
+const required = (core: Core, scanId: string): ScanRecord => {
+  const record = getScan(core, scanId);
+  if (record === null) throw new DomainError('unknown_scan', `scan ${scanId} is not known`);
+  return record;
+};
+
+const decideScan = (core: Core, command: ScanCommand, actor?: string): void => {
+  const stream = scanStreamOf(command.data.scanId);
+  handle(core.store, stream, scan, () => loadFromStream(core.store, stream, scan), command, actor ? { actor } : {});
+};
+
+export const startScan = (core: Core, input: StartScanInput): ScanRecord => {
+  const i = decodeOrThrow(StartScanInput, input);
+  decideScan(core, {
+    type: 'StartScan',
+    data: {
+      scanId: i.scanId,
+      snapshotId: i.snapshotId,
+      configName: i.configName ?? 'default',
+      accountId: i.accountId ?? '',
+      region: i.region ?? '',
+      collectors: i.collectors ?? [],
+      fullScope: i.fullScope ?? false,
+      startedAt: now(core),
+      metadata: i.metadata ?? {},
+    },
+  });
+  return required(core, i.scanId);
+};
+
+interface OpenInScope {
+  finding_id: string;
+  revision: number;
+}
+
+/**
+ * Completing a full-scope scan resolves the open findings of its (account, region, collectors) it did not observe,
+ * in the same atomic batch as the completion. Opt-in: only scans started with fullScope.
+ */
+const unobserved = (core: Core, record: ScanRecord): OpenInScope[] => {
+  const collectors = record.collectors;
+  const byCollector = collectors.length === 0 ? '' : ` AND collector IN (${collectors.map(() => '?').join(', ')})`;
+  return core.store.db
+    .prepare<unknown[], OpenInScope>(
+      `SELECT finding_id, revision FROM findings WHERE account_id = ? AND region = ?
+        AND lifecycle IN ('new', 'recurring', 'reopened') AND (last_scan_id IS NULL OR last_scan_id <> ?)${byCollector}`,
+    )
+    .all(record.account_id, record.region, record.scan_id, ...collectors);
+};
+
+export const completeScan = (core: Core, scanId: string, input: CompleteScanInput): ScanRecord => {
+  const i = decodeOrThrow(CompleteScanInput, input);
+  const at = now(core);
+  const command: ScanCommand = {
+    type: 'CompleteScan',
+    data: { scanId, assetCount: i.assetCount, findingCount: i.findingCount, errorMessage: i.errorMessage ?? '', at },
+  };
+  const stream = scanStreamOf(scanId);
+  for (let attempt = 0; ; attempt += 1) {
+    const { state, revision } = loadFromStream(core.store, stream, scan);
+    const decided = scan.decide(state, command);
+    if (decided instanceof DomainError) throw decided;
+    const writes: StreamWrite[] = [{ stream, events: toNewEvents(decided), expectedRevision: revision }];
+    const completed = decided.some((e) => e.type === 'ScanCompleted');
+    const record = state === null ? null : getScan(core, scanId);
+    if (completed && record?.full_scope === true)
+      for (const f of unobserved(core, record)) {
+        const resolved: DomainEvent = {
+          type: 'FindingResolved',
+          data: { findingId: f.finding_id, by: 'stance-state', reason: 'not_observed', scanId, at },
+        };
+        writes.push({ stream: findingStreamOf(f.finding_id), events: toNewEvents([resolved]), expectedRevision: f.revision });
+      }
+    try {
+      core.store.appendSync(writes);
+      break;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'WrongExpectedRevision') || attempt >= 1) throw error;
+    }
+  }
+  expireSuppressions(core, at);
+  return required(core, scanId);
+};
+
+/** Writes SuppressionExpired for every suppression whose end has passed; returns how many. */
+export const expireSuppressions = (core: Core, at: Instant = now(core)): number => {
+  const due = core.store.db
+    .prepare<[string], { finding_id: string; suppressed_until: string; revision: number }>(
+      `SELECT finding_id, suppressed_until, revision FROM findings
+       WHERE lifecycle = 'suppressed' AND suppressed_until IS NOT NULL AND suppressed_until <= ?`,
+    )
+    .all(at);
+  if (due.length === 0) return 0;
+  const writes: StreamWrite[] = due.map((f) => ({
+    stream: findingStreamOf(f.finding_id),
+    events: [{ type: 'SuppressionExpired', data: { findingId: f.finding_id, expiredAt: f.suppressed_until } }] as NewEvent[],
+    expectedRevision: f.revision,
+  }));
+  core.store.appendSync(writes);
+  return due.length;
+};
+
+export const cancelScan = (core: Core, scanId: string, by = '', reason = ''): ScanRecord => {
+  decideScan(core, { type: 'CancelScan', data: { scanId, by, reason, cancelledAt: now(core) } }, by);
+  return required(core, scanId);
+};
+
+export const listScans = (core: Core, input: ListScansInput = {}): ScanRecord[] => {
+  const i = decodeOrThrow(ListScansInput, input);
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (i.status !== undefined) (where.push('status = ?'), params.push(i.status));
+  if (i.since !== undefined) (where.push('started_at >= ?'), params.push(i.since));
+  if (i.accountId !== undefined) (where.push('account_id = ?'), params.push(i.accountId));
+  if (i.region !== undefined) (where.push('region = ?'), params.push(i.region));
+  const sql = `SELECT * FROM scans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, scan_id DESC LIMIT ?`;
+  return core.store.db.prepare<unknown[], ScanRow>(sql).all(...params, i.limit ?? 100).map(scanRecord);
+};
+
+/**
+ * The newest completed scan of the filter, chosen in SQL: the original fetched one row and filtered after, so a
+ * newer scan of another account hid the answer.
+ */
+export const getLastScan = (core: Core, accountId = '', region = ''): ScanRecord | null => {
+  const where = ["status = 'completed'"];
+  const params: string[] = [];
+  if (accountId !== '') (where.push('account_id = ?'), params.push(accountId));
+  if (region !== '') (where.push('region = ?'), params.push(region));
+  const row = core.store.db
+    .prepare<string[], ScanRow>(
+      `SELECT * FROM scans WHERE ${where.join(' AND ')} ORDER BY completed_at DESC, started_at DESC, scan_id DESC LIMIT 1`,
+    )
+    .get(...params);
+  return row === undefined ? null : scanRecord(row);
+};
+
+/** Retention: archives finished scans that started more than `days` ago; their events stay in the log. */
+export const cleanupOldScans = (core: Core, days: number): number => {
+  if (!Number.isSafeInteger(days) || days < 0) throw new DomainError('illegal_transition', `days must be >= 0, got ${days}`);
+  const archivedAt = now(core);
+  const cutoff = instantOf(core.clock() - days * 86_400_000);
+  const old = core.store.db
+    .prepare<[string], { scan_id: string }>(
+      `SELECT scan_id FROM scans WHERE started_at < ? AND status IN ('completed', 'failed', 'cancelled')`,
+    )
+    .all(cutoff);
+  let archived = 0;
+  for (const { scan_id } of old) {
+    const stream = scanStreamOf(scan_id);
+    const result = handle(core.store, stream, scan, () => loadFromStream(core.store, stream, scan), {
+      type: 'ArchiveScan',
+      data: { scanId: scan_id, archivedAt, retentionDays: days },
+    });
+    if (result.appended.length > 0) archived += 1;
+  }
+  return archived;
+};
+
+export const isOpenLifecycle = isOpen;

@@ -1,0 +1,175 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DomainError, InvalidInput } from '../../src/errors.js';
+import { StateEngine } from '../../src/engine/index.js';
+import { SqliteEventStore } from '../../src/store/index.js';
+import { openTestEngine, type TestClock } from '../support/engine.js';
+import { raises } from '../support/raises.js';
+import { makeTempDir, removeDir } from '../support/tmp.js';
+
+const Findings = suite('engine: findings');
+let dir = '';
+let engine: StateEngine;
+let clock: TestClock;
+Findings.before(() => {
+  dir = makeTempDir('engine-findings');
+});
+Findings.before.each(() => {
+  ({ engine, clock } = openTestEngine(dir));
+});
+Findings.after.each(() => engine.close());
+Findings.after(() => removeDir(dir));
+
+const f = (id: string, asset = 'a1', rule = 'r1') => ({ findingId: id, assetId: asset, ruleId: rule });
+
+Findings('tracking makes a finding new, then recurring, and keeps the original fields', async () => {
+  const first = await engine.trackFinding(f('f1'));
+  assert.equal(
+    [first.lifecycle, first.scan_count, first.first_seen, first.last_seen, first.resolved_at, first.notes],
+    ['new', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', null, []],
+  );
+  clock.days(1);
+  const again = await engine.trackFinding(f('f1'));
+  assert.equal([again.lifecycle, again.scan_count, again.last_seen], ['recurring', 2, '2026-01-02T00:00:00.000Z']);
+});
+
+Findings('a suppressed finding stays suppressed when a scan sees it again', async () => {
+  await engine.trackFinding(f('f1'));
+  await engine.suppressFinding('f1', { by: 'bob', reason: 'accepted' });
+  clock.days(1);
+  const seen = await engine.trackFinding(f('f1'));
+  assert.equal([seen.lifecycle, seen.scan_count, seen.suppressed_by, seen.suppression_reason], ['suppressed', 2, 'bob', 'accepted']);
+});
+
+Findings('an expired suppression returns the finding to recurring with a SuppressionExpired event', async () => {
+  await engine.trackFinding(f('f1'));
+  await engine.suppressFinding('f1', { by: 'bob', until: '2026-01-03T00:00:00.000Z' as never });
+  clock.days(5);
+  const seen = await engine.trackFinding(f('f1'));
+  assert.is(seen.lifecycle, 'recurring');
+  const history = await engine.getFindingHistory('f1');
+  assert.equal(history.map((h) => h.type), ['FindingTracked', 'FindingSuppressed', 'SuppressionExpired', 'FindingTracked']);
+  assert.is(history[2]?.reason, 'suppression ended 2026-01-03T00:00:00.000Z');
+});
+
+Findings('the expiry sweep lifts suppressions whose end has passed', async () => {
+  await engine.trackFinding(f('f1'));
+  await engine.trackFinding(f('f2'));
+  await engine.suppressFinding('f1', { by: 'bob', until: '2026-01-02T00:00:00.000Z' as never });
+  await engine.suppressFinding('f2', { by: 'bob' });
+  clock.days(3);
+  assert.is(await engine.expireSuppressions(), 1);
+  assert.is((await engine.getFindingState('f1'))?.lifecycle, 'recurring');
+  assert.is((await engine.getFindingState('f2'))?.lifecycle, 'suppressed');
+});
+
+Findings('resolve, reopen, false positive, notes and unsuppress as a person does them', async () => {
+  await engine.trackFinding(f('f1'));
+  const resolved = await engine.resolveFinding('f1', { by: 'alice', reason: 'patched' });
+  assert.equal([resolved.lifecycle, resolved.resolved_by, resolved.resolution_reason, resolved.resolved_at], ['resolved', 'alice', 'patched', '2026-01-01T00:00:00.000Z']);
+  clock.days(1);
+  assert.is((await engine.trackFinding(f('f1'))).lifecycle, 'reopened');
+  await engine.suppressFinding('f1', { by: 'bob' });
+  assert.is((await engine.unsuppressFinding('f1', 'bob')).lifecycle, 'reopened');
+  const fp = await engine.markFalsePositive('f1', { by: 'carol', reason: 'sandbox' });
+  assert.equal([fp.lifecycle, fp.false_positive_by, fp.false_positive_reason], ['false_positive', 'carol', 'sandbox']);
+  await engine.addFindingNote('f1', { by: 'dan', text: 'ticket SEC-42' });
+  assert.equal((await engine.addFindingNote('f1', { by: 'dan', text: 'closed' })).notes, ['ticket SEC-42', 'closed']);
+});
+
+Findings('commands on unknown findings and illegal transitions are domain errors', async () => {
+  assert.is((await raises(() => engine.resolveFinding('nope'), DomainError)).code, 'unknown_finding');
+  await engine.trackFinding(f('f1'));
+  assert.is((await raises(() => engine.unsuppressFinding('f1', 'bob'), DomainError)).code, 'illegal_transition');
+  assert.is((await raises(() => engine.trackFinding({ ...f('f2'), scanId: 'nope' }), DomainError)).code, 'unknown_scan');
+});
+
+Findings('trackFindings appends a batch atomically and reports what happened', async () => {
+  await engine.trackFindings([f('a'), f('b')]);
+  await engine.resolveFinding('b');
+  await engine.suppressFinding('a', { by: 'bob' });
+  const head = engine.store.headPositionSync();
+  const summary = await engine.trackFindings([f('a'), f('b'), f('c'), f('c')]);
+  assert.equal(
+    { ...summary, position: 0 },
+    { tracked: 4, new: 1, recurring: 1, reopened: 1, still_suppressed: 1, suppressions_expired: 0, position: 0 },
+  );
+  assert.is(summary.position, head + 4);
+  assert.is((await engine.getFindingState('c'))?.scan_count, 2);
+});
+
+Findings('one bad record rejects the whole batch, naming its index and field, and writes nothing', async () => {
+  const head = engine.store.headPositionSync();
+  const error = await raises(() => engine.trackFindings([f('a'), { findingId: 'b', assetId: '', ruleId: 'r' }]), InvalidInput);
+  assert.is(error.field, 'records[1].assetId');
+  assert.is(engine.store.headPositionSync(), head);
+  assert.is(await engine.getFindingState('a'), null);
+});
+
+Findings('stats count every lifecycle without a cap, with the mean time to resolve', async () => {
+  const many = Array.from({ length: 10_050 }, (_, i) => f(`bulk-${String(i).padStart(5, '0')}`));
+  await engine.trackFindings(many);
+  clock.advance(120);
+  await engine.resolveFinding('bulk-00000');
+  await engine.suppressFinding('bulk-00001', { by: 'x' });
+  await engine.markFalsePositive('bulk-00002', { by: 'x' });
+  const stats = await engine.getFindingStats();
+  assert.equal(stats, {
+    new: 10_047,
+    recurring: 0,
+    resolved: 1,
+    reopened: 0,
+    suppressed: 1,
+    false_positive: 1,
+    total: 10_050,
+    open: 10_047,
+    sightings: 10_050,
+    resolutions: 1,
+    mean_time_to_resolve_seconds: 7200,
+  });
+});
+
+Findings('listFindingStates filters and pages with a stable cursor', async () => {
+  await engine.trackFindings([f('f1', 'web'), f('f2', 'db'), f('f3', 'web', 'r2'), f('f4', 'web')]);
+  await engine.resolveFinding('f4');
+  assert.equal((await engine.listFindingStates({ assetId: 'web' })).findings.map((x) => x.finding_id), ['f1', 'f3', 'f4']);
+  assert.equal((await engine.listFindingStates({ lifecycle: 'resolved' })).findings.map((x) => x.finding_id), ['f4']);
+  assert.equal((await engine.listFindingStates({ ruleId: 'r2' })).findings.map((x) => x.finding_id), ['f3']);
+  const first = await engine.listFindingStates({ limit: 2 });
+  assert.equal([first.findings.map((x) => x.finding_id), first.next_cursor], [['f1', 'f2'], 'f2']);
+  await engine.trackFinding(f('f0'));
+  const second = await engine.listFindingStates({ limit: 2, cursor: first.next_cursor ?? undefined });
+  assert.equal([second.findings.map((x) => x.finding_id), second.next_cursor], [['f3', 'f4'], null]);
+});
+
+Findings('history tells every event with actor and reason, and as-of folds up to an instant', async () => {
+  await engine.trackFinding(f('f1'));
+  clock.days(1);
+  await engine.resolveFinding('f1', { by: 'alice', reason: 'patched' });
+  clock.days(1);
+  await engine.trackFinding(f('f1'));
+  const history = await engine.getFindingHistory('f1');
+  assert.equal(
+    history.map((h) => [h.type, h.actor, h.reason, h.lifecycle, h.recorded_at]),
+    [
+      ['FindingTracked', '', '', 'new', '2026-01-01T00:00:00.000Z'],
+      ['FindingResolved', 'alice', 'patched', 'resolved', '2026-01-02T00:00:00.000Z'],
+      ['FindingTracked', '', '', 'reopened', '2026-01-03T00:00:00.000Z'],
+    ],
+  );
+  assert.is((await engine.getFindingAsOf('f1', '2026-01-01T12:00:00.000Z'))?.lifecycle, 'new');
+  assert.is((await engine.getFindingAsOf('f1', '2026-01-02T00:00:00.000Z'))?.lifecycle, 'resolved');
+  assert.is((await engine.getFindingAsOf('f1', '2026-01-05T00:00:00.000Z'))?.lifecycle, 'reopened');
+  assert.is(await engine.getFindingAsOf('f1', '2025-12-31T00:00:00.000Z'), null);
+});
+
+Findings('two engines deciding on one finding: the stale one decides again and keeps both decisions', async () => {
+  const other = new StateEngine({ store: new SqliteEventStore({ path: engine.store.path, clock: clock.now }), clock: clock.now });
+  await engine.trackFinding(f('f1'));
+  await other.addFindingNote('f1', { by: 'x', text: 'from the other process' });
+  const record = await engine.addFindingNote('f1', { by: 'y', text: 'from this one' });
+  assert.equal(record.notes, ['from the other process', 'from this one']);
+  await other.close();
+});
+
+Findings.run();
