@@ -18,7 +18,7 @@ interface LifecycleRow {
 export const findingStatsProjection: Projection = {
   name: 'finding_stats',
   version: 1,
-  tables: ['finding_stats', 'finding_stats_lifecycles'],
+  tables: ['finding_stats_lifecycles', 'finding_stats'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('finding_stats')} (key TEXT PRIMARY KEY, value REAL NOT NULL) STRICT`,
     `CREATE TABLE ${t('finding_stats_lifecycles')} (finding_id TEXT PRIMARY KEY, lifecycle TEXT NOT NULL,

@@ -104,7 +104,10 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
       if (code === 'ELOOP') throw layout(`"${key}" is a symbolic link, which the hub does not follow`);
       throw error;
     }
-    const info = await handle.stat();
+    const info = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
     if (info.isFile()) return { handle, info };
     await handle.close();
     return null; // a directory: a prefix of other keys, not an object

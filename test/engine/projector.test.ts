@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { projections, type Projection } from '../../projections/index.js';
+import { StateEngine } from '../../src/engine/index.js';
+import { SqliteEventStore } from '../../src/store/index.js';
+import { openTestEngine } from '../support/engine.js';
+import { makeTempDir, removeDir } from '../support/tmp.js';
+
+const Projector = suite('engine/projector: status, rebuild, versions, other writers');
+let dir = '';
+Projector.before(() => {
+  dir = makeTempDir('projector');
+});
+Projector.after(() => removeDir(dir));
+
+const seed = async (engine: StateEngine) => {
+  await engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  await engine.trackFindings([1, 2, 3].map((i) => ({ findingId: `f${i}`, assetId: 'a', ruleId: 'r' })), { scanId: 's1' });
+  await engine.completeScan('s1', { assetCount: 1, findingCount: 3 });
+};
+
+Projector('status names each projection with its version, position and rows', async () => {
+  const { engine } = openTestEngine(dir);
+  await seed(engine);
+  const head = engine.store.headPositionSync();
+  assert.equal(
+    (await engine.projectionStatus()).map((s) => [s.name, s.version, s.position, s.rows]),
+    [
+      ['scans', 1, head, 1],
+      ['findings', 1, head, 3],
+      ['finding_stats', 1, head, 3],
+      ['checkpoints', 1, head, 0],
+    ],
+  );
+  await engine.close();
+});
+
+Projector('rebuilding one projection leaves its rows and the others as they were', async () => {
+  const { engine } = openTestEngine(dir);
+  await seed(engine);
+  const before = await engine.listFindingStates();
+  assert.is(await engine.rebuildProjections('findings'), engine.store.headPositionSync());
+  assert.equal(await engine.listFindingStates(), before);
+  await engine.trackFinding({ findingId: 'f4', assetId: 'a', ruleId: 'r' });
+  assert.is((await engine.getFindingState('f4'))?.lifecycle, 'new');
+  await engine.close();
+});
+
+Projector('a changed projection version is rebuilt when the engine opens', async () => {
+  const path = join(dir, 'versions.db');
+  const first = new StateEngine({ store: new SqliteEventStore({ path }) });
+  await seed(first);
+  await first.close();
+  const bumped: Projection[] = projections.map((p) => (p.name === 'findings' ? { ...p, version: 2 } : p));
+  const rebuilt: string[] = [];
+  const second = new StateEngine({ store: new SqliteEventStore({ path }), projections: bumped, onRebuild: (name) => rebuilt.push(name) });
+  assert.ok(rebuilt.length > 0 && rebuilt.every((n) => n === 'findings'));
+  assert.is((await second.projectionStatus()).find((s) => s.name === 'findings')?.version, 2);
+  assert.is((await second.listFindingStates()).findings.length, 3);
+  await second.close();
+  let refused = '';
+  try {
+    new StateEngine({ store: new SqliteEventStore({ path }) });
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+  assert.match(refused, 'read model findings was built by a newer stance-state');
+});
+
+Projector('events appended by a writer without projections are applied before the next append and on refresh', async () => {
+  const path = join(dir, 'raw.db');
+  const engine = new StateEngine({ store: new SqliteEventStore({ path }) });
+  await engine.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
+  const raw = new SqliteEventStore({ path });
+  raw.appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'raw', reason: '', scanId: null, at: '2026-01-01T00:00:00.000Z' } }] }]);
+  await raw.close();
+  assert.is(engine.refresh(), engine.store.headPositionSync());
+  assert.is((await engine.getFindingState('f1'))?.lifecycle, 'resolved');
+  const raw2 = new SqliteEventStore({ path });
+  raw2.appendSync([{ stream: 'finding-f2', events: [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null } }] }]);
+  await raw2.close();
+  await engine.trackFinding({ findingId: 'f3', assetId: 'a', ruleId: 'r' });
+  assert.is((await engine.getFindingState('f2'))?.lifecycle, 'new');
+  assert.is((await engine.getFindingStats()).total, 3);
+  await engine.close();
+});
+
+Projector.run();
