@@ -43,7 +43,7 @@ export const checkpointsProjection: Projection = {
         @last_scan_id, @last_scan_time, @cursor, @metadata)`,
     );
     const drop = db.prepare<[string]>(`DELETE FROM ${t('checkpoints')} WHERE checkpoint_id = ?`);
-    return (event: RecordedEvent) => {
+    const apply = (event: RecordedEvent) => {
       const e = asDomainEvent(event);
       if (!isCheckpointEvent(e)) return;
       const key = e.data;
@@ -63,5 +63,6 @@ export const checkpointsProjection: Projection = {
           metadata: JSON.stringify(next.metadata),
         });
     };
+    return { apply };
   },
 };

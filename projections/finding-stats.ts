@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { isFindingEvent, nextLifecycle, type LifecycleState } from '../src/domain/index.js';
 import { asDomainEvent, type Lifecycle, type RecordedEvent } from '../src/events/index.js';
 import type { Projection, TableNamer } from './projection.js';
+import { rowWriter } from './row-writer.js';
 
 interface LifecycleRow {
   lifecycle: Lifecycle;
@@ -25,18 +26,21 @@ export const findingStatsProjection: Projection = {
       underlying TEXT, opened_at TEXT NOT NULL) STRICT`,
   ],
   prepare(db: Database.Database, t: TableNamer) {
-    const load = db.prepare<[string], LifecycleRow>(
-      `SELECT lifecycle, underlying, opened_at FROM ${t('finding_stats_lifecycles')} WHERE finding_id = ?`,
+    const load = db.prepare<[string], LifecycleRow & { finding_id: string }>(
+      `SELECT * FROM ${t('finding_stats_lifecycles')} WHERE finding_id = ?`,
     );
-    const save = db.prepare<[string, string, string | null, string]>(
-      `INSERT OR REPLACE INTO ${t('finding_stats_lifecycles')} VALUES (?, ?, ?, ?)`,
-    );
+    const save = rowWriter<LifecycleRow & { finding_id: string }>(db, t('finding_stats_lifecycles'), 'finding_id');
     const upsert = db.prepare<[{ key: string; delta: number }]>(
       `INSERT INTO ${t('finding_stats')} (key, value) VALUES (@key, @delta)
        ON CONFLICT (key) DO UPDATE SET value = value + @delta`,
     );
-    const add = (key: string, delta: number) => upsert.run({ key, delta });
-    return (event: RecordedEvent) => {
+    const deltas = new Map<string, number>();
+    const add = (key: string, delta: number) => deltas.set(key, (deltas.get(key) ?? 0) + delta);
+    const flush = () => {
+      for (const [key, delta] of deltas) upsert.run({ key, delta });
+      deltas.clear();
+    };
+    const apply = (event: RecordedEvent) => {
       const e = asDomainEvent(event);
       if (!isFindingEvent(e)) return;
       const id = e.data.findingId;
@@ -60,7 +64,8 @@ export const findingStatsProjection: Projection = {
         if (before !== null) add(`lifecycle:${before.lifecycle}`, -1);
         add(`lifecycle:${after.lifecycle}`, 1);
       }
-      save.run(id, after.lifecycle, after.underlying, openedAt);
+      save(row, { finding_id: id, lifecycle: after.lifecycle, underlying: after.underlying, opened_at: openedAt });
     };
+    return { apply, flush };
   },
 };

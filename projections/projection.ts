@@ -5,6 +5,15 @@ import type { RecordedEvent } from '../src/events/index.js';
 export type TableNamer = (logical: string) => string;
 
 /**
+ * `apply` moves rows by one event; `flush`, when given, writes what `apply` gathered in memory (counter deltas) and
+ * runs before the transaction commits, so a transaction's events cost one write per counter, not one per event.
+ */
+export interface Applier {
+  apply(event: RecordedEvent): void;
+  flush?(): void;
+}
+
+/**
  * A read model: a name, a version and its own SQLite tables, and an `apply` that moves its rows by one event.
  * It touches only its own tables, never reads the log or another projection, and ignores events it does not use.
  */
@@ -16,6 +25,6 @@ export interface Projection {
   readonly tables: readonly string[];
   /** DDL for the tables and their indexes, with every name passed through `t`. */
   ddl(t: TableNamer): readonly string[];
-  /** Prepares statements once; returns the function applied to each event, in log order. */
-  prepare(db: Database.Database, t: TableNamer): (event: RecordedEvent) => void;
+  /** Prepares statements once; returns what is applied to each event, in log order. */
+  prepare(db: Database.Database, t: TableNamer): Applier;
 }

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { scan, isScanEvent, type Scan } from '../src/domain/index.js';
 import { asDomainEvent, type Instant, type JsonRecord, type RecordedEvent, type ScanStatus } from '../src/events/index.js';
 import type { Projection, TableNamer } from './projection.js';
+import { rowWriter } from './row-writer.js';
 
 /** A row of the scans table, named as the original's ScanRecord.to_dict. */
 export interface ScanRow {
@@ -74,20 +75,17 @@ export const scansProjection: Projection = {
   ],
   prepare(db: Database.Database, t: TableNamer) {
     const load = db.prepare<[string], ScanRow>(`SELECT * FROM ${t('scans')} WHERE scan_id = ?`);
-    const save = db.prepare<[ScanRow]>(
-      `INSERT OR REPLACE INTO ${t('scans')} VALUES (@scan_id, @snapshot_id, @status, @started_at, @completed_at,
-        @config_name, @account_id, @region, @collectors, @full_scope, @asset_count, @finding_count, @error_message,
-        @duration_seconds, @metadata)`,
-    );
+    const save = rowWriter<ScanRow>(db, t('scans'), 'scan_id');
     const drop = db.prepare<[string]>(`DELETE FROM ${t('scans')} WHERE scan_id = ?`);
-    return (event: RecordedEvent) => {
+    const apply = (event: RecordedEvent) => {
       const e = asDomainEvent(event);
       if (!isScanEvent(e)) return;
       const row = load.get(e.data.scanId);
       const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
       // Retention: an archived scan leaves the read model; its events stay in the log for audit.
       if (next === null || next.archived) drop.run(e.data.scanId);
-      else save.run(rowOf(next));
+      else save(row, rowOf(next));
     };
+    return { apply };
   },
 };

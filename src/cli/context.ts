@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInput } from '../errors.js';
+import { StateEngine } from '../engine/index.js';
 import { SqliteEventStore, type Durability } from '../store/index.js';
+import { startProgress, type Progress } from './progress.js';
 
 export interface GlobalOptions {
   readonly data?: string;
@@ -19,6 +21,7 @@ export const logPathOf = (dataDir: string): string => join(dataDir, 'stance.db')
 /** What every command shares: the global options and the store, opened on first use and closed once. */
 export class CliContext {
   private opened: SqliteEventStore | null = null;
+  private engineOpened: StateEngine | null = null;
   exitCode = 0;
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
@@ -57,9 +60,28 @@ export class CliContext {
     return this.opened;
   }
 
+  /** The engine over the store; a projection whose version changed is rebuilt here, with a progress bar. */
+  engine(cmd: Command): StateEngine {
+    if (this.engineOpened === null) {
+      const bars = new Map<string, Progress>();
+      const json = this.json(cmd);
+      this.engineOpened = new StateEngine({
+        store: this.store(cmd),
+        onRebuild: (name, done, total) => {
+          let bar = bars.get(name);
+          if (bar === undefined) bars.set(name, (bar = startProgress(`rebuild ${name}`, total, !json)));
+          bar.update(done, total);
+          if (done >= total) bar.stop();
+        },
+      });
+    }
+    return this.engineOpened;
+  }
+
   async close(): Promise<void> {
     await this.opened?.close();
     this.opened = null;
+    this.engineOpened = null;
   }
 }
 

@@ -2,7 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { DomainError, InvalidInput } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
 import { CliContext } from './context.js';
+import { registerCheckpoint } from './checkpoint.js';
+import { registerDemo } from './demo.js';
+import { registerFinding } from './finding.js';
 import { registerLog } from './log.js';
+import { registerProjections } from './projections.js';
+import { registerScan } from './scan.js';
+import { registerStats } from './stats.js';
 
 const fail = (message: string, code: 1 | 2): number => {
   process.stderr.write(`stance-state: ${message}\n`);
@@ -18,7 +24,13 @@ export const buildProgram = (ctx: CliContext): Command => {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerScan(program, ctx);
+  registerCheckpoint(program, ctx);
+  registerFinding(program, ctx);
+  registerStats(program, ctx);
+  registerProjections(program, ctx);
   registerLog(program, ctx);
+  registerDemo(program, ctx);
   return program;
 };
 

@@ -2,14 +2,13 @@ import type { CheckpointRow } from '../../projections/index.js';
 import { checkpoint, checkpointStreamOf, scan, scanStreamOf, type CheckpointKey } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
-import { now, type Core } from './core.js';
+import { now, sql, type Core } from './core.js';
 import { handle, loadFromStream } from './handle.js';
 import { CheckpointInput } from './inputs.js';
 import { checkpointRecord, type CheckpointRecord } from './records.js';
 
 export const getCheckpoint = (core: Core, collector: string, accountId: string, region: string): CheckpointRecord | null => {
-  const row = core.store.db
-    .prepare<[string, string, string], CheckpointRow>(
+  const row = sql<[string, string, string], CheckpointRow>(core, 
       'SELECT * FROM checkpoints WHERE collector_name = ? AND account_id = ? AND region = ?',
     )
     .get(collector, accountId, region);
@@ -63,8 +62,7 @@ export const listCheckpoints = (core: Core, filter: { collector?: string | undef
   const params: string[] = [];
   if (filter.collector !== undefined) (where.push('collector_name = ?'), params.push(filter.collector));
   if (filter.accountId !== undefined) (where.push('account_id = ?'), params.push(filter.accountId));
-  return core.store.db
-    .prepare<string[], CheckpointRow>(
+  return sql<string[], CheckpointRow>(core, 
       `SELECT * FROM checkpoints ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY collector_name, account_id, region`,
     )

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { SqliteEventStore } from '../store/index.js';
 import { instantOf, type Instant } from '../events/index.js';
 import type { Projector } from './projector.js';
@@ -11,3 +12,14 @@ export interface Core {
 }
 
 export const now = (core: Core): Instant => instantOf(core.clock());
+
+const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection: queries run on every command, preparing is not free. */
+export const sql = <P extends unknown[] = unknown[], R = unknown>(core: Core, text: string): Database.Statement<P, R> => {
+  let statements = cache.get(core.store.db);
+  if (statements === undefined) cache.set(core.store.db, (statements = new Map()));
+  let statement = statements.get(text);
+  if (statement === undefined) statements.set(text, (statement = core.store.db.prepare(text)));
+  return statement as unknown as Database.Statement<P, R>;
+};

@@ -1,9 +1,9 @@
-import { findingFromRow, type FindingRow } from '../../projections/index.js';
+import { findingFromRow, findingRowOf, findingSelect, type FindingRow } from '../../projections/index.js';
 import { finding, findingStreamOf, type FindingCommand, type FindingState } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
 import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
-import { now, type Core } from './core.js';
+import { now, sql, type Core } from './core.js';
 import { handle, toNewEvents, type Loaded } from './handle.js';
 import {
   ByInput,
@@ -17,12 +17,15 @@ import {
 import { findingRecord, type FindingRecord } from './records.js';
 import { getScan } from './scans.js';
 
-const rowOf = (core: Core, findingId: string): FindingRow | undefined =>
-  core.store.db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE finding_id = ?').get(findingId);
+const rowOf = (core: Core, findingId: string): FindingRow | undefined => {
+  const raw = sql<[string], (string | number | null)[]>(core, `SELECT ${findingSelect} FROM findings WHERE finding_id = ?`)
+    .raw()
+    .get(findingId);
+  return raw === undefined ? undefined : findingRowOf(raw);
+};
 
 const notesOf = (core: Core, findingId: string): string[] =>
-  core.store.db
-    .prepare<[string], { text: string }>('SELECT text FROM finding_notes WHERE finding_id = ? ORDER BY seq')
+  sql<[string], { text: string }>(core, 'SELECT text FROM finding_notes WHERE finding_id = ? ORDER BY seq')
     .all(findingId)
     .map((r) => r.text);
 
@@ -193,8 +196,7 @@ export const listFindingStates = (core: Core, input: ListFindingsInput = {}): Fi
   if (i.ruleId !== undefined) (where.push('rule_id = ?'), params.push(i.ruleId));
   if (i.cursor !== undefined) (where.push('finding_id > ?'), params.push(i.cursor));
   const limit = i.limit ?? 1000;
-  const rows = core.store.db
-    .prepare<unknown[], FindingRow>(
+  const rows = sql<unknown[], FindingRow>(core, 
       `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY finding_id LIMIT ?`,
     )
     .all(...params, limit + 1);

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { DateTime } from 'luxon';
 import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
 
 const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
@@ -83,3 +84,22 @@ export const ListFindingsInput = t.strict({
   cursor: opt(Id),
 });
 export type ListFindingsInput = Input<typeof ListFindingsInput>;
+
+/**
+ * An instant typed by a person: ISO-8601 with `Z` or an offset (`2026-03-01T09:00:00+01:00`), or a bare date
+ * (`2026-03-01`, midnight UTC). A local time without a zone is refused: it would mean different instants on
+ * different hosts (the original's naive timestamps).
+ */
+export const InstantFromIso = new t.Type<Instant, string, unknown>(
+  'ISO-8601 instant with Z or an offset, or a date',
+  Instant.is,
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(u);
+    if (!dateOnly && !/(Z|[+-]\d{2}(:?\d{2})?)$/i.test(u)) return t.failure(u, c);
+    const parsed = DateTime.fromISO(u, { zone: 'utc', setZone: !dateOnly });
+    if (!parsed.isValid || parsed.year < 1970 || parsed.year > 9999) return t.failure(u, c);
+    return t.success(parsed.toUTC().toISO({ suppressMilliseconds: false }) as Instant);
+  },
+  String,
+);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Projection, TableNamer } from '../../projections/index.js';
+import type { Applier, Projection, TableNamer } from '../../projections/index.js';
 import type { RecordedEvent } from '../events/index.js';
 import type { SqliteEventStore } from '../store/index.js';
 
@@ -27,7 +27,7 @@ const chunk = 5000;
  */
 export class Projector {
   private readonly db: Database.Database;
-  private readonly applies: ((event: RecordedEvent) => void)[] = [];
+  private readonly appliers: Applier[] = [];
   private readonly state: Database.Statement<[string], StateRow>;
   private readonly setPosition: Database.Statement<[number, string]>;
 
@@ -69,13 +69,14 @@ export class Projector {
     const positions = this.list.map((p) => this.state.get(p.name)?.position ?? 0);
     const from = Math.min(...positions);
     let position = from;
-    if (this.applies.length === 0) for (const p of this.list) this.applies.push(p.prepare(this.db, identity));
+    if (this.appliers.length === 0) for (const p of this.list) this.appliers.push(p.prepare(this.db, identity));
     for (const event of this.store.readAllSync({ fromPosition: from })) {
       this.list.forEach((p, i) => {
-        if (event.position > (positions[i] ?? 0)) this.applies[i]?.(event);
+        if (event.position > (positions[i] ?? 0)) this.appliers[i]?.apply(event);
       });
       position = event.position;
     }
+    this.flush();
     for (const p of this.list) this.setPosition.run(position, p.name);
   }
 
@@ -89,11 +90,16 @@ export class Projector {
       const stored = this.state.get(p.name)?.position ?? 0;
       if (stored < first.position - 1)
         for (const event of this.store.readAllSync({ fromPosition: stored, limit: first.position - 1 - stored }))
-          this.applies[i]?.(event);
+          this.appliers[i]?.apply(event);
     });
-    for (const event of events) for (const apply of this.applies) apply(event);
+    for (const event of events) for (const applier of this.appliers) applier.apply(event);
+    this.flush();
     const last = (events[events.length - 1] as RecordedEvent).position;
     for (const p of this.list) this.setPosition.run(last, p.name);
+  }
+
+  private flush(): void {
+    for (const applier of this.appliers) applier.flush?.();
   }
 
   private lowestPosition(): number {
@@ -129,7 +135,7 @@ export class Projector {
     let applied = 0;
     for (const p of chosen) applied = this.rebuildOne(p, (done, total) => onProgress?.(p.name, done, total));
     // The live appliers hold statements on the replaced tables: prepare them again.
-    this.applies.splice(0, this.applies.length, ...this.list.map((p) => p.prepare(this.db, identity)));
+    this.appliers.splice(0, this.appliers.length, ...this.list.map((p) => p.prepare(this.db, identity)));
     return applied;
   }
 
@@ -140,13 +146,14 @@ export class Projector {
       for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${shadow(table)}`);
       for (const sql of p.ddl(shadow)) this.db.exec(sql);
     })();
-    const apply = p.prepare(this.db, shadow);
+    const applier = p.prepare(this.db, shadow);
     const total = this.store.headPositionSync();
     let position = 0;
     let applied = 0;
     // Chunks in their own transactions: other writers get the lock between them and keep the live tables current.
     const step = this.db.transaction((events: readonly RecordedEvent[]) => {
-      for (const event of events) apply(event);
+      for (const event of events) applier.apply(event);
+      applier.flush?.();
     });
     const pending: RecordedEvent[] = [];
     const flush = () => {
@@ -165,10 +172,11 @@ export class Projector {
     this.db
       .transaction(() => {
         for (const event of this.store.readAllSync({ fromPosition: position })) {
-          apply(event);
+          applier.apply(event);
           applied += 1;
           position = event.position;
         }
+        applier.flush?.();
         for (const table of p.tables) {
           this.db.exec(`DROP TABLE IF EXISTS ${table}`);
           this.db.exec(`ALTER TABLE ${shadow(table)} RENAME TO ${table}`);

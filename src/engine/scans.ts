@@ -3,14 +3,14 @@ import { isOpen, scan, scanStreamOf, type ScanCommand } from '../domain/index.js
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, instantOf, type DomainEvent, type Instant, type NewEvent } from '../events/index.js';
 import type { StreamWrite } from '../store/index.js';
-import { now, type Core } from './core.js';
+import { now, sql, type Core } from './core.js';
 import { handle, loadFromStream, toNewEvents } from './handle.js';
 import { CompleteScanInput, ListScansInput, StartScanInput } from './inputs.js';
 import { scanRecord, type ScanRecord } from './records.js';
 import { findingStreamOf } from '../domain/index.js';
 
 const getRow = (core: Core, scanId: string): ScanRow | undefined =>
-  core.store.db.prepare<[string], ScanRow>('SELECT * FROM scans WHERE scan_id = ?').get(scanId);
+  sql<[string], ScanRow>(core, 'SELECT * FROM scans WHERE scan_id = ?').get(scanId);
 
 export const getScan = (core: Core, scanId: string): ScanRecord | null => {
   const row = getRow(core, scanId);
@@ -59,8 +59,7 @@ interface OpenInScope {
 const unobserved = (core: Core, record: ScanRecord): OpenInScope[] => {
   const collectors = record.collectors;
   const byCollector = collectors.length === 0 ? '' : ` AND collector IN (${collectors.map(() => '?').join(', ')})`;
-  return core.store.db
-    .prepare<unknown[], OpenInScope>(
+  return sql<unknown[], OpenInScope>(core, 
       `SELECT finding_id, revision FROM findings WHERE account_id = ? AND region = ?
         AND lifecycle IN ('new', 'recurring', 'reopened') AND (last_scan_id IS NULL OR last_scan_id <> ?)${byCollector}`,
     )
@@ -103,8 +102,7 @@ export const completeScan = (core: Core, scanId: string, input: CompleteScanInpu
 
 /** Writes SuppressionExpired for every suppression whose end has passed; returns how many. */
 export const expireSuppressions = (core: Core, at: Instant = now(core)): number => {
-  const due = core.store.db
-    .prepare<[string], { finding_id: string; suppressed_until: string; revision: number }>(
+  const due = sql<[string], { finding_id: string; suppressed_until: string; revision: number }>(core, 
       `SELECT finding_id, suppressed_until, revision FROM findings
        WHERE lifecycle = 'suppressed' AND suppressed_until IS NOT NULL AND suppressed_until <= ?`,
     )
@@ -132,9 +130,9 @@ export const listScans = (core: Core, input: ListScansInput = {}): ScanRecord[] 
   if (i.since !== undefined) (where.push('started_at >= ?'), params.push(i.since));
   if (i.accountId !== undefined) (where.push('account_id = ?'), params.push(i.accountId));
   if (i.region !== undefined) (where.push('region = ?'), params.push(i.region));
-  const sql = `SELECT * FROM scans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const text = `SELECT * FROM scans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at DESC, scan_id DESC LIMIT ?`;
-  return core.store.db.prepare<unknown[], ScanRow>(sql).all(...params, i.limit ?? 100).map(scanRecord);
+  return sql<unknown[], ScanRow>(core, text).all(...params, i.limit ?? 100).map(scanRecord);
 };
 
 /**
@@ -146,8 +144,7 @@ export const getLastScan = (core: Core, accountId = '', region = ''): ScanRecord
   const params: string[] = [];
   if (accountId !== '') (where.push('account_id = ?'), params.push(accountId));
   if (region !== '') (where.push('region = ?'), params.push(region));
-  const row = core.store.db
-    .prepare<string[], ScanRow>(
+  const row = sql<string[], ScanRow>(core, 
       `SELECT * FROM scans WHERE ${where.join(' AND ')} ORDER BY completed_at DESC, started_at DESC, scan_id DESC LIMIT 1`,
     )
     .get(...params);
@@ -159,8 +156,7 @@ export const cleanupOldScans = (core: Core, days: number): number => {
   if (!Number.isSafeInteger(days) || days < 0) throw new DomainError('illegal_transition', `days must be >= 0, got ${days}`);
   const archivedAt = now(core);
   const cutoff = instantOf(core.clock() - days * 86_400_000);
-  const old = core.store.db
-    .prepare<[string], { scan_id: string }>(
+  const old = sql<[string], { scan_id: string }>(core, 
       `SELECT scan_id FROM scans WHERE started_at < ? AND status IN ('completed', 'failed', 'cancelled')`,
     )
     .all(cutoff);

@@ -1,11 +1,10 @@
-import type { Core } from './core.js';
+import { sql, type Core } from './core.js';
 import type { FindingStats } from './records.js';
 
 /** From the finding_stats counters: no scan over findings, no cap. */
 export const getFindingStats = (core: Core): FindingStats => {
   const counters = new Map(
-    core.store.db
-      .prepare<[], { key: string; value: number }>('SELECT key, value FROM finding_stats')
+    sql<[], { key: string; value: number }>(core, 'SELECT key, value FROM finding_stats')
       .all()
       .map((r) => [r.key, r.value]),
   );

@@ -31,6 +31,8 @@ export const azureRetryDefaults: Required<HubRetryOptions> = {
   operationTimeoutMs: 300_000,
 };
 
+const containerShape = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const containerRule = '3-63 lower-case letters, digits and single hyphens';
 const connectionStringRule =
   'an Azure Storage connection string (AccountName and AccountKey, or BlobEndpoint and SharedAccessSignature)';
 
@@ -45,6 +47,8 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
   const pageSize = options.pageSize ?? 1000;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 5000)
     throw new InvalidInput('pageSize', pageSize, 'an integer of 1-5000');
+  if (!containerShape.test(options.container)) throw new InvalidInput('container', options.container, containerRule);
+  if (options.prefix !== '') checkKey(options.prefix, 'prefix');
   const url = `azblob://${options.container}${options.prefix === '' ? '' : `/${options.prefix}`}`;
   let service: BlobServiceClient;
   try {
@@ -246,8 +250,6 @@ const checkRetry = (given: HubRetryOptions): Required<HubRetryOptions> => {
   return retry;
 };
 
-const containerShape = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const containerRule = '3-63 lower-case letters, digits and single hyphens';
 const usage = 'azblob://<container>/<prefix>';
 
 /** `azblob://<container>[/<prefix>]`, with the connection string from `AZURE_STORAGE_CONNECTION_STRING`. */

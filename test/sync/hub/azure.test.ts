@@ -96,7 +96,9 @@ Azure('metadata another tool set that is not percent-encoded is reported as corr
 });
 
 Azure('a key that would pass 1024 characters with the prefix is refused as InvalidInput', async () => {
-  const hub = hubAt('long', 'p'.repeat(1000));
+  const prefix = `${'p'.repeat(250)}/${'p'.repeat(250)}/${'p'.repeat(250)}/${'p'.repeat(247)}`;
+  assert.is(prefix.length, 1000);
+  const hub = hubAt('long', prefix);
   await hub.create('k'.repeat(23), Buffer.from('x'), {});
   const error = await raises(() => hub.create('k'.repeat(24), Buffer.from('x'), {}), InvalidInput);
   assert.is(error.field, 'key');
@@ -159,7 +161,7 @@ Azure('a wrong account key is denied with a message that names the account and n
   assert.ok(!error.message.includes(wrongKey), error.message);
 });
 
-Azure('a malformed connection string or retry setting is InvalidInput and the string is never shown', async () => {
+Azure('a bad connection string, container, prefix or setting is InvalidInput, never showing the string', async () => {
   const secret = 'AccountName=x;AccountKey=c2VjcmV0;garbage';
   const error = await raises(() => azureHub({ connectionString: secret, container: 'hub', prefix: '' }), InvalidInput);
   assert.is(error.field, 'AZURE_STORAGE_CONNECTION_STRING');
@@ -169,6 +171,8 @@ Azure('a malformed connection string or retry setting is InvalidInput and the st
   assert.is(retry.field, 'retry.maxTries');
   const page = await raises(() => azureHub({ ...good, pageSize: 5001 }), InvalidInput);
   assert.is(page.field, 'pageSize');
+  assert.is((await raises(() => azureHub({ ...good, container: 'c' }), InvalidInput)).field, 'container');
+  assert.is((await raises(() => azureHub({ ...good, prefix: 'a/../b' }), InvalidInput)).field, 'prefix');
 });
 
 const freePort = async (): Promise<number> => {

@@ -1,0 +1,173 @@
+import type { Command } from 'commander';
+import * as t from 'io-ts';
+import { InstantFromIso, type FindingRecord, type HistoryEntry } from '../engine/index.js';
+import { decodeOrThrow, Id, Lifecycle, Text } from '../events/index.js';
+import { DomainError } from '../errors.js';
+import { IntFromString, optional } from './args.js';
+import { out, printJson, type CliContext } from './context.js';
+import { table } from './format.js';
+import { readFindingsFile } from './import.js';
+import { printList, printRecord } from './output.js';
+import { startProgress } from './progress.js';
+
+const TrackArgs = t.strict({ findingId: Id, asset: Id, rule: Id, scan: optional(Id), collector: optional(Id) });
+const ListArgs = t.strict({
+  asset: optional(Id),
+  lifecycle: optional(Lifecycle),
+  rule: optional(Id),
+  limit: optional(IntFromString('a count (1-10000)', 1, 10_000)),
+  cursor: optional(Id),
+});
+const FindingId = t.strict({ findingId: Id });
+const importChunk = 10_000;
+
+const findingTable = (items: readonly FindingRecord[]) =>
+  table(
+    ['FINDING', 'LIFECYCLE', 'ASSET', 'RULE', 'FIRST SEEN', 'LAST SEEN', 'SCANS'],
+    items.map((f) => [f.finding_id, f.lifecycle, f.asset_id, f.rule_id, f.first_seen, f.last_seen, f.scan_count]),
+  );
+
+export const historyTable = (items: readonly HistoryEntry[]) =>
+  table(
+    ['RECORDED AT', 'EVENT', 'LIFECYCLE', 'ACTOR', 'REASON', 'SCAN'],
+    items.map((h) => [h.recorded_at, h.type, h.lifecycle, h.actor, h.reason, h.scan_id]),
+  );
+
+export const registerFinding = (program: Command, ctx: CliContext): void => {
+  const finding = program.command('finding').description('track findings and record decisions on them');
+
+  finding
+    .command('track <findingId>')
+    .description('record that a scan saw this finding')
+    .requiredOption('--asset <id>', 'asset the finding is on')
+    .requiredOption('--rule <id>', 'policy rule that produced it')
+    .option('--scan <scanId>', 'the running scan that saw it')
+    .option('--collector <name>', 'collector that saw it (default: the scan’s only collector)')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(TrackArgs, { findingId, ...o });
+      printRecord(
+        ctx,
+        cmd,
+        await ctx.engine(cmd).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }),
+      );
+    });
+
+  finding
+    .command('import <file>')
+    .description('track every finding of a file (NDJSON or a JSON array of {finding_id, asset_id, rule_id}; - for stdin)')
+    .option('--scan <scanId>', 'the running scan that saw them')
+    .action(async (file: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ scan: optional(Id) }), o);
+      const records = readFindingsFile(file);
+      const engine = ctx.engine(cmd);
+      const progress = startProgress('import', records.length, !ctx.json(cmd));
+      const totals = { tracked: 0, new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, position: engine.store.headPositionSync() };
+      try {
+        for (let i = 0; i < records.length; i += importChunk) {
+          const summary = await engine.trackFindings(records.slice(i, i + importChunk), { scanId: a.scan });
+          for (const key of ['tracked', 'new', 'recurring', 'reopened', 'still_suppressed', 'suppressions_expired'] as const) totals[key] += summary[key];
+          totals.position = summary.position;
+          progress.update(Math.min(records.length, i + importChunk));
+        }
+      } finally {
+        progress.stop();
+      }
+      if (ctx.json(cmd)) printJson(totals);
+      else
+        out(
+          `tracked ${totals.tracked}: ${totals.new} new, ${totals.recurring} recurring, ${totals.reopened} reopened, ` +
+            `${totals.still_suppressed} suppressed or false positive${totals.suppressions_expired ? `, ${totals.suppressions_expired} suppressions expired` : ''}`,
+        );
+    });
+
+  finding
+    .command('resolve <findingId>')
+    .description('mark a finding resolved')
+    .option('--by <user>', 'who resolved it')
+    .option('--reason <text>', 'why')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Text), reason: optional(Text) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).resolveFinding(a.findingId, { by: a.by, reason: a.reason }));
+    });
+
+  finding
+    .command('suppress <findingId>')
+    .description('suppress a finding (it stays suppressed when seen again, until --until)')
+    .requiredOption('--by <user>', 'who suppressed it')
+    .option('--reason <text>', 'why')
+    .option('--until <iso>', 'when the suppression ends')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, reason: optional(Text), until: optional(InstantFromIso) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).suppressFinding(a.findingId, { by: a.by, reason: a.reason, until: a.until }));
+    });
+
+  finding
+    .command('unsuppress <findingId>')
+    .description('lift a suppression')
+    .requiredOption('--by <user>', 'who lifted it')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).unsuppressFinding(a.findingId, a.by));
+    });
+
+  finding
+    .command('false-positive <findingId>')
+    .description('mark a finding a false positive (it stays so when seen again)')
+    .requiredOption('--by <user>', 'who decided')
+    .option('--reason <text>', 'why')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, reason: optional(Text) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).markFalsePositive(a.findingId, { by: a.by, reason: a.reason }));
+    });
+
+  finding
+    .command('note <findingId>')
+    .description('add a note to a finding')
+    .requiredOption('--by <user>', 'who wrote it')
+    .requiredOption('--text <text>', 'the note')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, text: Text }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).addFindingNote(a.findingId, { by: a.by, text: a.text }));
+    });
+
+  finding
+    .command('show <findingId>')
+    .description('a finding’s state; with --as-of, as it stood at that instant (replayed from its events)')
+    .option('--as-of <iso>', 'an instant in the past')
+    .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(t.strict({ findingId: Id, asOf: optional(InstantFromIso) }), { findingId, ...o });
+      const engine = ctx.engine(cmd);
+      const record = a.asOf === undefined ? await engine.getFindingState(a.findingId) : await engine.getFindingAsOf(a.findingId, a.asOf);
+      if (record === null)
+        throw new DomainError('unknown_finding', `finding ${a.findingId} is not tracked${a.asOf === undefined ? '' : ` as of ${a.asOf}`}`);
+      printRecord(ctx, cmd, record);
+    });
+
+  finding
+    .command('list')
+    .description('finding states, by id; --cursor continues after a page')
+    .option('--asset <id>', 'only this asset')
+    .option('--lifecycle <name>', 'new, recurring, resolved, reopened, suppressed or false_positive')
+    .option('--rule <id>', 'only this rule')
+    .option('--limit <n>', 'page size (default 1000)')
+    .option('--cursor <findingId>', 'continue after this finding id (the previous page’s next_cursor)')
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(ListArgs, o);
+      const page = await ctx.engine(cmd).listFindingStates({ assetId: a.asset, lifecycle: a.lifecycle, ruleId: a.rule, limit: a.limit, cursor: a.cursor });
+      if (ctx.json(cmd)) printJson(page);
+      else {
+        printList(ctx, cmd, page.findings, findingTable);
+        if (page.next_cursor !== null) out(`more: --cursor ${page.next_cursor}`);
+      }
+    });
+
+  finding
+    .command('history <findingId>')
+    .description('every event of a finding: time, type, actor, reason, scan')
+    .action(async (findingId: string, _o: object, cmd: Command) => {
+      const a = decodeOrThrow(FindingId, { findingId });
+      const history = await ctx.engine(cmd).getFindingHistory(a.findingId);
+      if (history.length === 0) throw new DomainError('unknown_finding', `finding ${a.findingId} is not tracked`);
+      printList(ctx, cmd, history, historyTable);
+    });
+};

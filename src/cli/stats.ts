@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import type { FindingStats } from '../engine/index.js';
+import { out, printJson, type CliContext } from './context.js';
+
+export const statsText = (s: FindingStats): string =>
+  [
+    `total findings   ${s.total}`,
+    `open             ${s.open} (new ${s.new}, recurring ${s.recurring}, reopened ${s.reopened})`,
+    `resolved         ${s.resolved}`,
+    `suppressed       ${s.suppressed}`,
+    `false positive   ${s.false_positive}`,
+    `sightings        ${s.sightings}`,
+    `resolutions      ${s.resolutions}`,
+    `mean time to resolve  ${s.mean_time_to_resolve_seconds === null ? '-' : `${(s.mean_time_to_resolve_seconds / 86_400).toFixed(2)} days`}`,
+  ].join('\n');
+
+export const registerStats = (program: Command, ctx: CliContext): void => {
+  program
+    .command('stats')
+    .description('finding counts by lifecycle (uncapped), totals and mean time to resolve')
+    .action(async (_o: object, cmd: Command) => {
+      const stats = await ctx.engine(cmd).getFindingStats();
+      if (ctx.json(cmd)) printJson(stats);
+      else out(statsText(stats));
+    });
+};
