@@ -29,12 +29,14 @@ const notesOf = (core: Core, findingId: string): string[] =>
     .all(findingId)
     .map((r) => r.text);
 
-/** A finding's state for a decision comes from its read-model row, kept in the append transaction. */
+/**
+ * A finding's state for a decision comes from its read-model row (kept in the append transaction, and merged over
+ * every origin); the expected revision is that of this origin's own stream, the one the decision appends to.
+ */
 const loadFinding = (core: Core, findingId: string): Loaded<FindingState> => {
   const row = rowOf(core, findingId);
-  return row === undefined
-    ? { state: null, revision: 'no_stream' }
-    : { state: findingFromRow(row), revision: row.revision };
+  if (row === undefined) return { state: null, revision: 'no_stream' };
+  return { state: findingFromRow(row), revision: core.store.streamRevisionSync(findingStreamOf(findingId)) ?? 'no_stream' };
 };
 
 export const getFindingState = (core: Core, findingId: string): FindingRecord | null => {

@@ -1,2 +1,3 @@
 export * from './store.js';
 export { logFormat } from './schema.js';
+export { ForeignEvent, type Divergence, type ImportOutcome } from './import.js';

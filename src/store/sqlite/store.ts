@@ -19,6 +19,7 @@ import type {
   VerifyReport,
 } from '../contract.js';
 import { Appender, prepareWrites, type PreparedWrite } from './append.js';
+import { Importer, type ImportOutcome } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
 import { eventColumns, toRecorded, type EventRow } from './rows.js';
 import { openLogDatabase } from './schema.js';
@@ -37,8 +38,11 @@ export interface SqliteStoreOptions {
   readonly pollMs?: number;
 }
 
-/** Runs inside the append transaction, after the events are inserted: projections use it (read-your-writes). */
-export type InlineHandler = (events: readonly RecordedEvent[]) => void;
+/**
+ * Runs inside the append transaction, after the events are inserted: projections use it (read-your-writes).
+ * `imported` marks events replicated from another origin, which may sort before events already applied.
+ */
+export type InlineHandler = (events: readonly RecordedEvent[], context: { readonly imported: boolean }) => void;
 
 /** A default origin: this host's name plus a random suffix, so two data dirs on one host differ. */
 export const defaultOrigin = (): string =>
@@ -52,16 +56,17 @@ export class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite';
   readonly atomicBatches = true;
   readonly db: Database.Database;
-  readonly origin: string;
+  private originName: string;
   readonly durability: Durability;
   readonly path: string;
-  private readonly appender: Appender;
+  private appender: Appender;
   private readonly handlers: InlineHandler[] = [];
   private readonly local = new EventEmitter();
   private readonly clock: () => number;
   private readonly pollMs: number;
   private readonly head: Database.Statement<[], { head: number | null }>;
   private readonly transact: (writes: readonly PreparedWrite[]) => AppendResult[];
+  private readonly importer: Importer;
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
@@ -72,19 +77,70 @@ export class SqliteEventStore implements EventStore {
     this.pollMs = options.pollMs ?? 25;
     this.local.setMaxListeners(0);
     this.db = openLogDatabase(options.path, this.durability);
-    this.origin = this.fixOrigin(options.origin);
-    this.appender = new Appender(this.db, this.origin);
+    this.originName = this.fixOrigin(options.origin);
+    this.appender = new Appender(this.db, this.originName);
     this.head = this.db.prepare('SELECT max(position) AS head FROM events');
     const run = this.db.transaction((writes: readonly PreparedWrite[]) => {
       const recordedAt = this.appender.tick(this.clock());
       const results = writes.map((w) => this.appender.write(w, recordedAt));
       const fresh = results.filter((r) => r.fresh).flatMap((r) => r.events);
-      if (fresh.length > 0) for (const handler of this.handlers) handler(fresh);
+      if (fresh.length > 0) for (const handler of this.handlers) handler(fresh, { imported: false });
       return results.map(({ fresh: _, ...result }) => result);
     });
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes can fail with
     // SQLITE_BUSY instead of waiting when another process holds the lock.
     this.transact = (writes) => run.immediate(writes);
+    this.importer = new Importer(this.db);
+  }
+
+  /**
+   * Replicates events recorded elsewhere (sync pull), keeping their ids, origins, revisions, instants and checksums,
+   * and appends `local` (say, the record of the pull) in the same transaction: both land or neither. The hybrid
+   * clock moves past the newest instant imported, so what this origin writes next sorts after it.
+   */
+  importSync(events: readonly unknown[], local: (outcome: ImportOutcome) => readonly StreamWrite[] = () => []): ImportOutcome & { readonly appended: readonly AppendResult[] } {
+    const result = this.db
+      .transaction(() => {
+        const outcome = this.importer.write(events);
+        if (outcome.newest !== null) this.appender.observe(new Date(Date.parse(outcome.newest) + 1).toISOString());
+        if (outcome.imported.length > 0) for (const handler of this.handlers) handler(outcome.imported, { imported: true });
+        const writes = local(outcome);
+        let appended: AppendResult[] = [];
+        if (writes.length > 0) {
+          const recordedAt = this.appender.tick(this.clock());
+          const results = prepareWrites(writes, this.clock()).map((w) => this.appender.write(w, recordedAt));
+          const fresh = results.filter((r) => r.fresh).flatMap((r) => r.events);
+          if (fresh.length > 0) for (const handler of this.handlers) handler(fresh, { imported: false });
+          appended = results.map(({ fresh: _, ...r }) => r);
+        }
+        return { imported: outcome.imported, skipped: outcome.skipped, diverged: outcome.diverged, appended };
+      })
+      .immediate();
+    this.local.emit('appended');
+    return result;
+  }
+
+  /** The origin this store writes under. */
+  get origin(): string {
+    return this.originName;
+  }
+
+  /**
+   * Gives a data dir its origin name before it has written anything under the one it was created with (the
+   * origin is in every event's checksum, so it cannot change afterwards).
+   */
+  renameOrigin(name: string): void {
+    if (!Id.is(name)) throw new InvalidInput('origin', name, Id.name);
+    this.db
+      .transaction(() => {
+        const own = this.db.prepare('SELECT 1 FROM events WHERE origin = ? LIMIT 1').get(this.originName);
+        if (own !== undefined)
+          throw new InvalidInput('origin', name, `${this.originName}: this data dir already wrote events under that name (set STANCE_STATE_ORIGIN before its first write to choose another)`);
+        this.db.prepare("UPDATE store_meta SET value = ? WHERE key = 'origin'").run(name);
+      })
+      .immediate();
+    this.originName = name;
+    this.appender = new Appender(this.db, name);
   }
 
   private fixOrigin(wanted: string | undefined): string {
@@ -171,14 +227,14 @@ export class SqliteEventStore implements EventStore {
     return this.headPositionSync();
   }
 
+  private revisionOf: Database.Statement<[string, string], number> | null = null;
+
   streamRevisionSync(stream: string, origin = this.origin): number | null {
     assertStreamName(stream);
-    const row = this.db
-      .prepare<[string, string], { revision: number }>(
-        'SELECT revision FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1',
-      )
-      .get(stream, origin);
-    return row?.revision ?? null;
+    this.revisionOf ??= this.db
+      .prepare<[string, string], number>('SELECT revision FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1')
+      .pluck();
+    return this.revisionOf.get(stream, origin) ?? null;
   }
 
   async streamRevision(stream: string, origin?: string): Promise<number | null> {

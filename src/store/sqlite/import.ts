@@ -1,0 +1,143 @@
+import type Database from 'better-sqlite3';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import {
+  canonicalJson,
+  checksumOf,
+  currentSchema,
+  genesisChecksum,
+  Id,
+  Instant,
+  isEventType,
+  StreamName,
+  upcast,
+  UuidLike,
+  validateEvent,
+  type EventMeta,
+  type Json,
+  type RecordedEvent,
+} from '../../events/index.js';
+import { InvalidInput } from '../../errors.js';
+
+/** An event as another replica recorded it: everything but its position, which is local. */
+export const ForeignEvent = t.strict({
+  id: UuidLike,
+  stream: StreamName,
+  revision: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'revision (integer >= 0)'),
+  type: t.string,
+  schema: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 1, 'schema (integer >= 1)'),
+  data: t.unknown,
+  meta: t.intersection([
+    t.type({ recordedAt: Instant, origin: Id }),
+    t.partial({ actor: t.string, correlationId: t.string, causationId: t.string }),
+  ]),
+  checksum: t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex'),
+});
+export type ForeignEvent = t.TypeOf<typeof ForeignEvent>;
+
+export interface Divergence {
+  readonly stream: string;
+  readonly origin: string;
+  readonly revision: number;
+  readonly localChecksum: string;
+  readonly remoteChecksum: string;
+  readonly remote: ForeignEvent;
+}
+
+/** What an import did: events appended, events already here (same checksum), histories that diverged. */
+export interface ImportOutcome {
+  readonly imported: readonly RecordedEvent[];
+  readonly skipped: number;
+  readonly diverged: readonly Divergence[];
+}
+
+interface Tail {
+  revision: number;
+  checksum: string;
+}
+
+/**
+ * Appends events recorded by other replicas, keeping their id, stream, origin, revision, meta and checksum.
+ * Every event is checked first: its envelope, its data against its type's codec, and its checksum against the
+ * previous event of the same stream and origin (here or earlier in the batch). A gap, a bad checksum or a bad
+ * field rejects the whole batch before anything is written. An event already here with the same checksum is
+ * skipped; one with another checksum is a diverged history: it is reported, never written over, and the rest of
+ * that stream's chain in the batch is set aside with it.
+ */
+export class Importer {
+  private readonly tail: Database.Statement<[string, string], Tail>;
+  private readonly at: Database.Statement<[string, string, number], { checksum: string }>;
+  private readonly insert: Database.Statement<[string, string, string, number, string, number, string, string, string]>;
+
+  constructor(private readonly db: Database.Database) {
+    this.tail = db.prepare(
+      'SELECT revision, checksum FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.at = db.prepare('SELECT checksum FROM events WHERE stream = ? AND origin = ? AND revision = ?');
+    this.insert = db.prepare(
+      'INSERT INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  /** Checks and writes; runs inside the caller's transaction, so a throw leaves the log as it was. */
+  write(input: readonly unknown[], where = 'events'): ImportOutcome & { newest: string | null } {
+    const events = input.map((raw, i) => checkEnvelope(raw, `${where}[${i}]`));
+    const chains = new Map<string, Tail | null | 'diverged'>();
+    const imported: RecordedEvent[] = [];
+    const diverged: Divergence[] = [];
+    let skipped = 0;
+    let newest: string | null = null;
+    events.forEach(({ event: e, dataJson, metaJson, data }, i) => {
+      const key = `${e.stream}\u0000${e.meta.origin}`;
+      let chain = chains.get(key);
+      if (chain === 'diverged') return;
+      if (chain === undefined) chains.set(key, (chain = this.tail.get(e.stream, e.meta.origin) ?? null));
+      const next = chain === null ? 0 : chain.revision + 1;
+      if (e.revision < next) {
+        const local = this.at.get(e.stream, e.meta.origin, e.revision)?.checksum;
+        if (local === e.checksum) {
+          skipped += 1;
+          return;
+        }
+        // Same origin, stream and revision, other content: a diverged history (a replica restored from an old
+        // backup wrote again). The local event stays; the policy decides what to record.
+        diverged.push({ stream: e.stream, origin: e.meta.origin, revision: e.revision, localChecksum: local ?? '', remoteChecksum: e.checksum, remote: e });
+        chains.set(key, 'diverged');
+        return;
+      }
+      if (e.revision > next)
+        throw new InvalidInput(`${where}[${i}].revision`, e.revision, `${next} (the next revision of ${e.stream} from ${e.meta.origin}; earlier events are missing)`);
+      const prev = chain?.checksum ?? genesisChecksum;
+      const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, prev);
+      if (computed !== e.checksum)
+        throw new InvalidInput(`${where}[${i}].checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
+      let position: number;
+      try {
+        const info = this.insert.run(e.id, e.stream, e.meta.origin, e.revision, e.type, e.schema, dataJson, metaJson, e.checksum);
+        position = Number(info.lastInsertRowid);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw new InvalidInput(`${where}[${i}].id`, e.id, 'an event id not already used by another event');
+        throw error;
+      }
+      chains.set(key, { revision: e.revision, checksum: e.checksum });
+      if (newest === null || e.meta.recordedAt > newest) newest = e.meta.recordedAt;
+      imported.push({ id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum });
+    });
+    return { imported, skipped, diverged, newest };
+  }
+}
+
+const checkEnvelope = (raw: unknown, where: string) => {
+  const decoded = ForeignEvent.decode(raw);
+  if (isLeft(decoded)) throw InvalidInput.from(decoded.left, where);
+  const e = decoded.right;
+  if (!isEventType(e.type)) throw new InvalidInput(`${where}.type`, e.type, 'a known event type');
+  if (e.schema > currentSchema(e.type)) throw new InvalidInput(`${where}.schema`, e.schema, `at most ${currentSchema(e.type)} for ${e.type}`);
+  // The data is checked at the current schema, but stored as written: the checksum covers the original bytes.
+  const data = e.data as Json;
+  validateEvent(e.stream, e.type, upcast(e.type, e.schema, currentSchema(e.type), data).data, `${where}`);
+  const dataJson = canonicalJson(data);
+  const metaJson = canonicalJson(e.meta);
+  return { event: e, data, dataJson, metaJson };
+};

@@ -1,0 +1,48 @@
+import { asDomainEvent, instantOf } from '../events/index.js';
+import { InvalidInput } from '../errors.js';
+import { appendRecords } from '../engine/replication.js';
+import type { StateEngine } from '../engine/index.js';
+import { originStream } from './naming.js';
+
+export interface OriginInfo {
+  readonly origin: string;
+  readonly central: boolean;
+}
+
+/** The OriginNamed event of the store's own origin, if the data dir has synced before. */
+export const ownOrigin = (engine: StateEngine): OriginInfo | null => {
+  for (const e of engine.store.readStreamSync(originStream)) {
+    const d = asDomainEvent(e);
+    if (d.type === 'OriginNamed') return { origin: d.data.origin, central: d.data.central };
+  }
+  return null;
+};
+
+/** The hub's central origin, as the origins' own OriginNamed events (replicated by sync) say. */
+export const centralOrigin = (engine: StateEngine): string | null => {
+  const centrals = new Set<string>();
+  for (const e of engine.store.readAllSync({ filter: { streamPrefix: originStream, types: ['OriginNamed'] } })) {
+    const d = asDomainEvent(e);
+    if (d.type === 'OriginNamed' && d.data.central) centrals.add(d.data.origin);
+  }
+  return [...centrals].sort()[0] ?? null;
+};
+
+/**
+ * Fixes the data dir's origin on its first sync and records it as an event. `--origin` can only name a data dir
+ * that has not written as another origin yet (names are in every event's checksum); `--central` is fixed then too.
+ */
+export const ensureOrigin = (engine: StateEngine, wanted: { origin?: string | undefined; central?: boolean | undefined }, now: number): OriginInfo => {
+  const known = ownOrigin(engine);
+  if (known !== null) {
+    if (wanted.origin !== undefined && wanted.origin !== known.origin)
+      throw new InvalidInput('origin', wanted.origin, `${known.origin}, the name this data dir was given on its first sync`);
+    if (wanted.central !== undefined && wanted.central !== known.central)
+      throw new InvalidInput('central', wanted.central, `${known.central}, fixed on this data dir's first sync`);
+    return known;
+  }
+  if (wanted.origin !== undefined && wanted.origin !== engine.store.origin) engine.store.renameOrigin(wanted.origin);
+  const info = { origin: engine.store.origin, central: wanted.central ?? false };
+  appendRecords(engine, [{ stream: originStream, events: [{ type: 'OriginNamed', data: { origin: info.origin, central: info.central, at: instantOf(now) } }] }]);
+  return info;
+};

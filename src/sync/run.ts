@@ -1,0 +1,42 @@
+import type { ConflictPolicy } from '../events/index.js';
+import type { StateEngine } from '../engine/index.js';
+import type { BatchSecurity } from './batch.js';
+import type { HubStorage } from './hub/index.js';
+import { ensureOrigin } from './origin.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
+import { emptyResult, type SyncDirection, type SyncResult } from './result.js';
+
+export interface SyncOptions {
+  readonly direction: SyncDirection;
+  readonly policy: ConflictPolicy;
+  readonly batchSize: number;
+  readonly security: BatchSecurity;
+  readonly origin?: string | undefined;
+  readonly central?: boolean | undefined;
+  readonly clock?: () => number;
+  readonly onBatch?: (events: number) => void;
+}
+
+/**
+ * One sync round with a hub: pull first (so what this origin writes next sorts after what it learned), then push.
+ * Hub failures after the adapter's retries end the round with the error in the result; what was done stays done
+ * and recorded, so running again continues where it stopped.
+ */
+export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOptions): Promise<SyncResult> => {
+  const clock = options.clock ?? Date.now;
+  const started = Date.now();
+  const info = ensureOrigin(engine, { origin: options.origin, central: options.central }, clock());
+  const result = emptyResult(options.direction, hub.url, info.origin, options.policy);
+  const common = { security: options.security, clock, ...(options.onBatch ? { onBatch: options.onBatch } : {}) };
+  try {
+    if (options.direction !== 'push') await pull(engine, hub, { ...common, policy: options.policy }, result);
+    if (options.direction !== 'pull') await push(engine, hub, { ...common, batchSize: options.batchSize }, result);
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'HubError') throw error;
+    result.success = false;
+    result.errors.push(error.message);
+  }
+  result.duration_seconds = Math.round((Date.now() - started) / 10) / 100;
+  return result;
+};
