@@ -24,7 +24,7 @@ export class CliContext {
   private engineOpened: StateEngine | null = null;
   exitCode = 0;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(readonly env: NodeJS.ProcessEnv = process.env) {}
 
   /** STANCE_STATE_DURABILITY=normal trades power-loss safety of the last commits for speed. */
   private durability(): Durability {

@@ -9,6 +9,7 @@ import { registerLog } from './log.js';
 import { registerProjections } from './projections.js';
 import { registerScan } from './scan.js';
 import { registerStats } from './stats.js';
+import { registerSync } from './sync.js';
 
 const fail = (message: string, code: 1 | 2): number => {
   process.stderr.write(`stance-state: ${message}\n`);
@@ -29,6 +30,7 @@ export const buildProgram = (ctx: CliContext): Command => {
   registerFinding(program, ctx);
   registerStats(program, ctx);
   registerProjections(program, ctx);
+  registerSync(program, ctx);
   registerLog(program, ctx);
   registerDemo(program, ctx);
   return program;
@@ -48,6 +50,7 @@ export const main = async (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (error instanceof WrongExpectedRevision)
       return fail(`conflict: another writer changed ${error.stream} (revision ${error.actual}); try again`, 1);
     if (error instanceof DuplicateEventId) return fail(error.message, 1);
+    if (error instanceof Error && error.name === 'HubError') return fail(error.message, 1);
     if (isEnvironmentError(error)) return fail(error.message, 1);
     throw error; // a bug: keep its stack
   } finally {
