@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { checkpoint, checkpointIdOf, isCheckpointEvent, type Checkpoint } from '../src/domain/index.js';
-import { asDomainEvent, type Instant, type JsonRecord, type RecordedEvent } from '../src/events/index.js';
+import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type RecordedEvent } from '../src/events/index.js';
 import type { Projection, TableNamer } from './projection.js';
 
 /** A row of the checkpoints table, named as the original's Checkpoint.to_dict. */
@@ -60,9 +60,13 @@ export const checkpointsProjection: Projection = {
           last_scan_id: next.scanId,
           last_scan_time: next.scanTime,
           cursor: next.cursor,
-          metadata: JSON.stringify(next.metadata),
+          metadata: canonicalJson(next.metadata),
         });
     };
-    return { apply };
+    const forget = (event: RecordedEvent) => {
+      const e = asDomainEvent(event);
+      if (isCheckpointEvent(e)) drop.run(checkpointIdOf(e.data));
+    };
+    return { apply, forget };
   },
 };

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { finding, isFindingEvent, type Finding } from '../src/domain/index.js';
+import { evolveFrom, isFindingEvent, type Finding } from '../src/domain/index.js';
 import { asDomainEvent, type Instant, type Lifecycle, type RecordedEvent } from '../src/events/index.js';
-import type { Projection, TableNamer } from './projection.js';
+import type { Projection, ProjectionContext, TableNamer } from './projection.js';
 import { rowWriter } from './row-writer.js';
 
 /** A row of the findings table: the original's FindingState.to_dict columns, and what the rules need besides. */
@@ -28,6 +28,8 @@ export interface FindingRow {
   suppressed_until: string | null;
   false_positive_by: string;
   false_positive_reason: string;
+  decided_by: string | null;
+  decided_rank: number;
   /** Revision of the finding's stream after the event this row reflects: the expected revision of the next write. */
   revision: number;
 }
@@ -36,7 +38,7 @@ const findingColumns = [
   'finding_id', 'asset_id', 'rule_id', 'account_id', 'region', 'collector', 'lifecycle', 'underlying', 'first_seen',
   'last_seen', 'scan_count', 'last_scan_id', 'opened_at', 'resolved_at', 'resolved_by', 'resolution_reason',
   'suppressed_by', 'suppressed_at', 'suppression_reason', 'suppressed_until', 'false_positive_by',
-  'false_positive_reason', 'revision',
+  'false_positive_reason', 'decided_by', 'decided_rank', 'revision',
 ] as const;
 /** `SELECT` list in the order `findingRowOf` reads it. */
 export const findingSelect = findingColumns.join(', ');
@@ -69,7 +71,9 @@ export const findingRowOf = (a: readonly Cell[]): FindingRow => ({
   suppressed_until: a[19] as string | null,
   false_positive_by: a[20] as string,
   false_positive_reason: a[21] as string,
-  revision: a[22] as number,
+  decided_by: a[22] as string | null,
+  decided_rank: a[23] as number,
+  revision: a[24] as number,
 });
 
 export const findingFromRow = (r: FindingRow): Finding => ({
@@ -95,6 +99,8 @@ export const findingFromRow = (r: FindingRow): Finding => ({
   suppressedUntil: r.suppressed_until as Instant | null,
   falsePositiveBy: r.false_positive_by,
   falsePositiveReason: r.false_positive_reason,
+  decidedBy: r.decided_by,
+  decidedRank: r.decided_rank,
 });
 
 export const rowOfFinding = (f: Finding, revision: number): FindingRow => ({
@@ -120,12 +126,14 @@ export const rowOfFinding = (f: Finding, revision: number): FindingRow => ({
   suppressed_until: f.suppressedUntil,
   false_positive_by: f.falsePositiveBy,
   false_positive_reason: f.falsePositiveReason,
+  decided_by: f.decidedBy,
+  decided_rank: f.decidedRank,
   revision,
 });
 
 export const findingsProjection: Projection = {
   name: 'findings',
-  version: 1,
+  version: 2,
   tables: ['findings', 'finding_notes'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('findings')} (finding_id TEXT PRIMARY KEY, asset_id TEXT NOT NULL, rule_id TEXT NOT NULL,
@@ -133,7 +141,8 @@ export const findingsProjection: Projection = {
       first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, scan_count INTEGER NOT NULL, last_scan_id TEXT,
       opened_at TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT NOT NULL, resolution_reason TEXT NOT NULL,
       suppressed_by TEXT NOT NULL, suppressed_at TEXT, suppression_reason TEXT NOT NULL, suppressed_until TEXT,
-      false_positive_by TEXT NOT NULL, false_positive_reason TEXT NOT NULL, revision INTEGER NOT NULL) STRICT`,
+      false_positive_by TEXT NOT NULL, false_positive_reason TEXT NOT NULL, decided_by TEXT,
+      decided_rank INTEGER NOT NULL, revision INTEGER NOT NULL) STRICT`,
     `CREATE INDEX ${t('findings_by_asset')} ON ${t('findings')} (asset_id, finding_id)`,
     `CREATE INDEX ${t('findings_by_lifecycle')} ON ${t('findings')} (lifecycle, finding_id)`,
     `CREATE INDEX ${t('findings_by_rule')} ON ${t('findings')} (rule_id, finding_id)`,
@@ -142,7 +151,7 @@ export const findingsProjection: Projection = {
     `CREATE TABLE ${t('finding_notes')} (finding_id TEXT NOT NULL, seq INTEGER NOT NULL, by TEXT NOT NULL,
       text TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (finding_id, seq)) STRICT`,
   ],
-  prepare(db: Database.Database, t: TableNamer) {
+  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext) {
     const load = db.prepare<[string], Cell[]>(`SELECT ${findingSelect} FROM ${t('findings')} WHERE finding_id = ?`).raw();
     const save = rowWriter<FindingRow>(db, t('findings'), 'finding_id');
     const addNote = db.prepare<[{ id: string; by: string; text: string; at: string }]>(
@@ -154,11 +163,19 @@ export const findingsProjection: Projection = {
       if (!isFindingEvent(e)) return;
       const raw = load.get(e.data.findingId);
       const row = raw === undefined ? undefined : findingRowOf(raw);
-      const next = finding.evolve(row === undefined ? null : findingFromRow(row), e);
+      const next = evolveFrom(row === undefined ? null : findingFromRow(row), e, event.meta.origin, context.merge());
       if (next === null) return;
       if (e.type === 'FindingNoteAdded') addNote.run({ id: e.data.findingId, by: e.data.by, text: e.data.text, at: e.data.at });
       save(row, rowOfFinding(next, event.revision));
     };
-    return { apply };
+    const dropRow = db.prepare<[string]>(`DELETE FROM ${t('findings')} WHERE finding_id = ?`);
+    const dropNotes = db.prepare<[string]>(`DELETE FROM ${t('finding_notes')} WHERE finding_id = ?`);
+    const forget = (event: RecordedEvent) => {
+      const e = asDomainEvent(event);
+      if (!isFindingEvent(e)) return;
+      dropRow.run(e.data.findingId);
+      dropNotes.run(e.data.findingId);
+    };
+    return { apply, forget };
   },
 };

@@ -1,14 +1,16 @@
 import { checkpointsProjection } from './checkpoints.js';
 import { findingStatsProjection } from './finding-stats.js';
 import { findingsProjection } from './findings.js';
+import { jobsProjection } from './jobs.js';
 import type { Projection } from './projection.js';
 import { scansProjection } from './scans.js';
 
 export * from './checkpoints.js';
 export * from './finding-stats.js';
 export * from './findings.js';
+export * from './jobs.js';
 export type * from './projection.js';
 export * from './scans.js';
 
 /** Every projection the engine keeps, in the order they apply each event. */
-export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection];
+export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection, jobsProjection];

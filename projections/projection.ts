@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { MergeContext } from '../src/domain/index.js';
 import type { RecordedEvent } from '../src/events/index.js';
 
 /** Maps a logical table or index name to the physical one (a rebuild writes to shadow names, then swaps). */
@@ -11,6 +12,16 @@ export type TableNamer = (logical: string) => string;
 export interface Applier {
   apply(event: RecordedEvent): void;
   flush?(): void;
+  /**
+   * Removes what the event's entity (its stream) contributed to the tables, so the runner can fold that entity
+   * again in merge order when a replicated event arrives that sorts before events already applied.
+   */
+  forget?(event: RecordedEvent): void;
+}
+
+/** What a projection may know beyond the events: how replicas merge concurrent decisions. */
+export interface ProjectionContext {
+  merge(): MergeContext;
 }
 
 /**
@@ -26,5 +37,5 @@ export interface Projection {
   /** DDL for the tables and their indexes, with every name passed through `t`. */
   ddl(t: TableNamer): readonly string[];
   /** Prepares statements once; returns what is applied to each event, in log order. */
-  prepare(db: Database.Database, t: TableNamer): Applier;
+  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext): Applier;
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { scan, isScanEvent, type Scan } from '../src/domain/index.js';
-import { asDomainEvent, type Instant, type JsonRecord, type RecordedEvent, type ScanStatus } from '../src/events/index.js';
+import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type RecordedEvent, type ScanStatus } from '../src/events/index.js';
 import type { Projection, TableNamer } from './projection.js';
 import { rowWriter } from './row-writer.js';
 
@@ -57,7 +57,8 @@ const rowOf = (s: Scan): ScanRow => ({
   finding_count: s.findingCount,
   error_message: s.errorMessage,
   duration_seconds: s.durationSeconds,
-  metadata: JSON.stringify(s.metadata),
+  // Canonical: the live event keeps its writer's key order, a rebuild reads the stored (sorted) JSON.
+  metadata: canonicalJson(s.metadata),
 });
 
 export const scansProjection: Projection = {
@@ -86,6 +87,10 @@ export const scansProjection: Projection = {
       if (next === null || next.archived) drop.run(e.data.scanId);
       else save(row, rowOf(next));
     };
-    return { apply };
+    const forget = (event: RecordedEvent) => {
+      const e = asDomainEvent(event);
+      if (isScanEvent(e)) drop.run(e.data.scanId);
+    };
+    return { apply, forget };
   },
 };

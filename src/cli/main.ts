@@ -8,6 +8,8 @@ import { registerFinding } from './finding.js';
 import { registerLog } from './log.js';
 import { registerProjections } from './projections.js';
 import { registerScan } from './scan.js';
+import { registerSchedule } from './schedule.js';
+import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
 import { registerSync } from './sync.js';
 
@@ -33,6 +35,8 @@ export const buildProgram = (ctx: CliContext): Command => {
   registerSync(program, ctx);
   registerLog(program, ctx);
   registerDemo(program, ctx);
+  registerSchedule(program, ctx);
+  registerServe(program, ctx);
   return program;
 };
 

@@ -53,6 +53,9 @@ export interface Finding {
   readonly suppressedUntil: Instant | null;
   readonly falsePositiveBy: string;
   readonly falsePositiveReason: string;
+  /** The origin whose lifecycle decision stands (null: none), and how deliberate it was (see merge.ts). */
+  readonly decidedBy: string | null;
+  readonly decidedRank: number;
 }
 export type FindingState = Finding | null; // null: never tracked
 
@@ -93,6 +96,8 @@ const evolve = (state: FindingState, event: FindingEvent): FindingState => {
         suppressedUntil: null,
         falsePositiveBy: '',
         falsePositiveReason: '',
+        decidedBy: null,
+        decidedRank: 0,
       };
     const reopened = next?.lifecycle === 'reopened' && state.lifecycle === 'resolved';
     return {

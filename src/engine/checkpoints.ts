@@ -4,7 +4,7 @@ import { DomainError } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
 import { now, sql, type Core } from './core.js';
 import { handle, loadFromStream } from './handle.js';
-import { CheckpointInput } from './inputs.js';
+import { CheckpointInput, CheckpointKeyInput } from './inputs.js';
 import { checkpointRecord, type CheckpointRecord } from './records.js';
 
 export const getCheckpoint = (core: Core, collector: string, accountId: string, region: string): CheckpointRecord | null => {
@@ -43,7 +43,7 @@ export const updateCheckpoint = (core: Core, input: CheckpointInput): Checkpoint
 
 /** Deletes a checkpoint; false when there was none (the original's bool). */
 export const deleteCheckpoint = (core: Core, collector: string, accountId: string, region: string): boolean => {
-  const key = decodeOrThrow(CheckpointInput, { collector, accountId, region, scanId: 'x' });
+  const key = decodeOrThrow(CheckpointKeyInput, { collector, accountId, region });
   const stream = checkpointStreamOf(key);
   try {
     handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {

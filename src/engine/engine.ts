@@ -1,11 +1,12 @@
 import { projections as allProjections, type Projection } from '../../projections/index.js';
-import { Instant } from '../events/index.js';
+import { Instant, type ConflictPolicy } from '../events/index.js';
 import { InvalidInput } from '../errors.js';
 import type { SqliteEventStore } from '../store/index.js';
 import * as checkpoints from './checkpoints.js';
 import type { Core } from './core.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
+import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
   CompleteScanInput,
@@ -94,11 +95,21 @@ export class StateEngine {
       throw new InvalidInput('projection', name, `one of ${this.projector.names().join(', ')}`);
     return this.projector.rebuild(name, onProgress);
   };
+  /**
+   * Sets the conflict policy replicas merge concurrent decisions with (sync's --conflict) and looks again for the
+   * hub's central origin; when either changed, the projections are folded again. Returns whether they were.
+   */
+  remerge = (policy?: ConflictPolicy): boolean => this.projector.remerge(policy);
+  mergeContext = () => this.projector.context.merge();
+
   /** Applies what other writers appended without projections; the position every read model reflects. */
   refresh = (): number => {
     this.projector.refresh();
     return this.projector.position();
   };
+
+  // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
+  readonly jobs = createJobs(() => this.core);
 
   close = async (): Promise<void> => this.store.close();
 }

@@ -17,10 +17,11 @@ import {
 import { findingRecord, type FindingRecord } from './records.js';
 import { getScan } from './scans.js';
 
+// Built once: the statement cache is keyed by this text, and a batch looks up every finding it tracks.
+const rowSql = `SELECT ${findingSelect} FROM findings WHERE finding_id = ?`;
+
 const rowOf = (core: Core, findingId: string): FindingRow | undefined => {
-  const raw = sql<[string], (string | number | null)[]>(core, `SELECT ${findingSelect} FROM findings WHERE finding_id = ?`)
-    .raw()
-    .get(findingId);
+  const raw = sql<[string], (string | number | null)[]>(core, rowSql).raw().get(findingId);
   return raw === undefined ? undefined : findingRowOf(raw);
 };
 
@@ -28,6 +29,21 @@ const notesOf = (core: Core, findingId: string): string[] =>
   sql<[string], { text: string }>(core, 'SELECT text FROM finding_notes WHERE finding_id = ? ORDER BY seq')
     .all(findingId)
     .map((r) => r.text);
+
+/** The notes of a page of findings in one query (one per finding was most of a page's cost). */
+const notesOfPage = (core: Core, ids: readonly string[]): Map<string, string[]> => {
+  const notes = new Map<string, string[]>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = core.store.db
+      .prepare<string[], { finding_id: string; text: string }>(
+        `SELECT finding_id, text FROM finding_notes WHERE finding_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY finding_id, seq`,
+      )
+      .all(...chunk);
+    for (const r of rows) notes.set(r.finding_id, [...(notes.get(r.finding_id) ?? []), r.text]);
+  }
+  return notes;
+};
 
 /**
  * A finding's state for a decision comes from its read-model row (kept in the append transaction, and merged over
@@ -203,8 +219,9 @@ export const listFindingStates = (core: Core, input: ListFindingsInput = {}): Fi
     )
     .all(...params, limit + 1);
   const page = rows.slice(0, limit);
+  const notes = notesOfPage(core, page.map((r) => r.finding_id));
   return {
-    findings: page.map((r) => findingRecord(r, notesOf(core, r.finding_id))),
+    findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [])),
     next_cursor: rows.length > limit ? (page[page.length - 1]?.finding_id ?? null) : null,
   };
 };

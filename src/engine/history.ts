@@ -1,4 +1,4 @@
-import { finding, findingStreamOf, isFindingEvent, type FindingState } from '../domain/index.js';
+import { evolveFrom, findingStreamOf, isFindingEvent, type FindingState } from '../domain/index.js';
 import { rowOfFinding } from '../../projections/index.js';
 import { asDomainEvent, type RecordedEvent } from '../events/index.js';
 import type { Core } from './core.js';
@@ -18,7 +18,8 @@ export interface HistoryEntry {
   readonly data: unknown;
 }
 
-const eventsOf = (core: Core, findingId: string): RecordedEvent[] => [...core.store.readStreamSync(findingStreamOf(findingId))];
+/** Every origin's events of the finding, in the order replicas fold them. */
+const eventsOf = (core: Core, findingId: string): RecordedEvent[] => core.store.readMergedSync(findingStreamOf(findingId));
 
 const str = (data: Record<string, unknown>, key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
 
@@ -27,7 +28,7 @@ export const getFindingHistory = (core: Core, findingId: string): HistoryEntry[]
   let state: FindingState = null;
   return eventsOf(core, findingId).map((e) => {
     const d = asDomainEvent(e);
-    if (isFindingEvent(d)) state = finding.evolve(state, d);
+    if (isFindingEvent(d)) state = evolveFrom(state, d, e.meta.origin, core.projector.context.merge());
     const data = e.data as Record<string, unknown>;
     return {
       position: e.position,
@@ -53,7 +54,7 @@ export const getFindingAsOf = (core: Core, findingId: string, asOf: string): Fin
     if (e.meta.recordedAt > asOf) break;
     const d = asDomainEvent(e);
     if (!isFindingEvent(d)) continue;
-    state = finding.evolve(state, d);
+    state = evolveFrom(state, d, e.meta.origin, core.projector.context.merge());
     revision = e.revision;
     if (d.type === 'FindingNoteAdded') notes.push(d.data.text);
   }

@@ -37,6 +37,8 @@ export const ListScansInput = t.strict({
 });
 export type ListScansInput = Input<typeof ListScansInput>;
 
+export const CheckpointKeyInput = t.strict({ collector: Id, accountId: Scope, region: Scope });
+
 export const CheckpointInput = t.strict({
   collector: Id,
   accountId: Scope,

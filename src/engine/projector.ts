@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Applier, Projection, TableNamer } from '../../projections/index.js';
-import type { RecordedEvent } from '../events/index.js';
+import type { Applier, Projection, ProjectionContext, TableNamer } from '../../projections/index.js';
+import type { MergeContext } from '../domain/index.js';
+import { ConflictPolicy, type RecordedEvent } from '../events/index.js';
 import type { SqliteEventStore } from '../store/index.js';
 
 export interface ProjectionStatus {
@@ -30,6 +31,9 @@ export class Projector {
   private readonly appliers: Applier[] = [];
   private readonly state: Database.Statement<[string], StateRow>;
   private readonly setPosition: Database.Statement<[number, string]>;
+  private readonly sortsBefore: Database.Statement<[string, number, string, string, number], number>;
+  private merge: MergeContext | null = null;
+  readonly context: ProjectionContext = { merge: () => (this.merge ??= this.currentMerge()) };
 
   constructor(
     private readonly store: SqliteEventStore,
@@ -41,9 +45,84 @@ export class Projector {
       position INTEGER NOT NULL, generation INTEGER NOT NULL) STRICT`);
     this.state = this.db.prepare('SELECT * FROM projection_state WHERE name = ?');
     this.setPosition = this.db.prepare('UPDATE projection_state SET position = ? WHERE name = ?');
+    this.sortsBefore = this.db
+      .prepare<[string, number, string, string, number], number>(
+        `SELECT 1 FROM events WHERE stream = ? AND position < ?
+           AND (json_extract(meta, '$.recordedAt'), origin, revision) > (?, ?, ?) LIMIT 1`,
+      )
+      .pluck();
     for (const p of list) this.install(p, onRebuild);
+    // Read models folded under another merge policy or central origin are folded again under the current one.
+    if (this.storedMergeKey() !== null && this.storedMergeKey() !== this.mergeKey())
+      for (const p of list) this.rebuildOne(p, (done, total) => onRebuild?.(p.name, done, total));
+    this.saveMergeKey();
     this.db.transaction(() => this.catchUp()).immediate();
     store.onAppend((events) => this.apply(events));
+  }
+
+  /** The policy (set by sync) and the central origin (named by its own replicated OriginNamed event). */
+  private currentMerge(): MergeContext {
+    const stored = this.db.prepare<[], string>("SELECT value FROM store_meta WHERE key = 'conflict_policy'").pluck().get();
+    const central = this.db
+      .prepare<[], string>(
+        `SELECT json_extract(data, '$.origin') FROM events WHERE stream = 'sync-origin' AND type = 'OriginNamed'
+           AND json_extract(data, '$.central') = 1 ORDER BY 1 LIMIT 1`,
+      )
+      .pluck()
+      .get();
+    return {
+      policy: stored !== undefined && ConflictPolicy.is(stored) ? stored : 'latest_wins',
+      local: this.store.origin,
+      central: central ?? null,
+    };
+  }
+
+  private mergeKey(): string {
+    const m = this.context.merge();
+    return JSON.stringify([m.policy, m.central, m.policy === 'local_wins' ? m.local : null]);
+  }
+
+  private storedMergeKey(): string | null {
+    return this.db.prepare<[], string>("SELECT value FROM store_meta WHERE key = 'merge_context'").pluck().get() ?? null;
+  }
+
+  private saveMergeKey(): void {
+    this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('merge_context', ?)").run(this.mergeKey());
+  }
+
+  /**
+   * Sets the conflict policy and looks again for the central origin; when either changed, every projection is
+   * folded again under it. Returns whether it changed.
+   */
+  remerge(policy?: ConflictPolicy): boolean {
+    if (policy !== undefined)
+      this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('conflict_policy', ?)").run(policy);
+    const before = this.storedMergeKey();
+    this.merge = null;
+    if (before === this.mergeKey()) return false;
+    this.rebuild();
+    this.saveMergeKey();
+    return true;
+  }
+
+  /**
+   * Applies events in log order. An event replicated from another origin that sorts (recordedAt, origin, revision)
+   * before an event of its stream already applied makes that stream fold again, in that order, from all its events
+   * so far: every replica then holds the fold of the same events in the same order, whatever order they arrived in.
+   */
+  private fold(appliers: readonly Applier[], event: RecordedEvent): void {
+    const late =
+      event.meta.origin !== this.store.origin &&
+      this.sortsBefore.get(event.stream, event.position, event.meta.recordedAt, event.meta.origin, event.revision) === 1;
+    if (!late) {
+      for (const applier of appliers) applier.apply(event);
+      return;
+    }
+    const refolding = appliers.filter((a) => a.forget !== undefined);
+    for (const applier of appliers) if (applier.forget === undefined) applier.apply(event);
+    if (refolding.length === 0) return;
+    for (const applier of refolding) applier.forget?.(event);
+    for (const e of this.store.readMergedSync(event.stream, event.position)) for (const applier of refolding) applier.apply(e);
   }
 
   /** Creates a projection's tables on first use; rebuilds it when its version changed. */
@@ -69,11 +148,9 @@ export class Projector {
     const positions = this.list.map((p) => this.state.get(p.name)?.position ?? 0);
     const from = Math.min(...positions);
     let position = from;
-    if (this.appliers.length === 0) for (const p of this.list) this.appliers.push(p.prepare(this.db, identity));
+    if (this.appliers.length === 0) for (const p of this.list) this.appliers.push(p.prepare(this.db, identity, this.context));
     for (const event of this.store.readAllSync({ fromPosition: from })) {
-      this.list.forEach((p, i) => {
-        if (event.position > (positions[i] ?? 0)) this.appliers[i]?.apply(event);
-      });
+      this.fold(this.appliers.filter((_, i) => event.position > (positions[i] ?? 0)), event);
       position = event.position;
     }
     this.flush();
@@ -90,9 +167,9 @@ export class Projector {
       const stored = this.state.get(p.name)?.position ?? 0;
       if (stored < first.position - 1)
         for (const event of this.store.readAllSync({ fromPosition: stored, limit: first.position - 1 - stored }))
-          this.appliers[i]?.apply(event);
+          this.fold(this.appliers.slice(i, i + 1), event);
     });
-    for (const event of events) for (const applier of this.appliers) applier.apply(event);
+    for (const event of events) this.fold(this.appliers, event);
     this.flush();
     const last = (events[events.length - 1] as RecordedEvent).position;
     for (const p of this.list) this.setPosition.run(last, p.name);
@@ -132,28 +209,51 @@ export class Projector {
   /** Rebuilds one projection (or all) from the log; returns the events applied. */
   rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): number {
     const chosen = name === undefined ? this.list : this.list.filter((p) => p.name === name);
-    let applied = 0;
-    for (const p of chosen) applied = this.rebuildOne(p, (done, total) => onProgress?.(p.name, done, total));
+    const applied = this.rebuildAll(chosen, (p, done, total) => onProgress?.(p.name, done, total));
     // The live appliers hold statements on the replaced tables: prepare them again.
-    this.appliers.splice(0, this.appliers.length, ...this.list.map((p) => p.prepare(this.db, identity)));
+    this.appliers.splice(0, this.appliers.length, ...this.list.map((p) => p.prepare(this.db, identity, this.context)));
     return applied;
   }
 
   private rebuildOne(p: Projection, onProgress: (done: number, total: number) => void): number {
-    const generation = (this.state.get(p.name)?.generation ?? 0) + 1;
-    const shadow: TableNamer = (logical) => `${logical}__g${generation}`;
+    return this.rebuildAll([p], (_, done, total) => onProgress(done, total));
+  }
+
+  /**
+   * Rebuilds projections side by side in one pass over the log: each event is read and parsed once and applied to
+   * each (one pass per projection read the log five times). Non-unique indexes are created after the bulk of the log
+   * is applied: SQLite builds an index from sorted keys far faster than it maintains one row by row. Unique indexes
+   * stay with their tables (a conflict clause may rely on them); appliers look rows up by primary or unique keys.
+   */
+  private rebuildAll(
+    chosen: readonly Projection[],
+    onProgress: (p: Projection, done: number, total: number) => void,
+  ): number {
+    if (chosen.length === 0) return 0;
+    const isIndex = (sql: string) => /^\s*CREATE\s+INDEX\b/i.test(sql);
+    const shadows = chosen.map((p) => {
+      const generation = (this.state.get(p.name)?.generation ?? 0) + 1;
+      const shadow: TableNamer = (logical) => `${logical}__g${generation}`;
+      const ddl = p.ddl(shadow);
+      return { p, generation, shadow, tables: ddl.filter((sql) => !isIndex(sql)), indexes: ddl.filter(isIndex) };
+    });
     this.db.transaction(() => {
-      for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${shadow(table)}`);
-      for (const sql of p.ddl(shadow)) this.db.exec(sql);
+      for (const { p, shadow, tables } of shadows) {
+        for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${shadow(table)}`);
+        for (const sql of tables) this.db.exec(sql);
+      }
     })();
-    const applier = p.prepare(this.db, shadow);
+    const appliers = shadows.map(({ p, shadow }) => p.prepare(this.db, shadow, this.context));
     const total = this.store.headPositionSync();
     let position = 0;
     let applied = 0;
+    const progress = () => {
+      for (const p of chosen) onProgress(p, position, Math.max(total, position));
+    };
     // Chunks in their own transactions: other writers get the lock between them and keep the live tables current.
     const step = this.db.transaction((events: readonly RecordedEvent[]) => {
-      for (const event of events) applier.apply(event);
-      applier.flush?.();
+      for (const event of events) this.fold(appliers, event);
+      for (const applier of appliers) applier.flush?.();
     });
     const pending: RecordedEvent[] = [];
     const flush = () => {
@@ -161,32 +261,39 @@ export class Projector {
       applied += pending.length;
       position = pending[pending.length - 1]?.position ?? position;
       pending.length = 0;
-      onProgress(position, Math.max(total, position));
+      progress();
     };
     for (const event of this.store.readAllSync({ fromPosition: 0 })) {
       pending.push(event);
       if (pending.length >= chunk) flush();
     }
     if (pending.length > 0) flush();
+    this.db
+      .transaction(() => {
+        for (const { indexes } of shadows) for (const sql of indexes) this.db.exec(sql);
+      })
+      .immediate();
     // Swap under the write lock, after applying what was appended since the last chunk.
     this.db
       .transaction(() => {
         for (const event of this.store.readAllSync({ fromPosition: position })) {
-          applier.apply(event);
+          this.fold(appliers, event);
           applied += 1;
           position = event.position;
         }
-        applier.flush?.();
-        for (const table of p.tables) {
-          this.db.exec(`DROP TABLE IF EXISTS ${table}`);
-          this.db.exec(`ALTER TABLE ${shadow(table)} RENAME TO ${table}`);
+        for (const applier of appliers) applier.flush?.();
+        for (const { p, shadow, generation } of shadows) {
+          for (const table of p.tables) {
+            this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+            this.db.exec(`ALTER TABLE ${shadow(table)} RENAME TO ${table}`);
+          }
+          this.db
+            .prepare('INSERT OR REPLACE INTO projection_state VALUES (?, ?, ?, ?)')
+            .run(p.name, p.version, position, generation);
         }
-        this.db
-          .prepare('INSERT OR REPLACE INTO projection_state VALUES (?, ?, ?, ?)')
-          .run(p.name, p.version, position, generation);
       })
       .immediate();
-    onProgress(position, position);
+    progress();
     return applied;
   }
 }

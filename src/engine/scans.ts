@@ -2,7 +2,7 @@ import type { ScanRow } from '../../projections/index.js';
 import { isOpen, scan, scanStreamOf, type ScanCommand } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, instantOf, type DomainEvent, type Instant, type NewEvent } from '../events/index.js';
-import type { StreamWrite } from '../store/index.js';
+import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
 import { now, sql, type Core } from './core.js';
 import { handle, loadFromStream, toNewEvents } from './handle.js';
 import { CompleteScanInput, ListScansInput, StartScanInput } from './inputs.js';
@@ -93,7 +93,8 @@ export const completeScan = (core: Core, scanId: string, input: CompleteScanInpu
       core.store.appendSync(writes);
       break;
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'WrongExpectedRevision') || attempt >= 1) throw error;
+      if (!(error instanceof WrongExpectedRevision)) throw error;
+      if (attempt >= 1) throw new DomainError('conflict', `scan ${scanId} or a finding it resolves was changed by another writer; try again`);
     }
   }
   expireSuppressions(core, at);

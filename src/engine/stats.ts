@@ -22,6 +22,6 @@ export const getFindingStats = (core: Core): FindingStats => {
     open: lifecycle('new') + lifecycle('recurring') + lifecycle('reopened'),
     sightings: c('sightings'),
     resolutions,
-    mean_time_to_resolve_seconds: resolutions === 0 ? null : Math.round((c('resolve_seconds') / resolutions) * 1000) / 1000,
+    mean_time_to_resolve_seconds: resolutions === 0 ? null : Math.round(c('resolve_ms') / resolutions) / 1000,
   };
 };

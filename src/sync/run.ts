@@ -29,8 +29,14 @@ export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOp
   const info = ensureOrigin(engine, { origin: options.origin, central: options.central }, clock());
   const result = emptyResult(options.direction, hub.url, info.origin, options.policy);
   const common = { security: options.security, clock, ...(options.onBatch ? { onBatch: options.onBatch } : {}) };
+  // The policy is the data dir's: read models fold concurrent decisions by it, so a change folds them again.
+  engine.remerge(options.policy);
   try {
-    if (options.direction !== 'push') await pull(engine, hub, { ...common, policy: options.policy }, result);
+    if (options.direction !== 'push') {
+      await pull(engine, hub, { ...common, policy: options.policy }, result);
+      // A central origin may have named itself in what was pulled.
+      engine.remerge();
+    }
     if (options.direction !== 'pull') await push(engine, hub, { ...common, batchSize: options.batchSize }, result);
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'HubError') throw error;

@@ -44,8 +44,13 @@ export const hubState = (store: SqliteEventStore, hub: string): HubState => {
   return { pushed, pushedBatches, pulled, pulledBatches, conflicts, lastSyncAt };
 };
 
-/** Sync records stay local (they would otherwise make every push create more to push); an origin's name travels. */
-export const isReplicated = (stream: string): boolean => !stream.startsWith('sync-') || stream === originStream;
+/**
+ * What travels: scans, findings and checkpoints, and an origin's name. Sync records stay local (they would otherwise
+ * make every push create more to push), and so do scheduler jobs: a job fires on the data dir that owns it, never on
+ * a replica (the scans its runs start do travel).
+ */
+export const isReplicated = (stream: string): boolean =>
+  stream === originStream || !(stream.startsWith('sync-') || stream.startsWith('job-'));
 
 /** The hubs this data dir has synced with, from the hub URLs its sync records name. */
 export const knownHubs = (store: SqliteEventStore): string[] => {

@@ -30,6 +30,8 @@ interface PreparedEvent {
   readonly data: Json;
   readonly dataJson: string;
   readonly meta: Omit<EventMeta, 'recordedAt' | 'origin'>;
+  /** Whether the caller gave any meta field (most appends give none). */
+  readonly metaGiven: boolean;
 }
 export interface PreparedWrite {
   readonly stream: string;
@@ -52,12 +54,14 @@ export const prepareWrites = (writes: readonly StreamWrite[], now: number): Prep
       const { type, data } = validateEvent(stream, e.type, e.data, at);
       if (e.id !== undefined && !UuidLike.is(e.id)) throw new InvalidInput(`${at}.id`, e.id, UuidLike.name);
       const meta: Record<string, string> = {};
+      let metaGiven = false;
       for (const key of MetaFields) {
         const value = e.meta?.[key];
         if (value === undefined) continue;
         if (typeof value !== 'string' || value.length > 512)
           throw new InvalidInput(`${at}.meta.${key}`, value, 'text of at most 512 characters');
         meta[key] = value;
+        metaGiven = true;
       }
       return {
         id: e.id ?? newEventId(now),
@@ -67,6 +71,7 @@ export const prepareWrites = (writes: readonly StreamWrite[], now: number): Prep
         data,
         dataJson: canonicalJson(data),
         meta,
+        metaGiven,
       };
     });
     return { stream, expectedRevision, events };
@@ -85,6 +90,8 @@ export class Appender {
   private readonly readClock: Database.Statement<[], { value: string }>;
   private readonly writeClock: Database.Statement<[string]>;
   private readonly rowsAt: Database.Statement<[string, string, number, number], EventRow>;
+  /** The meta of events given none, and its canonical text, made once per recordedAt rather than once per event. */
+  private bare: { readonly recordedAt: Instant; readonly meta: EventMeta; readonly json: string } | null = null;
 
   constructor(
     db: Database.Database,
@@ -136,9 +143,23 @@ export class Appender {
     const events: RecordedEvent[] = [];
     for (const e of write.events) {
       revision += 1;
-      const meta: EventMeta = { ...e.meta, origin: this.origin, recordedAt };
-      const metaJson = canonicalJson(meta);
-      const checksum = checksumOf({ ...e, stream: write.stream, revision, metaJson }, prev);
+      let meta: EventMeta;
+      let metaJson: string;
+      if (e.metaGiven) {
+        meta = { ...e.meta, origin: this.origin, recordedAt };
+        metaJson = canonicalJson(meta);
+      } else {
+        if (this.bare?.recordedAt !== recordedAt) {
+          // Shared by the events of a transaction, so frozen: a change through one event must not reach another.
+          const bare: EventMeta = Object.freeze({ origin: this.origin, recordedAt });
+          this.bare = { recordedAt, meta: bare, json: canonicalJson(bare) };
+        }
+        ({ meta, json: metaJson } = this.bare);
+      }
+      const checksum = checksumOf(
+        { id: e.id, stream: write.stream, revision, type: e.type, schema: e.schema, dataJson: e.dataJson, metaJson },
+        prev,
+      );
       let position: number;
       try {
         const info = this.insert.run(e.id, write.stream, this.origin, revision, e.type, e.schema, e.dataJson, metaJson, checksum);

@@ -2,9 +2,27 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../../events/index.js';
 import type { EventFilter, ReadAllOptions, ReadStreamOptions } from '../contract.js';
 import { InvalidInput } from '../../errors.js';
-import { eventColumns, toRecorded, type EventRow } from './rows.js';
+import { eventColumns, toRecordedRaw, type RawEventRow } from './rows.js';
 
 const pageSize = 500;
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[], RawEventRow>>>();
+/**
+ * A page statement prepared once per connection and text: preparing costs more than reading a short stream, and
+ * the engine reads a scan's stream on every scan command. No statement stays active between calls (`.all()`), so
+ * generators sharing one never interleave on it.
+ */
+const rawPage = (db: Database.Database, sql: string): Database.Statement<unknown[], RawEventRow> => {
+  let cache = statements.get(db);
+  if (cache === undefined) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    // Filters make the text vary; a bound keeps an unusual caller from growing the cache without end.
+    if (cache.size >= 64) cache.clear();
+    cache.set(sql, (statement = db.prepare<unknown[], RawEventRow>(sql).raw()));
+  }
+  return statement;
+};
 
 const checkCount = (field: string, value: number | undefined, min: number): void => {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min))
@@ -35,16 +53,14 @@ export function* readAllRows(db: Database.Database, options: ReadAllOptions = {}
   checkCount('fromPosition', options.fromPosition, 0);
   checkCount('limit', options.limit, 0);
   const { sql, params } = filterSql(options.filter);
-  const page = db.prepare<unknown[], EventRow>(
-    `SELECT ${eventColumns} FROM events WHERE position > ?${sql} ORDER BY position LIMIT ?`,
-  );
+  const page = rawPage(db, `SELECT ${eventColumns} FROM events WHERE position > ?${sql} ORDER BY position LIMIT ?`);
   let position = options.fromPosition ?? 0;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const rows = page.all(position, ...params, Math.min(pageSize, left));
-    for (const row of rows) yield toRecorded(row);
+    for (const row of rows) yield toRecordedRaw(row);
     if (rows.length < Math.min(pageSize, left)) return;
-    position = (rows[rows.length - 1] as EventRow).position;
+    position = (rows[rows.length - 1] as RawEventRow)[0];
     left -= rows.length;
   }
 }
@@ -60,7 +76,8 @@ export function* readStreamRows(
   const backwards = options.direction === 'backwards';
   if (options.direction !== undefined && options.direction !== 'forwards' && !backwards)
     throw new InvalidInput('direction', options.direction, "'forwards' or 'backwards'");
-  const page = db.prepare<[string, string, number, number], EventRow>(
+  const page = rawPage(
+    db,
     `SELECT ${eventColumns} FROM events WHERE stream = ? AND origin = ? AND revision ${backwards ? '<=' : '>='} ?
      ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
   );
@@ -69,9 +86,9 @@ export function* readStreamRows(
   while (left > 0) {
     const want = Math.min(pageSize, left);
     const rows = page.all(stream, origin, revision, want);
-    for (const row of rows) yield toRecorded(row);
+    for (const row of rows) yield toRecordedRaw(row);
     if (rows.length < want) return;
-    const last = (rows[rows.length - 1] as EventRow).revision;
+    const last = (rows[rows.length - 1] as RawEventRow)[4];
     revision = backwards ? last - 1 : last + 1;
     if (revision < 0) return;
     left -= rows.length;

@@ -198,6 +198,21 @@ export class SqliteEventStore implements EventStore {
     yield* this.readStreamSync(stream, options);
   }
 
+  /**
+   * Every origin's events of one stream in fold order (recordedAt, origin, revision), up to a position: what a
+   * replica folds to merge what several origins recorded about one entity.
+   */
+  readMergedSync(stream: string, upToPosition = Number.MAX_SAFE_INTEGER): RecordedEvent[] {
+    assertStreamName(stream);
+    this.merged ??= this.db.prepare<[string, number], EventRow>(
+      `SELECT ${eventColumns} FROM events WHERE stream = ? AND position <= ?
+       ORDER BY json_extract(meta, '$.recordedAt'), origin, revision`,
+    );
+    return this.merged.all(stream, upToPosition).map(toRecorded);
+  }
+
+  private merged: Database.Statement<[string, number], EventRow> | null = null;
+
   subscribe(options: SubscribeOptions = {}): Subscription {
     const { sql, params } = filterSql(options.filter);
     const page = this.db.prepare<unknown[], EventRow>(

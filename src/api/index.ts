@@ -1,0 +1,6 @@
+export * from './auth.js';
+export * from './errors.js';
+export * from './log.js';
+export type * from './position.js';
+export type * from './route.js';
+export * from './server.js';

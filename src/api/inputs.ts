@@ -1,0 +1,78 @@
+import * as t from 'io-ts';
+import { InstantFromIso } from '../engine/index.js';
+import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
+import { ScanCursor } from './cursor.js';
+import { IntParam, opt } from './query.js';
+
+/*
+ * What v1 accepts. Query parameters are the words of the CLI's options (asset, account, rule); body fields are
+ * snake_case like every record the API returns, so an error names what the client sent.
+ */
+
+export const Limit = IntParam('a count (1-10000)', 1, 10_000);
+export const MinPosition = IntParam('a log position (0 or more)');
+
+export const NoQuery = t.strict({});
+export const ScansQuery = t.strict({
+  status: opt(ScanStatus),
+  account: opt(Scope),
+  region: opt(Scope),
+  since: opt(InstantFromIso),
+  limit: opt(Limit),
+  cursor: opt(ScanCursor),
+});
+export const LastScanQuery = t.strict({ account: opt(Scope), region: opt(Scope) });
+export const FindingsQuery = t.strict({
+  asset: opt(Id),
+  lifecycle: opt(Lifecycle),
+  rule: opt(Id),
+  limit: opt(Limit),
+  cursor: opt(Id),
+});
+export const FindingQuery = t.strict({ as_of: opt(InstantFromIso) });
+export const CheckpointsQuery = t.strict({ collector: opt(Id), account: opt(Scope) });
+
+/** An optional body field: absent, or null (which JSON clients send for "none"). */
+const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined, t.null], codec.name);
+
+export const StartScanBody = t.strict({
+  scan_id: Id,
+  snapshot_id: Id,
+  config_name: nullable(Id),
+  account_id: nullable(Scope),
+  region: nullable(Scope),
+  collectors: nullable(t.array(Id)),
+  full_scope: nullable(t.boolean),
+  metadata: nullable(JsonRecord),
+});
+export const CompleteScanBody = t.strict({
+  asset_count: NonNegativeInt,
+  finding_count: NonNegativeInt,
+  error_message: nullable(Text),
+});
+
+export const maxTrackBatch = 10_000;
+export const TrackBody = t.strict({
+  scan_id: nullable(Id),
+  findings: t.refinement(
+    t.array(t.unknown),
+    (a) => a.length >= 1 && a.length <= maxTrackBatch,
+    `a list of 1-${maxTrackBatch} findings`,
+  ),
+});
+export const TrackItem = t.strict({
+  finding_id: Id,
+  asset_id: Id,
+  rule_id: Id,
+  scan_id: nullable(Id),
+  collector: nullable(Id),
+});
+
+export const ResolveBody = t.strict({ by: nullable(Text), reason: nullable(Text) });
+export const SuppressBody = t.strict({ by: Id, reason: nullable(Text), until: nullable(InstantFromIso) });
+export const ByBody = t.strict({ by: Id });
+export const FalsePositiveBody = t.strict({ by: Id, reason: nullable(Text) });
+export const NoteBody = t.strict({ by: Id, text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
+
+/** null and undefined alike mean "not given" to the engine. */
+export const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);

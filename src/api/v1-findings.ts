@@ -1,0 +1,165 @@
+import * as t from 'io-ts';
+import type { StateEngine } from '../engine/index.js';
+import { DomainError } from '../errors.js';
+import { decodeOrThrow, Id } from '../events/index.js';
+import {
+  ByBody,
+  FalsePositiveBody,
+  FindingQuery,
+  FindingsQuery,
+  given,
+  NoQuery,
+  NoteBody,
+  ResolveBody,
+  SuppressBody,
+  TrackBody,
+  TrackItem,
+} from './inputs.js';
+import { decodeBody } from './query.js';
+import { defineRoute, json, type Route, type RouteContext } from './route.js';
+
+const FindingIdParam = t.strict({ finding_id: Id });
+const findingIdOf = (ctx: RouteContext): string => decodeOrThrow(FindingIdParam, ctx.params).finding_id;
+const defaultLimit = 100;
+
+/** A decision on one finding: POST /v1/findings/{finding_id}/<verb>, answered with the finding after it. */
+const decision = (
+  verb: string,
+  summary: string,
+  bodyName: string,
+  decide: (engine: StateEngine, findingId: string, body: unknown) => Promise<unknown>,
+): Route =>
+  defineRoute({
+    method: 'POST',
+    path: `/v1/findings/{finding_id}/${verb}`,
+    access: 'write',
+    exact: true,
+    query: NoQuery,
+    doc: { summary, body: bodyName, returns: 'FindingRecord', errors: [404, 409] },
+    handle: async (ctx) => {
+      const id = findingIdOf(ctx);
+      return json(await decide(ctx.engine, id, await ctx.body()));
+    },
+  });
+
+export const v1FindingRoutes: readonly Route[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/findings',
+    access: 'read',
+    reads: true,
+    etag: true,
+    exact: true,
+    query: FindingsQuery,
+    doc: { summary: 'Finding states by id, one page at a time', returns: 'FindingPage' },
+    handle: async ({ engine }, q) =>
+      json(
+        await engine.listFindingStates({
+          assetId: q.asset,
+          lifecycle: q.lifecycle,
+          ruleId: q.rule,
+          limit: q.limit ?? defaultLimit,
+          cursor: q.cursor,
+        }),
+      ),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/findings/{finding_id}',
+    access: 'read',
+    reads: true,
+    etag: true,
+    exact: true,
+    query: FindingQuery,
+    doc: {
+      summary: 'One finding; with as_of, as it stood then (replayed from its events)',
+      returns: 'FindingRecord',
+      errors: [404],
+    },
+    handle: async (ctx, q) => {
+      const id = findingIdOf(ctx);
+      const { engine } = ctx;
+      const record = await (q.as_of === undefined ? engine.getFindingState(id) : engine.getFindingAsOf(id, q.as_of));
+      const when = q.as_of === undefined ? '' : ` as of ${q.as_of}`;
+      if (record === null) throw new DomainError('unknown_finding', `finding ${id} is not tracked${when}`);
+      return json(record);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/findings/{finding_id}/history',
+    access: 'read',
+    reads: true,
+    etag: true,
+    exact: true,
+    query: NoQuery,
+    doc: {
+      summary: 'Every event of a finding, oldest first: who, why, and the lifecycle it left',
+      returns: 'FindingHistory',
+      errors: [404],
+    },
+    handle: async (ctx) => {
+      const id = findingIdOf(ctx);
+      const history = await ctx.engine.getFindingHistory(id);
+      if (history.length === 0) throw new DomainError('unknown_finding', `finding ${id} is not tracked`);
+      return json({ finding_id: id, history });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/stats',
+    access: 'read',
+    reads: true,
+    etag: true,
+    exact: true,
+    query: NoQuery,
+    doc: { summary: 'Finding counts by lifecycle (uncapped), totals, mean time to resolve', returns: 'FindingStats' },
+    handle: async ({ engine }) => json(await engine.getFindingStats()),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/findings/track',
+    access: 'write',
+    exact: true,
+    query: NoQuery,
+    doc: {
+      summary: 'Record sightings of findings in one atomic batch',
+      body: 'TrackFindings',
+      returns: 'TrackSummary',
+      errors: [404, 409],
+    },
+    handle: async ({ engine, body }) => {
+      const b = decodeBody(TrackBody, await body());
+      const records = b.findings.map((item, i) => {
+        const f = decodeBody(TrackItem, item, `findings[${i}]`);
+        return {
+          findingId: f.finding_id,
+          assetId: f.asset_id,
+          ruleId: f.rule_id,
+          scanId: given(f.scan_id),
+          collector: given(f.collector),
+        };
+      });
+      return json(await engine.trackFindings(records, { scanId: given(b.scan_id) }));
+    },
+  }),
+  decision('resolve', 'Mark a finding resolved', 'Resolve', (engine, id, body) => {
+    const b = decodeBody(ResolveBody, body);
+    return engine.resolveFinding(id, { by: given(b.by), reason: given(b.reason) });
+  }),
+  decision('suppress', 'Suppress a finding (kept when seen again, until `until`)', 'Suppress', (engine, id, body) => {
+    const b = decodeBody(SuppressBody, body);
+    return engine.suppressFinding(id, { by: b.by, reason: given(b.reason), until: given(b.until) });
+  }),
+  decision('unsuppress', 'Lift a suppression', 'By', (engine, id, body) =>
+    engine.unsuppressFinding(id, decodeBody(ByBody, body).by),
+  ),
+  decision('false-positive', 'Mark a false positive (kept when seen again)', 'FalsePositive', (engine, id, body) => {
+    const b = decodeBody(FalsePositiveBody, body);
+    return engine.markFalsePositive(id, { by: b.by, reason: given(b.reason) });
+  }),
+  decision('notes', 'Add a note to a finding', 'Note', (engine, id, body) => {
+    const b = decodeBody(NoteBody, body);
+    return engine.addFindingNote(id, { by: b.by, text: b.text });
+  }),
+];

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import * as t from 'io-ts';
+import { createLogger, startServer } from '../api/index.js';
+import { InvalidInput } from '../errors.js';
+import { decodeOrThrow } from '../events/index.js';
+import { IntFromString, optional } from './args.js';
+import { out, printNdjson, type CliContext } from './context.js';
+
+const ServeArgs = t.strict({
+  port: IntFromString('a port (0-65535)', 0, 65_535),
+  host: t.refinement(t.string, (s) => s.length > 0 && s.length <= 253 && !/\s/.test(s), 'a host name or address'),
+  tokenFile: optional(t.string),
+  readTokenFile: optional(t.string),
+});
+
+/** A bearer token as RFC 6750 allows it on the wire: visible ASCII, no blanks. */
+const checkToken = (token: string, field: string): string => {
+  if (!/^[\x21-\x7e]{1,4096}$/.test(token))
+    // The value is never echoed: it is a secret, or close to one.
+    throw new InvalidInput(field, '(hidden)', 'a token of 1-4096 visible ASCII characters, no blanks');
+  return token;
+};
+
+const tokenFromFile = (file: string, field: string): string => checkToken(readFileSync(file, 'utf8').trim(), field);
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+
+/** The first SIGINT or SIGTERM; the listeners go then, so a second one gets node's default, an immediate exit. */
+const untilSignal = () => {
+  let dispose: () => void = () => undefined;
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      dispose();
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+    dispose = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+  });
+  return { stopped, dispose: () => dispose() };
+};
+
+export const registerServe = (program: Command, ctx: CliContext): void => {
+  program
+    .command('serve')
+    .description('serve the read models over HTTP: /v1, the original’s /api/state/*, /health, /metrics, /openapi')
+    .option('--port <n>', 'TCP port; 0 picks a free one (the URL printed says which)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--token-file <file>', 'file with the token writes need (default: $STANCE_STATE_TOKEN; none: no writes)')
+    .option('--read-token-file <file>', 'file with a token reads need too (default: reads open to this machine only)')
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const a = decodeOrThrow(ServeArgs, o);
+      const json = ctx.json(cmd);
+      const log = createLogger({ json });
+      const envToken = ctx.env.STANCE_STATE_TOKEN;
+      const writeToken =
+        a.tokenFile !== undefined
+          ? tokenFromFile(a.tokenFile, 'token-file')
+          : envToken
+            ? checkToken(envToken.trim(), 'STANCE_STATE_TOKEN')
+            : null;
+      const readToken = a.readTokenFile === undefined ? null : tokenFromFile(a.readTokenFile, 'read-token-file');
+      // Listening for signals before the URL is printed: whoever reads it may signal at once, and without a
+      // listener node's default for SIGINT and SIGTERM is to die on the spot.
+      const signals = untilSignal();
+      const engine = ctx.engine(cmd);
+      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, log }).catch(
+        (error: unknown) => {
+          signals.dispose();
+          throw error;
+        },
+      );
+      const writes = writeToken === null ? 'disabled' : a.tokenFile !== undefined ? 'token-file' : 'STANCE_STATE_TOKEN';
+      const reads = readToken === null ? 'loopback' : 'token';
+      const position = server.tracker.position;
+      log('info', 'listening', { url: server.url, data: ctx.dataDir(cmd), writes, reads, position });
+      if (readToken === null && !isLoopback(a.host))
+        log('warn', 'reads from other hosts are refused without --read-token-file', { host: a.host });
+      // The URL on stdout is the command's result: scripts and tests read the port from it (--port 0).
+      if (json) printNdjson({ url: server.url, host: server.host, port: server.port });
+      else out(`listening on ${server.url}`);
+
+      const signal = await signals.stopped;
+      log('info', 'stopping', { signal });
+      await server.close();
+      log('info', 'stopped', { position: server.tracker.position });
+    });
+};

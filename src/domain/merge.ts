@@ -1,0 +1,77 @@
+import type { ConflictPolicy, Instant, Lifecycle } from '../events/index.js';
+import { finding, type FindingEvent, type FindingState } from './finding.js';
+
+/**
+ * How replicas fold a finding whose events come from several origins. Every replica folds the same events in the
+ * same order, (recordedAt, origin, revision), and applies the same policy, so replicas that hold the same events
+ * hold the same state, whatever order the events reached them in.
+ */
+export interface MergeContext {
+  readonly policy: ConflictPolicy;
+  /** This replica's origin (for local_wins). */
+  readonly local: string;
+  /** The hub's central origin, when one has named itself (for central_wins). */
+  readonly central: string | null;
+}
+
+/** Lifecycle decisions people (or a full-scope scan) make; sightings, notes and expiries are facts. */
+const decisionRank: Readonly<Record<string, number>> = {
+  FindingResolved: 1,
+  FindingUnsuppressed: 2,
+  FindingSuppressed: 2,
+  FindingMarkedFalsePositive: 3,
+};
+export const isDecision = (event: FindingEvent): boolean => decisionRank[event.type] !== undefined;
+
+/**
+ * Whether a decision from `origin` applies, given the decision that stands (its origin and rank). Decisions by the
+ * origin that made the standing one always apply (an origin may change its mind), as does any decision when none
+ * stands. Otherwise, for concurrent decisions from different origins:
+ * - latest_wins: the later decision in fold order applies;
+ * - central_wins: the central origin's standing decision is not overridden by another origin;
+ * - local_wins: this replica's standing decision is not overridden by another origin (replicas then differ);
+ * - merge: a decision does not override a more deliberate one: false positive > suppression > resolution.
+ */
+export const admits = (state: Decided | null, event: FindingEvent, origin: string, ctx: MergeContext): boolean => {
+  const rank = decisionRank[event.type];
+  if (rank === undefined || state === null || state.decidedBy === null || state.decidedBy === origin) return true;
+  switch (ctx.policy) {
+    case 'latest_wins':
+      return true;
+    case 'central_wins':
+      return state.decidedBy !== ctx.central;
+    case 'local_wins':
+      return state.decidedBy !== ctx.local;
+    case 'merge':
+      return rank >= state.decidedRank;
+  }
+};
+
+/** The decision standing on a finding: what admission looks at. */
+export interface Decided {
+  readonly lifecycle: Lifecycle;
+  readonly decidedBy: string | null;
+  readonly decidedRank: number;
+}
+
+/** Who decides after an admitted event. A sighting reopening a resolved finding, or a suppression running out, ends the standing decision. */
+export const decidedAfter = (state: Decided | null, event: FindingEvent, origin: string): Pick<Decided, 'decidedBy' | 'decidedRank'> => {
+  const rank = decisionRank[event.type];
+  if (rank !== undefined) return { decidedBy: origin, decidedRank: rank };
+  const lapsed =
+    (event.type === 'FindingTracked' && state?.lifecycle === 'resolved') ||
+    (event.type === 'SuppressionExpired' && state?.lifecycle === 'suppressed');
+  return lapsed || state === null ? { decidedBy: null, decidedRank: 0 } : { decidedBy: state.decidedBy, decidedRank: state.decidedRank };
+};
+
+/** One step of the merged fold: admission by the policy, then the domain's evolve, then who decided. */
+export const evolveFrom = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): FindingState => {
+  if (!admits(state, event, origin, ctx)) return state;
+  const next = finding.evolve(state, event);
+  return next === null ? null : { ...next, ...decidedAfter(state, event, origin) };
+};
+
+/** The order every replica folds events in. */
+export const foldOrder = (a: { recordedAt: Instant | string; origin: string; revision: number }, b: typeof a): number =>
+  a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : a.revision - b.revision;
+

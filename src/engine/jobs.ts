@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import * as t from 'io-ts';
+import type { JobRow } from '../../projections/index.js';
+import { job, jobStreamOf, type FiringOptions, type JobCommand } from '../domain/index.js';
+import { DomainError, InvalidInput } from '../errors.js';
+import {
+  decodeOrThrow,
+  Id,
+  JsonRecord,
+  MisfirePolicy,
+  NonNegativeInt,
+  orNull,
+  OverlapPolicy,
+  Scope,
+  Text,
+  type Instant,
+} from '../events/index.js';
+import { nextRuns } from '../schedule/expression/index.js';
+import { now, sql, type Core } from './core.js';
+import { handle } from './handle.js';
+import { InstantFromIso, type Input } from './inputs.js';
+import { getJob, jobRecord, loadJob, type JobRecord } from './job-records.js';
+import { finishRun, fireDue, openRuns, runNow, type Claim, type RunOutcome } from './job-runs.js';
+
+export { RunOutcome, type Claim, type Fired, type OpenJobRun } from './job-runs.js';
+
+const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
+
+/** Job ids appear in stream names, scan ids and command lines: short, and nothing a shell would mangle. */
+export const JobId = t.refinement(
+  t.string,
+  (s) => /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(s),
+  'job id (1-128 letters, digits, . _ : -)',
+);
+const Command = t.refinement(Text, (s) => s.trim().length > 0, 'a shell command');
+
+const settings = {
+  schedule: t.string, // checked by parseSchedule, which names the faulty field
+  timezone: opt(Id),
+  configName: opt(Id),
+  command: opt(orNull(Command)),
+  accountId: opt(Scope),
+  region: opt(Scope),
+  misfire: opt(MisfirePolicy),
+  overlap: opt(OverlapPolicy),
+  timeoutSeconds: opt(NonNegativeInt),
+  metadata: opt(JsonRecord),
+  anchor: opt(InstantFromIso),
+};
+export const AddJobInput = t.strict({ jobId: opt(JobId), name: Id, ...settings, enabled: opt(t.boolean) });
+export type AddJobInput = Input<typeof AddJobInput>;
+export const UpdateJobInput = t.strict({ name: opt(Id), ...settings, schedule: opt(t.string) });
+export type UpdateJobInput = Input<typeof UpdateJobInput>;
+
+export const defaultTimeoutSeconds = 3600;
+
+const required = (core: Core, jobId: string): JobRecord => {
+  const record = getJob(core, jobId);
+  if (record === null) throw new DomainError('unknown_job', `job ${jobId} is not known`);
+  return record;
+};
+
+const decideJob = (core: Core, command: JobCommand): void => {
+  const stream = jobStreamOf(command.data.jobId);
+  handle(core.store, stream, job, () => loadJob(core, command.data.jobId), command);
+};
+
+/** A schedule that parses in its zone and fires at least once after `at`; InvalidInput names the faulty field. */
+const checkSchedule = (schedule: string, tz: string, anchor: Instant, at: Instant): void => {
+  if (nextRuns(schedule, { after: at, tz, anchor, count: 1 }).length === 0)
+    throw new InvalidInput('schedule', schedule, `a schedule with a fire time after ${at}`);
+};
+
+export const addJob = (core: Core, input: AddJobInput): JobRecord => {
+  const i = decodeOrThrow(AddJobInput, input);
+  const at = now(core);
+  const anchor = i.anchor ?? at;
+  const timezone = i.timezone ?? 'UTC';
+  checkSchedule(i.schedule, timezone, anchor, at);
+  const jobId = i.jobId ?? randomBytes(6).toString('hex');
+  decideJob(core, {
+    type: 'CreateJob',
+    data: {
+      jobId,
+      name: i.name,
+      schedule: i.schedule.trim(),
+      timezone,
+      configName: i.configName ?? 'default',
+      command: i.command ?? null,
+      accountId: i.accountId ?? '',
+      region: i.region ?? '',
+      misfire: i.misfire ?? 'fire_once',
+      overlap: i.overlap ?? 'skip',
+      timeoutSeconds: i.timeoutSeconds ?? defaultTimeoutSeconds,
+      metadata: i.metadata ?? {},
+      enabled: i.enabled ?? true,
+      anchor,
+      createdAt: at,
+    },
+  });
+  return required(core, jobId);
+};
+
+/** Changes some settings; a new schedule, zone or anchor counts its fire times from now (none are misfires). */
+export const updateJob = (core: Core, jobId: string, input: UpdateJobInput): JobRecord => {
+  const i = decodeOrThrow(UpdateJobInput, input);
+  const { state } = loadJob(core, jobId);
+  if (state === null || state.removed) throw new DomainError('unknown_job', `job ${jobId} is not known`);
+  const at = now(core);
+  const next = {
+    name: i.name ?? state.name,
+    schedule: (i.schedule ?? state.schedule).trim(),
+    timezone: i.timezone ?? state.timezone,
+    configName: i.configName ?? state.configName,
+    command: i.command === undefined ? state.command : i.command,
+    accountId: i.accountId ?? state.accountId,
+    region: i.region ?? state.region,
+    misfire: i.misfire ?? state.misfire,
+    overlap: i.overlap ?? state.overlap,
+    timeoutSeconds: i.timeoutSeconds ?? state.timeoutSeconds,
+    metadata: i.metadata ?? state.metadata,
+    anchor: i.anchor ?? state.anchor,
+  };
+  checkSchedule(next.schedule, next.timezone, next.anchor, at);
+  decideJob(core, { type: 'UpdateJob', data: { jobId, ...next, updatedAt: at } });
+  return required(core, jobId);
+};
+
+export const enableJob = (core: Core, jobId: string): JobRecord => {
+  decideJob(core, { type: 'EnableJob', data: { jobId, at: now(core) } });
+  return required(core, jobId);
+};
+
+export const disableJob = (core: Core, jobId: string): JobRecord => {
+  decideJob(core, { type: 'DisableJob', data: { jobId, at: now(core) } });
+  return required(core, jobId);
+};
+
+/** Removes a job; false when there was none (the original's bool). Its events stay for audit. */
+export const removeJob = (core: Core, jobId: string): boolean => {
+  try {
+    decideJob(core, { type: 'RemoveJob', data: { jobId, at: now(core) } });
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'unknown_job') return false;
+    throw error;
+  }
+};
+
+export const listJobs = (core: Core, filter: { enabled?: boolean | undefined } = {}): JobRecord[] => {
+  const where = filter.enabled === undefined ? '' : ` AND enabled = ${filter.enabled ? 1 : 0}`;
+  return sql<[], JobRow>(core, `SELECT * FROM jobs WHERE removed = 0${where} ORDER BY name, job_id`)
+    .all()
+    .map(jobRecord);
+};
+
+/** Enabled jobs whose next fire time is at or before `at` (the original's get_pending_jobs). */
+export const pendingJobs = (core: Core, at: Instant = now(core)): JobRecord[] =>
+  sql<[string], JobRow>(
+    core,
+    `SELECT * FROM jobs WHERE enabled = 1 AND removed = 0 AND next_run IS NOT NULL AND next_run <= ?
+     ORDER BY next_run, job_id`,
+  )
+    .all(at)
+    .map(jobRecord);
+
+/** The earliest next fire time of any enabled job, or null: how long a scheduler may sleep. */
+export const nextDueAt = (core: Core): Instant | null =>
+  sql<[], { next: Instant | null }>(core, 'SELECT min(next_run) AS next FROM jobs WHERE enabled = 1 AND removed = 0')
+    .get()?.next ?? null;
+
+/**
+ * The jobs part of the engine facade (`engine.jobs`): commands and queries over jobs, and what a scheduler calls to
+ * fire and finish runs. `core` is read on each call: the facade builds its core in its constructor.
+ */
+export const createJobs = (core: () => Core) => ({
+  /** The engine's clock: a scheduler keeps time by it, so its decisions and the events agree. */
+  clock: (): number => core().clock(),
+  add: async (input: AddJobInput) => addJob(core(), input),
+  update: async (jobId: string, input: UpdateJobInput) => updateJob(core(), jobId, input),
+  remove: async (jobId: string) => removeJob(core(), jobId),
+  enable: async (jobId: string) => enableJob(core(), jobId),
+  disable: async (jobId: string) => disableJob(core(), jobId),
+  get: async (jobId: string) => getJob(core(), jobId),
+  list: async (filter: { enabled?: boolean | undefined } = {}) => listJobs(core(), filter),
+  pending: async (at?: Instant) => pendingJobs(core(), at),
+  nextDueAt: async () => nextDueAt(core()),
+  fireDue: async (jobId: string, claim: Claim, options?: FiringOptions) => fireDue(core(), jobId, claim, options),
+  runNow: async (jobId: string, claim: Claim) => runNow(core(), jobId, claim),
+  finishRun: async (jobId: string, runId: string, outcome: RunOutcome) => finishRun(core(), jobId, runId, outcome),
+  openRuns: async () => openRuns(core()),
+});
+export type Jobs = ReturnType<typeof createJobs>;
