@@ -136,7 +136,8 @@ const rows = chosen.flatMap((p) => {
 });
 
 const durabilityLabel = (d: Durability, id: string) => (id === 'naive' ? 'no fsync' : d);
-const fmt = (x: number | null) => (x === null ? '-' : x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2));
+const fmt = (x: number | null) =>
+  x === null ? '-' : x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x >= 0.01 ? x.toFixed(2) : x.toPrecision(1);
 const table = [
   ['case', 'durability', 'events', 'seconds', 'CPU s', 'events/s', '× limit', '× Emmett', '× naive', 'peak RSS MB'],
   ...rows.map((r) => [

@@ -1,22 +1,12 @@
 import * as t from 'io-ts';
 import { InvalidInput } from '../errors.js';
-import { decodeOrThrow } from '../events/index.js';
+import { decodeOrThrow, IntFromString, optional } from '../events/index.js';
 
-/** A whole number in a query string: digits only (no sign, exponent or blank), within `min..max`. */
-export const IntParam = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  new t.Type<number, string, unknown>(
-    name,
-    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max,
-    (u, c) => {
-      if (typeof u !== 'string' || !/^\d{1,16}$/.test(u)) return t.failure(u, c);
-      const n = Number(u);
-      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c);
-    },
-    String,
-  );
+/** A whole number in a query string (the CLI's codec). */
+export const IntParam = IntFromString;
 
 /** An optional field: absent from the query or body. */
-export const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
+export const opt = optional;
 
 type Props = t.Props;
 

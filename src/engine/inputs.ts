@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
-import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
+import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, Text } from '../events/index.js';
 
-const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
+const opt = optional;
 
 /** What a caller may pass: optional fields may be missing or undefined (commander leaves absent options undefined). */
 export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K] | undefined } & {

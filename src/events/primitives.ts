@@ -74,3 +74,19 @@ export const JsonRecord = new t.Type<Record<string, Json>, Record<string, Json>,
   t.identity,
 );
 export type JsonRecord = t.TypeOf<typeof JsonRecord>;
+
+/** A whole number typed as text (a CLI argument, a query parameter): digits only, no sign, exponent or blank, within `min..max`. */
+export const IntFromString = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min && u <= max,
+    (u, c) => {
+      if (typeof u !== 'string' || !/^\d{1,16}$/.test(u)) return t.failure(u, c);
+      const n = Number(u);
+      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c);
+    },
+    String,
+  );
+
+/** An optional field: commander leaves a missing option undefined, a query or body simply lacks it. */
+export const optional = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
