@@ -57,6 +57,11 @@ const plan: Planned[] = [
   },
   { id: 'limit-read', spec: { module: 'limit-read', name: 'limit: SELECT + JSON.parse', durability: 'normal' }, limit: 'limit-read' },
   {
+    id: 'stance-log',
+    spec: { module: 'stance-state-append', name: 'stance-state: log appendSync only', durability: 'normal' },
+    limit: 'limit-normal',
+  },
+  {
     id: 'stance-full',
     spec: { module: 'stance-state-ingest', name: 'stance-state: trackFindings ingest', durability: 'full' },
     limit: 'limit-full',
