@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--events N] [--findings N] [--emmett-events N] [--cases a,b] [--seed N] [--keep]`
+ * `npm run bench [-- --quick] [--events N] [--findings N] [--emmett-events N] [--cases a,b] [--seed N] [--keep] [--profile]`
  *
  * One workload (workload.ts), every contender, side by side: the limit (bare better-sqlite3 inserts of the same
  * rows, and a bare SELECT + JSON.parse), stance-state (ingest under durability full and normal, readAll,
  * projections rebuild), Emmett's SQLite store and the seeds' one-JSON-file-per-entity approach. Each case runs in
  * a fresh child process (run-case.ts). Prints a table and writes the figures as JSON under bench-results/.
- * A script, not a test: it asserts nothing about speed.
+ * A script, not a test: it asserts nothing about speed. `--profile` runs each case under `node --cpu-prof` and
+ * leaves the profiles in bench-results/profiles/<case>/ (open them in Chrome DevTools).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,7 +102,8 @@ process.stderr.write(
 try {
   for (const p of chosen) {
     const spec: CaseSpec = { ...p.spec, dir, workload };
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run-case.ts'), JSON.stringify(spec)], {
+    const profile = flag('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '..', '..', 'bench-results', 'profiles', p.id)}`] : [];
+    const child = spawnSync(process.execPath, [...profile, '--import', 'tsx', join(here, 'run-case.ts'), JSON.stringify(spec)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 * 1024 * 1024,
