@@ -2,35 +2,35 @@ import * as t from 'io-ts';
 import { InstantFromIso } from '../engine/index.js';
 import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
 import { ScanCursor } from './cursor.js';
-import { IntParam, opt } from './query.js';
+import { IntFromString, optional } from '../events/index.js';
 
 /*
  * What v1 accepts. Query parameters are the words of the CLI's options (asset, account, rule); body fields are
  * snake_case like every record the API returns, so an error names what the client sent.
  */
 
-export const Limit = IntParam('a count (1-10000)', 1, 10_000);
-export const MinPosition = IntParam('a log position (0 or more)');
+export const Limit = IntFromString('a count (1-10000)', 1, 10_000);
+export const MinPosition = IntFromString('a log position (0 or more)');
 
 export const NoQuery = t.strict({});
 export const ScansQuery = t.strict({
-  status: opt(ScanStatus),
-  account: opt(Scope),
-  region: opt(Scope),
-  since: opt(InstantFromIso),
-  limit: opt(Limit),
-  cursor: opt(ScanCursor),
+  status: optional(ScanStatus),
+  account: optional(Scope),
+  region: optional(Scope),
+  since: optional(InstantFromIso),
+  limit: optional(Limit),
+  cursor: optional(ScanCursor),
 });
-export const LastScanQuery = t.strict({ account: opt(Scope), region: opt(Scope) });
+export const LastScanQuery = t.strict({ account: optional(Scope), region: optional(Scope) });
 export const FindingsQuery = t.strict({
-  asset: opt(Id),
-  lifecycle: opt(Lifecycle),
-  rule: opt(Id),
-  limit: opt(Limit),
-  cursor: opt(Id),
+  asset: optional(Id),
+  lifecycle: optional(Lifecycle),
+  rule: optional(Id),
+  limit: optional(Limit),
+  cursor: optional(Id),
 });
-export const FindingQuery = t.strict({ as_of: opt(InstantFromIso) });
-export const CheckpointsQuery = t.strict({ collector: opt(Id), account: opt(Scope) });
+export const FindingQuery = t.strict({ as_of: optional(InstantFromIso) });
+export const CheckpointsQuery = t.strict({ collector: optional(Id), account: optional(Scope) });
 
 /** An optional body field: absent, or null (which JSON clients send for "none"). */
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined, t.null], codec.name);

@@ -2,12 +2,6 @@ import * as t from 'io-ts';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow, IntFromString, optional } from '../events/index.js';
 
-/** A whole number in a query string (the CLI's codec). */
-export const IntParam = IntFromString;
-
-/** An optional field: absent from the query or body. */
-export const opt = optional;
-
 type Props = t.Props;
 
 /**

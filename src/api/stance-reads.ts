@@ -5,7 +5,7 @@ import type { FindingStats } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { Id, instantOf, Lifecycle, ScanStatus, Scope } from '../events/index.js';
 import { HttpError } from './errors.js';
-import { IntParam, opt } from './query.js';
+import { IntFromString, optional } from '../events/index.js';
 import { defineRoute, json, type Route } from './route.js';
 import { backends, features, lifecycles, moduleStatus, scanStatuses } from './stance-catalog.js';
 
@@ -17,9 +17,9 @@ import { backends, features, lifecycles, moduleStatus, scanStatuses } from './st
  */
 
 const lifecycleNames = ['new', 'recurring', 'resolved', 'reopened', 'suppressed', 'false_positive'] as const;
-const Limit = IntParam('a count (1-10000)', 1, 10_000);
-const Days = IntParam('a number of days (0-36500)', 0, 36_500);
-const CheckpointKey = t.strict({ collector: opt(Id), account: opt(Scope), region: opt(Scope) });
+const Limit = IntFromString('a count (1-10000)', 1, 10_000);
+const Days = IntFromString('a number of days (0-36500)', 0, 36_500);
+const CheckpointKey = t.strict({ collector: optional(Id), account: optional(Scope), region: optional(Scope) });
 
 const required = <T>(value: T | undefined, field: string): T => {
   if (value === undefined) throw new InvalidInput(field, undefined, `the ${field} parameter (required)`);
@@ -55,7 +55,7 @@ const none = t.strict({});
 export const stanceReadRoutes: readonly Route[] = [
   get(
     'scans',
-    t.strict({ limit: opt(Limit), status: opt(ScanStatus), days: opt(Days) }),
+    t.strict({ limit: optional(Limit), status: optional(ScanStatus), days: optional(Days) }),
     async ({ engine, now }, q) => {
       const limit = q.limit ?? 20;
       const since = q.days === undefined ? undefined : instantOf(now() - q.days * 86_400_000);
@@ -65,13 +65,13 @@ export const stanceReadRoutes: readonly Route[] = [
     // `days` counts back from now: the same URL at the same position can answer differently tomorrow.
     (query) => !query.has('days'),
   ),
-  get('scan', t.strict({ scan_id: opt(Id) }), async ({ engine }, q) => {
+  get('scan', t.strict({ scan_id: optional(Id) }), async ({ engine }, q) => {
     const id = required(q.scan_id, 'scan_id');
     const scan = await engine.getScan(id);
     if (scan === null) throw new HttpError(404, `Scan not found: ${id}`);
     return json(scan);
   }),
-  get('checkpoints', t.strict({ collector: opt(Id), account: opt(Scope), limit: opt(Limit) }), async (ctx, q) => {
+  get('checkpoints', t.strict({ collector: optional(Id), account: optional(Scope), limit: optional(Limit) }), async (ctx, q) => {
     const limit = q.limit ?? 50;
     const all = await ctx.engine.listCheckpoints({ collector: q.collector, accountId: q.account });
     // The original's order and its seven columns (no metadata).
@@ -93,7 +93,7 @@ export const stanceReadRoutes: readonly Route[] = [
     if (checkpoint === null) throw new HttpError(404, `Checkpoint not found for ${collector}/${account}/${region}`);
     return json(checkpoint);
   }),
-  get('findings', t.strict({ asset_id: opt(Id), lifecycle: opt(Lifecycle), limit: opt(Limit) }), async (ctx, q) => {
+  get('findings', t.strict({ asset_id: optional(Id), lifecycle: optional(Lifecycle), limit: optional(Limit) }), async (ctx, q) => {
     const limit = q.limit ?? 50;
     const page = await ctx.engine.listFindingStates({ assetId: q.asset_id, lifecycle: q.lifecycle, limit });
     return json({
@@ -102,7 +102,7 @@ export const stanceReadRoutes: readonly Route[] = [
       filters: { asset_id: q.asset_id ?? null, lifecycle: q.lifecycle ?? null, limit },
     });
   }),
-  get('finding', t.strict({ finding_id: opt(Id) }), async ({ engine }, q) => {
+  get('finding', t.strict({ finding_id: optional(Id) }), async ({ engine }, q) => {
     const id = required(q.finding_id, 'finding_id');
     const finding = await engine.getFindingState(id);
     if (finding === null) throw new HttpError(404, `Finding not found: ${id}`);

@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { DomainError, InvalidInput } from '../errors.js';
 import { decodeOrThrow, Id, Scope, Text } from '../events/index.js';
 import { HttpError } from './errors.js';
-import { opt } from './query.js';
+import { optional } from '../events/index.js';
 import { defineRoute, json, type Route, type RouteContext } from './route.js';
 
 /*
@@ -39,9 +39,9 @@ const post = (name: string, handle: (ctx: RouteContext) => Promise<ReturnType<ty
   defineRoute({ method: 'POST', path: `/api/state/${name}`, access: 'write', exact: false, query: none, handle });
 
 const none = t.strict({});
-const SuppressFields = t.strict({ finding_id: opt(Id), by: opt(Id), reason: opt(Text) });
-const ResolveFields = t.strict({ finding_id: opt(Id) });
-const CheckpointFields = t.strict({ collector: opt(Id), account: opt(Scope), region: opt(Scope) });
+const SuppressFields = t.strict({ finding_id: optional(Id), by: optional(Id), reason: optional(Text) });
+const ResolveFields = t.strict({ finding_id: optional(Id) });
+const CheckpointFields = t.strict({ collector: optional(Id), account: optional(Scope), region: optional(Scope) });
 
 export const stanceWriteRoutes: readonly Route[] = [
   post('suppress', async (ctx) => {

@@ -2,8 +2,6 @@ import * as t from 'io-ts';
 import { DateTime } from 'luxon';
 import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, Text } from '../events/index.js';
 
-const opt = optional;
-
 /** What a caller may pass: optional fields may be missing or undefined (commander leaves absent options undefined). */
 export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K] | undefined } & {
   [K in keyof t.TypeOf<C> as undefined extends t.TypeOf<C>[K] ? never : K]-?: t.TypeOf<C>[K];
@@ -12,28 +10,28 @@ export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K]
 export const StartScanInput = t.strict({
   scanId: Id,
   snapshotId: Id,
-  configName: opt(Id),
-  accountId: opt(Scope),
-  region: opt(Scope),
-  collectors: opt(t.array(Id)),
-  fullScope: opt(t.boolean),
-  metadata: opt(JsonRecord),
+  configName: optional(Id),
+  accountId: optional(Scope),
+  region: optional(Scope),
+  collectors: optional(t.array(Id)),
+  fullScope: optional(t.boolean),
+  metadata: optional(JsonRecord),
 });
 export type StartScanInput = Input<typeof StartScanInput>;
 
 export const CompleteScanInput = t.strict({
   assetCount: NonNegativeInt,
   findingCount: NonNegativeInt,
-  errorMessage: opt(Text),
+  errorMessage: optional(Text),
 });
 export type CompleteScanInput = Input<typeof CompleteScanInput>;
 
 export const ListScansInput = t.strict({
-  limit: opt(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
-  status: opt(ScanStatus),
-  since: opt(Instant),
-  accountId: opt(Scope),
-  region: opt(Scope),
+  limit: optional(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
+  status: optional(ScanStatus),
+  since: optional(Instant),
+  accountId: optional(Scope),
+  region: optional(Scope),
 });
 export type ListScansInput = Input<typeof ListScansInput>;
 
@@ -44,9 +42,9 @@ export const CheckpointInput = t.strict({
   accountId: Scope,
   region: Scope,
   scanId: Id,
-  cursor: opt(Text),
-  force: opt(t.boolean),
-  metadata: opt(JsonRecord),
+  cursor: optional(Text),
+  force: optional(t.boolean),
+  metadata: optional(JsonRecord),
 });
 export type CheckpointInput = Input<typeof CheckpointInput>;
 
@@ -55,8 +53,8 @@ export const TrackFindingInput = t.strict({
   findingId: Id,
   assetId: Id,
   ruleId: Id,
-  scanId: opt(Id),
-  collector: opt(Id),
+  scanId: optional(Id),
+  collector: optional(Id),
 });
 export type TrackFindingInput = Input<typeof TrackFindingInput>;
 
@@ -64,26 +62,26 @@ export const FindingRecordInput = t.strict({
   finding_id: Id,
   asset_id: Id,
   rule_id: Id,
-  collector: opt(Id),
+  collector: optional(Id),
 });
 export type FindingRecordInput = Input<typeof FindingRecordInput>;
 
-export const DecisionInput = t.strict({ by: opt(Text), reason: opt(Text) });
+export const DecisionInput = t.strict({ by: optional(Text), reason: optional(Text) });
 export type DecisionInput = Input<typeof DecisionInput>;
-export const SuppressInput = t.strict({ by: Id, reason: opt(Text), until: opt(Instant) });
+export const SuppressInput = t.strict({ by: Id, reason: optional(Text), until: optional(Instant) });
 export type SuppressInput = Input<typeof SuppressInput>;
 export const ByInput = t.strict({ by: Id });
-export const FalsePositiveInput = t.strict({ by: Id, reason: opt(Text) });
+export const FalsePositiveInput = t.strict({ by: Id, reason: optional(Text) });
 export type FalsePositiveInput = Input<typeof FalsePositiveInput>;
 export const NoteInput = t.strict({ by: Id, text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
 export type NoteInput = Input<typeof NoteInput>;
 
 export const ListFindingsInput = t.strict({
-  assetId: opt(Id),
-  lifecycle: opt(Lifecycle),
-  ruleId: opt(Id),
-  limit: opt(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
-  cursor: opt(Id),
+  assetId: optional(Id),
+  lifecycle: optional(Lifecycle),
+  ruleId: optional(Id),
+  limit: optional(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
+  cursor: optional(Id),
 });
 export type ListFindingsInput = Input<typeof ListFindingsInput>;
 

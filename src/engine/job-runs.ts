@@ -27,6 +27,7 @@ import {
   type ExpectedRevision,
   type Instant,
   type JsonRecord,
+  optional,
 } from '../events/index.js';
 import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
 import { now, sql, type Core } from './core.js';
@@ -148,14 +149,13 @@ export const runNow = (core: Core, jobId: string, claim: Claim): Fired =>
   }));
 
 const Integer = t.refinement(t.number, (n) => Number.isSafeInteger(n), 'integer');
-const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
 /** What an executor reports; counts default to 0, or to what the run's scan recorded if the command completed it. */
 export const RunOutcome = t.strict({
   result: RunResult,
-  exitCode: opt(orNull(Integer)),
-  error: opt(Text),
-  assetCount: opt(NonNegativeInt),
-  findingCount: opt(NonNegativeInt),
+  exitCode: optional(orNull(Integer)),
+  error: optional(Text),
+  assetCount: optional(NonNegativeInt),
+  findingCount: optional(NonNegativeInt),
 });
 export type RunOutcome = Input<typeof RunOutcome>;
 

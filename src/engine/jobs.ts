@@ -14,6 +14,7 @@ import {
   Scope,
   Text,
   type Instant,
+  optional,
 } from '../events/index.js';
 import { nextRuns } from '../schedule/expression/index.js';
 import { now, sql, type Core } from './core.js';
@@ -24,7 +25,6 @@ import { finishRun, fireDue, openRuns, runNow, type Claim, type RunOutcome } fro
 
 export { RunOutcome, type Claim, type Fired, type OpenJobRun } from './job-runs.js';
 
-const opt = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined], codec.name);
 
 /** Job ids appear in stream names, scan ids and command lines: short, and nothing a shell would mangle. */
 export const JobId = t.refinement(
@@ -36,20 +36,20 @@ const Command = t.refinement(Text, (s) => s.trim().length > 0, 'a shell command'
 
 const settings = {
   schedule: t.string, // checked by parseSchedule, which names the faulty field
-  timezone: opt(Id),
-  configName: opt(Id),
-  command: opt(orNull(Command)),
-  accountId: opt(Scope),
-  region: opt(Scope),
-  misfire: opt(MisfirePolicy),
-  overlap: opt(OverlapPolicy),
-  timeoutSeconds: opt(NonNegativeInt),
-  metadata: opt(JsonRecord),
-  anchor: opt(InstantFromIso),
+  timezone: optional(Id),
+  configName: optional(Id),
+  command: optional(orNull(Command)),
+  accountId: optional(Scope),
+  region: optional(Scope),
+  misfire: optional(MisfirePolicy),
+  overlap: optional(OverlapPolicy),
+  timeoutSeconds: optional(NonNegativeInt),
+  metadata: optional(JsonRecord),
+  anchor: optional(InstantFromIso),
 };
-export const AddJobInput = t.strict({ jobId: opt(JobId), name: Id, ...settings, enabled: opt(t.boolean) });
+export const AddJobInput = t.strict({ jobId: optional(JobId), name: Id, ...settings, enabled: optional(t.boolean) });
 export type AddJobInput = Input<typeof AddJobInput>;
-export const UpdateJobInput = t.strict({ name: opt(Id), ...settings, schedule: opt(t.string) });
+export const UpdateJobInput = t.strict({ name: optional(Id), ...settings, schedule: optional(t.string) });
 export type UpdateJobInput = Input<typeof UpdateJobInput>;
 
 export const defaultTimeoutSeconds = 3600;
