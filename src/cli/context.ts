@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInput } from '../errors.js';
 import { StateEngine } from '../engine/index.js';
@@ -17,6 +17,32 @@ export const dataDirOf = (options: GlobalOptions, env: NodeJS.ProcessEnv = proce
   resolve(options.data ?? (env.STANCE_STATE_DIR || join(homedir(), '.stance-state')));
 
 export const logPathOf = (dataDir: string): string => join(dataDir, 'stance.db');
+
+/**
+ * Creates a directory and its missing parents, one level at a time (Node's recursive mkdir never returns on some
+ * paths, /proc/x for one). A path that cannot be a directory is bad input for the option that named it.
+ */
+export const ensureDirectory = (field: string, dir: string): void => {
+  const kind = (path: string) => {
+    try {
+      return statSync(path).isDirectory() ? 'directory' : 'other';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw new InvalidInput(field, dir, `a directory it can use (${(error as Error).message})`);
+    }
+  };
+  const state = kind(dir);
+  if (state === 'directory') return;
+  if (state === 'other') throw new InvalidInput(field, dir, 'a directory, not a file');
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDirectory(field, parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && kind(dir) === 'directory') return;
+    throw new InvalidInput(field, dir, `a directory it can create (${(error as Error).message})`);
+  }
+};
 
 /** What every command shares: the global options and the store, opened on first use and closed once. */
 export class CliContext {
@@ -49,13 +75,21 @@ export class CliContext {
   store(cmd: Command): SqliteEventStore {
     if (this.opened === null) {
       const dir = this.dataDir(cmd);
-      mkdirSync(dir, { recursive: true });
+      ensureDirectory('--data', dir);
       const origin = this.env.STANCE_STATE_ORIGIN;
-      this.opened = new SqliteEventStore({
-        path: logPathOf(dir),
-        durability: this.durability(),
-        ...(origin ? { origin } : {}),
-      });
+      try {
+        this.opened = new SqliteEventStore({
+          path: logPathOf(dir),
+          durability: this.durability(),
+          ...(origin ? { origin } : {}),
+        });
+      } catch (error) {
+        // "file is not a database" alone does not say which file.
+        const code = (error as { code?: unknown }).code;
+        if (error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_'))
+          error.message = `${logPathOf(dir)}: ${error.message}`;
+        throw error;
+      }
     }
     return this.opened;
   }

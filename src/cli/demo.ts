@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { StateEngine } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { SqliteEventStore } from '../store/index.js';
-import { logPathOf, out, printJson, type CliContext } from './context.js';
+import { ensureDirectory, logPathOf, out, printJson, type CliContext } from './context.js';
 import { describeBad } from './log.js';
 import { historyTable } from './finding.js';
 import { table } from './format.js';
@@ -25,7 +25,7 @@ export const registerDemo = (program: Command, ctx: CliContext): void => {
       const json = ctx.json(cmd);
       const explicit = ctx.globals(cmd).data;
       const dir = explicit === undefined ? mkdtempSync(join(tmpdir(), 'stance-state-demo-')) : ctx.dataDir(cmd);
-      mkdirSync(dir, { recursive: true });
+      ensureDirectory('--data', dir);
       if (readdirSync(dir).length > 0) throw new InvalidInput('data', dir, 'an empty data directory for the demo');
       // The demo's clock starts `days` days ago and moves with the simulation, so --as-of and history read true.
       let now = Date.now() - days * 86_400_000;

@@ -1,5 +1,5 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { ConflictPolicy, decodeOrThrow, Id } from '../events/index.js';
@@ -20,7 +20,7 @@ import {
   type SyncResult,
 } from '../sync/index.js';
 import { IntFromString, optional } from './args.js';
-import { out, printJson, type CliContext } from './context.js';
+import { ensureDirectory, out, printJson, type CliContext } from './context.js';
 import { table } from './format.js';
 import { startProgress } from './progress.js';
 
@@ -141,9 +141,9 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
     .description('make an Ed25519 key pair for signing this origin’s batches')
     .requiredOption('--out <dir>', 'where to write <origin>.key (private, mode 600) and <origin>.pub')
     .action(async (o: { out: string }, c: Command) => {
+      ensureDirectory('--out', resolve(o.out));
       const origin = ctx.engine(c).store.origin;
       const { privateKeyPem, publicKeyPem } = generateSigningKeys();
-      mkdirSync(o.out, { recursive: true });
       const privatePath = join(o.out, `${origin}.key`);
       const publicPath = join(o.out, `${origin}.pub`);
       writeFileSync(privatePath, privateKeyPem, { mode: 0o600, flag: 'wx' });

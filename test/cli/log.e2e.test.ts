@@ -1,4 +1,5 @@
-import { copyFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -101,12 +102,35 @@ Log('log verify exits 0 on a sound log and 1 naming the altered event in a tampe
   assert.is((JSON.parse(json.stdout) as { firstBad: { position: number } }).firstBad.position, 5);
 });
 
-Log('an unknown command and a data dir that is a file fail in one line', async () => {
+Log('an unknown command and a data dir that is a file (or under one) are bad input, in one line naming --data', async () => {
   const unknown = await runCli(['--data', data, 'nope']);
   assert.is(unknown.code, 2);
-  const file = await runCli(['--data', join(logPathOf(data)), 'log', 'stats']);
-  assert.is(file.code, 1);
-  assert.ok(isOneLineError(file), file.stderr);
+  for (const path of [logPathOf(data), join(logPathOf(data), 'below')]) {
+    const file = await runCli(['--data', path, 'log', 'stats']);
+    assert.is(file.code, 2, file.stderr);
+    assert.ok(isOneLineError(file), file.stderr);
+    assert.match(file.stderr, `invalid --data: "${path}"`);
+  }
+});
+
+Log('a data dir that cannot be created is bad input, not a hang (Node\'s recursive mkdir loops on /proc)', async () => {
+  const path = process.platform === 'linux' ? '/proc/stance-state-test/data' : join(logPathOf(data), 'x');
+  const run = await runCli(['--data', path, 'log', 'stats']);
+  assert.is(run.code, 2, run.stderr);
+  assert.ok(isOneLineError(run), run.stderr);
+  assert.match(run.stderr, 'invalid --data');
+});
+
+Log('a log file that is not a database fails in one line naming the file, and is left as it was', async () => {
+  const other = join(dir, 'garbage');
+  mkdirSync(other);
+  const bytes = Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(8192)]);
+  writeFileSync(logPathOf(other), bytes);
+  const run = await runCli(['--data', other, 'scan', 'list']);
+  assert.is(run.code, 1, run.stderr);
+  assert.ok(isOneLineError(run), run.stderr);
+  assert.match(run.stderr, `${logPathOf(other)}: file is not a database`);
+  assert.ok(readFileSync(logPathOf(other)).equals(bytes));
 });
 
 Log.run();
