@@ -37,6 +37,24 @@ State('a scan starts and completes, printing its record, and lists and shows as 
   assert.is(last.json().scan_id, 's1');
 });
 
+State('scan cancel ends a running scan as cancelled; cancelling or completing it again is a domain error', async () => {
+  assert.is((await cli(['scan', 'start', 'c1', '--snapshot', 'snap-c'])).code, 0);
+  const cancelled = await cli(['scan', 'cancel', 'c1', '--json']);
+  assert.is(cancelled.code, 0, cancelled.stderr);
+  assert.is(cancelled.json().status, 'cancelled');
+  for (const args of [['scan', 'cancel', 'c1'], ['scan', 'complete', 'c1', '--assets', '1', '--findings', '1']]) {
+    const run = await cli(args);
+    assert.is(run.code, 1, run.stderr);
+    assert.match(run.stderr, 'scan c1 is cancelled, not running');
+    assert.ok(isOneLineError(run), run.stderr);
+  }
+  const unknown = await cli(['scan', 'cancel', 'nope']);
+  assert.is(unknown.code, 1);
+  assert.match(unknown.stderr, 'scan nope is not known');
+  const shown = await cli(['scan', 'show', 'c1', '--json']);
+  assert.is(shown.json().status, 'cancelled');
+});
+
 State('bad arguments exit 2 naming the argument and value; domain errors exit 1; both in one line', async () => {
   const cases: [string[], number, RegExp][] = [
     [['scan', 'complete', 's1', '--assets', 'many', '--findings', '1'], 2, /invalid assets: "many"/],
