@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidInput } from '../../errors.js';
@@ -50,18 +50,21 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
 
   /** Makes the root and temp directory durably (each create: someone may have removed them since). */
   const prepare = async (): Promise<void> => {
-    const first = await mkdir(root, { recursive: true });
-    // Every directory from `first` down to the root is new: each entry is durable once its parent is fsynced.
-    if (first !== undefined)
-      for (let dir = root; ; dir = dirname(dir)) {
-        await syncDir(dirname(dir));
-        if (dir === resolve(first)) break;
-      }
+    // The missing directories from the root up, then made top-down one at a time: Node's recursive mkdir never
+    // returns on some paths (/proc/x for one). Each new entry is durable once its parent is fsynced.
+    const missing: string[] = [];
+    for (let dir = root; (await statOrNull(dir)) === null && dirname(dir) !== dir; dir = dirname(dir)) missing.push(dir);
+    for (const dir of missing.reverse()) if (await makeDir(dir)) await syncDir(dirname(dir));
     if (await makeDir(tempDir)) await syncDir(root);
     swept ??= sweep(tempDir, staleTempMs).catch(() => undefined); // best effort, once per hub value
     await swept;
   };
   let swept: Promise<void> | null = null;
+  const statOrNull = (path: string): Promise<Stats | null> =>
+    stat(path).catch((error: unknown) => {
+      if (errnoOf(error) === 'ENOENT') return null;
+      throw error;
+    });
 
   /**
    * The directory holding `key`'s file, walked one segment at a time with lstat so a symbolic link is refused

@@ -146,4 +146,16 @@ Layout('opening a hub touches nothing: the root appears with the first create', 
   assert.equal(readdirSync(join(root, 'deep', 'er')).sort(), [tempDirName, 'o']);
 });
 
+Layout('a root that cannot be made is a HubError naming the reason, not a hang (recursive mkdir loops on /proc)', async () => {
+  const file = join(dir, 'plain-file');
+  writeFileSync(file, 'x');
+  const roots = [join(file, 'hub')];
+  if (process.platform === 'linux') roots.push('/proc/stance-state-test/hub');
+  for (const root of roots) {
+    const error = await raises(() => fileHub({ root }).create('o/1', Buffer.from('x'), {}), HubError);
+    assert.match(error.message, /ENOTDIR|ENOENT/);
+  }
+  assert.is(readFileSync(file, 'utf8'), 'x');
+});
+
 Layout.run();
