@@ -1,23 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { ScanRow } from '../../projections/index.js';
 import type { ScanStatus } from '../events/index.js';
 import type { StateEngine } from './engine.js';
-import { scanRecord, type ScanRecord } from './records.js';
+import { sql } from './core.js';
+import type { ScanRecord } from './records.js';
+import { queryScans } from './scans.js';
 
 /*
  * Read-model queries the HTTP API needs and the facade lacks (issue 4). Kept apart from the facade's files so the
  * API could land without editing them; each reads only projection tables (and projection_state), never the log.
  */
 
-const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-const sql = <P extends unknown[], R>(engine: StateEngine, text: string): Database.Statement<P, R> => {
-  const db = engine.store.db;
-  let statements = cache.get(db);
-  if (statements === undefined) cache.set(db, (statements = new Map()));
-  let statement = statements.get(text);
-  if (statement === undefined) statements.set(text, (statement = db.prepare(text)));
-  return statement as unknown as Database.Statement<P, R>;
-};
 
 /** The log position every read model reflects (the lowest projection's), without catching up or counting rows. */
 export const readModelPosition = (engine: StateEngine): number =>
@@ -72,21 +64,8 @@ export interface ScanPageInput {
  * started while a client pages sorts before its first page, so pages neither repeat nor skip rows.
  */
 export const listScanPage = (engine: StateEngine, input: ScanPageInput): { scans: ScanRecord[]; more: boolean } => {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (input.status !== undefined) (where.push('status = ?'), params.push(input.status));
-  if (input.since !== undefined) (where.push('started_at >= ?'), params.push(input.since));
-  if (input.accountId !== undefined) (where.push('account_id = ?'), params.push(input.accountId));
-  if (input.region !== undefined) (where.push('region = ?'), params.push(input.region));
-  if (input.after !== undefined)
-    where.push('(started_at < ? OR (started_at = ? AND scan_id < ?))'),
-      params.push(input.after.startedAt, input.after.startedAt, input.after.scanId);
-  const rows = sql<unknown[], ScanRow>(
-    engine,
-    `SELECT * FROM scans ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY started_at DESC, scan_id DESC LIMIT ?`,
-  ).all(...params, input.limit + 1);
-  return { scans: rows.slice(0, input.limit).map(scanRecord), more: rows.length > input.limit };
+  const rows = queryScans(engine, { ...input, limit: input.limit + 1 });
+  return { scans: rows.slice(0, input.limit), more: rows.length > input.limit };
 };
 
 /** Scans per status over the whole read model (the original counted within its last 1,000 scans). */

@@ -16,7 +16,10 @@ export const now = (core: Core): Instant => instantOf(core.clock());
 const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /** A statement prepared once per connection: queries run on every command, preparing is not free. */
-export const sql = <P extends unknown[] = unknown[], R = unknown>(core: Core, text: string): Database.Statement<P, R> => {
+export const sql = <P extends unknown[] = unknown[], R = unknown>(
+  core: Pick<Core, 'store'>,
+  text: string,
+): Database.Statement<P, R> => {
   let statements = cache.get(core.store.db);
   if (statements === undefined) cache.set(core.store.db, (statements = new Map()));
   let statement = statements.get(text);

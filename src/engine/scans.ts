@@ -123,17 +123,35 @@ export const cancelScan = (core: Core, scanId: string, by = '', reason = ''): Sc
   return required(core, scanId);
 };
 
-export const listScans = (core: Core, input: ListScansInput = {}): ScanRecord[] => {
-  const i = decodeOrThrow(ListScansInput, input);
+export interface ScanQuery {
+  readonly status?: string | undefined;
+  readonly since?: string | undefined;
+  readonly accountId?: string | undefined;
+  readonly region?: string | undefined;
+  /** Continue strictly after this scan in (started_at, scan_id) order: the keyset of the scans_by_start index. */
+  readonly after?: { readonly startedAt: string; readonly scanId: string } | undefined;
+  readonly limit: number;
+}
+
+/** Scans newest first, filtered; what `listScans` and the HTTP API's pages both read. */
+export const queryScans = (core: Pick<Core, 'store'>, q: ScanQuery): ScanRecord[] => {
   const where: string[] = [];
   const params: (string | number)[] = [];
-  if (i.status !== undefined) (where.push('status = ?'), params.push(i.status));
-  if (i.since !== undefined) (where.push('started_at >= ?'), params.push(i.since));
-  if (i.accountId !== undefined) (where.push('account_id = ?'), params.push(i.accountId));
-  if (i.region !== undefined) (where.push('region = ?'), params.push(i.region));
+  if (q.status !== undefined) (where.push('status = ?'), params.push(q.status));
+  if (q.since !== undefined) (where.push('started_at >= ?'), params.push(q.since));
+  if (q.accountId !== undefined) (where.push('account_id = ?'), params.push(q.accountId));
+  if (q.region !== undefined) (where.push('region = ?'), params.push(q.region));
+  if (q.after !== undefined)
+    where.push('(started_at < ? OR (started_at = ? AND scan_id < ?))'),
+      params.push(q.after.startedAt, q.after.startedAt, q.after.scanId);
   const text = `SELECT * FROM scans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at DESC, scan_id DESC LIMIT ?`;
-  return sql<unknown[], ScanRow>(core, text).all(...params, i.limit ?? 100).map(scanRecord);
+  return sql<unknown[], ScanRow>(core, text).all(...params, q.limit).map(scanRecord);
+};
+
+export const listScans = (core: Core, input: ListScansInput = {}): ScanRecord[] => {
+  const i = decodeOrThrow(ListScansInput, input);
+  return queryScans(core, { ...i, limit: i.limit ?? 100 });
 };
 
 /**
