@@ -1,21 +1,14 @@
 // Times nextRuns over a seeded mix of 10,000 jobs: node --import tsx scripts/bench/schedule-next.ts [--jobs N]
 import os from 'node:os';
 import { nextRuns, parseSchedule, type Schedule } from '../../src/schedule/expression/index.js';
+import { seededChoices } from './random.js';
 
 const RUNS_PER_JOB = 10;
 const jobsArg = process.argv.indexOf('--jobs');
 const JOBS = jobsArg === -1 ? 10_000 : Number(process.argv[jobsArg + 1]);
 
-// mulberry32: the same jobs every time, so runs compare across commits.
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const random = seeded(2026);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
+// The same jobs every run, so results compare across commits.
+const { random, pick, int } = seededChoices(2026);
 
 const ZONES = [
   'UTC',

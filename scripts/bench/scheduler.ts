@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { StateEngine } from '../../src/engine/index.js';
 import { nextRuns, ScanScheduler, type Timer } from '../../src/schedule/index.js';
 import { SqliteEventStore } from '../../src/store/index.js';
+import { seededChoices } from './random.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -16,16 +17,8 @@ const arg = (name: string, fallback: number): number => {
 const JOBS = arg('--jobs', 10_000);
 const HOURS = arg('--hours', 3);
 
-// mulberry32: the same jobs every run, so results compare across commits.
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const random = seeded(2026);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
+// The same jobs every run, so results compare across commits.
+const { pick, int } = seededChoices(2026);
 const ZONES = ['UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Auckland'];
 const expression = (): string =>
   pick([

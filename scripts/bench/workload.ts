@@ -4,9 +4,11 @@
  * process) gets the same events in the same batches, and memory does not grow with the number of events.
  *
  * A batch is what one caller hands a store at once: a scan's start, the findings one scan saw (one batch of
- * ~450), the scan's completion, or one person's decision. The limit writes each batch in one transaction and
+ * ~420), the scan's completion, or one person's decision. The limit writes each batch in one transaction and
  * stance-state in one engine call; peers without multi-stream batches write its events one by one.
  */
+
+import { seededRandom } from './random.js';
 
 export interface WorkloadOptions {
   /** FindingTracked events to generate; the scans' and decisions' events come on top. */
@@ -66,17 +68,7 @@ export type Batch =
       readonly reason: string;
     });
 
-/** mulberry32: small, fast and good enough to pick findings; the same seed gives the same workload. */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+
 
 /** A stable hash of an integer, for names that must not depend on the order of generation. */
 const mix = (x: number): number => {
@@ -127,7 +119,7 @@ const findingOf = (k: number, scopes: number): TrackedRecord & { scope: number }
  * it saw is resolved and 0.5% suppressed, one decision per batch (a person at a console).
  */
 export function* workload(options: WorkloadOptions = defaultWorkload): Generator<Batch> {
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const { scopes } = options;
   const perScope = Math.max(1, Math.ceil(options.findings / scopes));
   const known = new Array<number>(scopes).fill(0);
