@@ -9,7 +9,7 @@ import {
   type OverlapPolicy,
   type RecordedEvent,
 } from '../src/events/index.js';
-import type { Projection, TableNamer } from './projection.js';
+import type { Projection, ProjectionContext, TableNamer } from './projection.js';
 import { rowWriter } from './row-writer.js';
 
 /**
@@ -119,7 +119,7 @@ export const rowOfJob = (j: Job, revision: number): JobRow => ({
  */
 export const jobsProjection: Projection = {
   name: 'jobs',
-  version: 1,
+  version: 2,
   tables: ['jobs'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('jobs')} (job_id TEXT PRIMARY KEY, name TEXT NOT NULL, schedule TEXT NOT NULL,
@@ -132,12 +132,14 @@ export const jobsProjection: Projection = {
     `CREATE INDEX ${t('jobs_due')} ON ${t('jobs')} (next_run) WHERE enabled = 1 AND removed = 0`,
     `CREATE INDEX ${t('jobs_running')} ON ${t('jobs')} (job_id) WHERE running <> '[]'`,
   ],
-  prepare(db: Database.Database, t: TableNamer) {
+  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext) {
     const load = db.prepare<[string], JobRow>(`SELECT * FROM ${t('jobs')} WHERE job_id = ?`);
     const save = rowWriter<JobRow>(db, t('jobs'), 'job_id');
     const apply = (event: RecordedEvent) => {
       const e = asDomainEvent(event);
-      if (!isJobEvent(e)) return;
+      // A job runs commands on this machine: only this data dir's own job events count, whatever a log holds from
+      // elsewhere (sync never imports job events, and a log written by an older version might).
+      if (!isJobEvent(e) || event.meta.origin !== context.merge().local) return;
       const row = load.get(e.data.jobId);
       const next = job.evolve(row === undefined ? null : jobFromRow(row), e);
       if (next !== null) save(row, rowOfJob(next, event.revision));

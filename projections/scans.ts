@@ -21,6 +21,8 @@ export interface ScanRow {
   error_message: string;
   duration_seconds: number;
   metadata: string;
+  /** The origin that started the scan: only its events move the row. */
+  origin: string;
 }
 
 export const scanFromRow = (r: ScanRow): Scan => ({
@@ -42,7 +44,7 @@ export const scanFromRow = (r: ScanRow): Scan => ({
   archived: false,
 });
 
-const rowOf = (s: Scan): ScanRow => ({
+const rowOf = (s: Scan, origin: string): ScanRow => ({
   scan_id: s.scanId,
   snapshot_id: s.snapshotId,
   status: s.status,
@@ -59,18 +61,19 @@ const rowOf = (s: Scan): ScanRow => ({
   duration_seconds: s.durationSeconds,
   // Canonical: the live event keeps its writer's key order, a rebuild reads the stored (sorted) JSON.
   metadata: canonicalJson(s.metadata),
+  origin,
 });
 
 export const scansProjection: Projection = {
   name: 'scans',
-  version: 1,
+  version: 2,
   tables: ['scans'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('scans')} (scan_id TEXT PRIMARY KEY, snapshot_id TEXT NOT NULL, status TEXT NOT NULL,
       started_at TEXT NOT NULL, completed_at TEXT, config_name TEXT NOT NULL, account_id TEXT NOT NULL,
       region TEXT NOT NULL, collectors TEXT NOT NULL, full_scope INTEGER NOT NULL, asset_count INTEGER NOT NULL,
       finding_count INTEGER NOT NULL, error_message TEXT NOT NULL, duration_seconds REAL NOT NULL,
-      metadata TEXT NOT NULL) STRICT`,
+      metadata TEXT NOT NULL, origin TEXT NOT NULL) STRICT`,
     `CREATE INDEX ${t('scans_by_start')} ON ${t('scans')} (started_at DESC, scan_id DESC)`,
     `CREATE INDEX ${t('scans_by_scope')} ON ${t('scans')} (account_id, region, status, completed_at DESC)`,
   ],
@@ -82,10 +85,13 @@ export const scansProjection: Projection = {
       const e = asDomainEvent(event);
       if (!isScanEvent(e)) return;
       const row = load.get(e.data.scanId);
+      // A scan is its starter's: another origin that names the same scan id (in its own chain of the stream) moves
+      // nothing; the first start in fold order holds the row on every replica.
+      if (row !== undefined && row.origin !== event.meta.origin) return;
       const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
       // Retention: an archived scan leaves the read model; its events stay in the log for audit.
       if (next === null || next.archived) drop.run(e.data.scanId);
-      else save(row, rowOf(next));
+      else save(row, rowOf(next, event.meta.origin));
     };
     const forget = (event: RecordedEvent) => {
       const e = asDomainEvent(event);

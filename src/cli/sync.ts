@@ -1,26 +1,24 @@
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { ConflictPolicy, decodeOrThrow, Id } from '../events/index.js';
 import {
   encryptionKeyFrom,
-  generateSigningKeys,
   hubState,
   knownHubs,
   loadPrivateKey,
   loadTrustedKeys,
   openHub,
   ownOrigin,
-  centralOrigin,
+  resolveTrust,
   sync,
   unpushed,
   type BatchSecurity,
   type SyncDirection,
   type SyncResult,
 } from '../sync/index.js';
+import { readCredentialFile, registerSyncTrust } from './sync-trust.js';
 import { IntFromString, optional } from './args.js';
-import { ensureDirectory, out, printJson, type CliContext } from './context.js';
+import { out, printJson, type CliContext } from './context.js';
 import { table } from './format.js';
 import { startProgress } from './progress.js';
 
@@ -34,9 +32,10 @@ const SyncArgs = t.strict({
   central: optional(t.boolean),
   signingKey: optional(t.string),
   trustedKeys: optional(t.string),
+  credential: optional(t.string),
 });
 
-const security = (args: { signingKey?: string | undefined; trustedKeys?: string | undefined }, env: NodeJS.ProcessEnv): BatchSecurity => {
+export const security = (args: { signingKey?: string | undefined; trustedKeys?: string | undefined }, env: NodeJS.ProcessEnv): BatchSecurity => {
   const signing = args.signingKey ?? env.STANCE_STATE_SIGNING_KEY;
   const trusted = args.trustedKeys ?? env.STANCE_STATE_TRUSTED_KEYS;
   return {
@@ -51,6 +50,7 @@ const resultText = (r: SyncResult): string =>
     `${r.success ? 'synced' : 'sync failed'}: ${r.sync_direction} with ${r.hub} as ${r.origin}`,
     `  records synced ${r.records_synced}, skipped ${r.records_skipped}, conflicts ${r.conflicts_resolved}, batches pushed ${r.batches_pushed}, pulled ${r.batches_pulled}, ${r.duration_seconds} s`,
     ...r.errors.map((e) => `  error: ${e}`),
+    ...r.warnings.map((w) => `  warning: ${w}`),
   ].join('\n');
 
 export const registerSync = (program: Command, ctx: CliContext): void => {
@@ -70,6 +70,7 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
       .option('--central', 'on the first sync: this data dir is the hub’s central origin (for central_wins)')
       .option('--signing-key <file>', 'sign pushed batches with this Ed25519 key (or STANCE_STATE_SIGNING_KEY)')
       .option('--trusted-keys <file>', 'accept only batches signed by these origins (or STANCE_STATE_TRUSTED_KEYS)')
+      .option('--credential <file>', 'publish this origin’s organisation-signed credential on the hub (or STANCE_STATE_CREDENTIAL)')
       .action(async (o: Record<string, unknown>, c: Command) => {
         const a = decodeOrThrow(SyncArgs, o);
         const direction = fixed ?? a.direction ?? 'bidirectional';
@@ -77,7 +78,10 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
         const engine = ctx.engine(c);
         const progress = startProgress(`sync ${direction}`, 0, !ctx.json(c));
         let done = 0;
+        const credentialPath = a.credential ?? env.STANCE_STATE_CREDENTIAL;
+        const credential = credentialPath ? readCredentialFile(credentialPath, a.credential ? 'credential' : 'STANCE_STATE_CREDENTIAL') : undefined;
         const result = await sync(engine, hub, {
+          credential,
           direction,
           policy: a.conflict ?? 'latest_wins',
           batchSize: a.batchSize ?? 1000,
@@ -98,18 +102,38 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
 
   group
     .command('status')
-    .description('per hub: pushed position and lag; per origin: pulled position; conflicts')
+    .description('trust (mode, central, origins and their rights); per hub: pushed position and lag, per origin: pulled position, blocked or capped')
     .option('--hub <url>', 'only this hub')
     .action(async (o: { hub?: string }, c: Command) => {
       const engine = ctx.engine(c);
       const store = engine.store;
       const hubs = o.hub === undefined ? knownHubs(store) : [openHub(o.hub, env).url];
       const named = ownOrigin(engine);
+      const trust = await resolveTrust(engine, null, security({}, env), Date.now());
       const status = {
         origin: store.origin,
         named: named !== null,
         central: named?.central ?? false,
-        central_origin: centralOrigin(engine),
+        trust: {
+          mode: trust.mode,
+          summary:
+            trust.mode === 'open'
+              ? 'no trust configuration: single-team mode, any origin may report and decide for any account (caps, chains and clock bounds still hold)'
+              : `${trust.origins.size} trusted origins; others' batches are not read`,
+          central_origin: trust.central,
+          encryption_required: trust.encryptionKey !== null,
+          max_clock_skew_seconds: trust.maxClockSkewMs / 1000,
+          origins: [...trust.origins.values()].map((t) => ({
+            origin: t.origin,
+            source: t.source,
+            serial: t.serial,
+            report: t.rights.report,
+            decide: t.rights.decide,
+            central: t.central,
+            revoked_after: t.keepThrough,
+          })),
+          warnings: trust.warnings,
+        },
         hubs: hubs.map((url) => {
           const s = hubState(store, url);
           return {
@@ -117,7 +141,11 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
             pushed_position: s.pushed,
             pushed_batches: s.pushedBatches,
             lag: unpushed(store, s.pushed),
-            pulled: Object.fromEntries([...s.pulled].sort(([x], [y]) => x.localeCompare(y))),
+            pulled: Object.fromEntries(
+              [...s.origins]
+                .sort(([x], [y]) => x.localeCompare(y))
+                .map(([origin, p]) => [origin, { position: p.position, batches: p.batches, blocked: p.blocked, capped_events: p.capped }]),
+            ),
             pulled_batches: s.pulledBatches,
             conflicts: s.conflicts,
             last_sync_at: s.lastSyncAt,
@@ -126,31 +154,19 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
       };
       if (ctx.json(c)) printJson(status);
       else {
-        out(`origin ${status.origin}${status.central ? ' (central)' : ''}${status.named ? '' : ' (not synced yet)'}; central origin ${status.central_origin ?? '-'}`);
+        out(`origin ${status.origin}${status.central ? ' (central)' : ''}${status.named ? '' : ' (not synced yet)'}`);
+        out(`trust: ${status.trust.mode}: ${status.trust.summary}; central origin ${status.trust.central_origin ?? '-'}; encryption ${status.trust.encryption_required ? 'required' : 'off'}; clock skew bound ${status.trust.max_clock_skew_seconds} s`);
+        if (status.trust.origins.length > 0)
+          out(table(['ORIGIN', 'SOURCE', 'REPORT', 'DECIDE', 'CENTRAL', 'REVOKED AFTER'], status.trust.origins.map((t) => [t.origin, t.source, t.report.join(' ') || '-', t.decide.join(' ') || '-', t.central ? 'yes' : '', t.revoked_after === null ? '' : String(t.revoked_after)])));
+        for (const w of status.trust.warnings) out(`warning: ${w}`);
         if (status.hubs.length === 0) out('no hub synced yet');
         for (const h of status.hubs) {
           out(`\n${h.hub}: pushed to ${h.pushed_position} (${h.pushed_batches} batches), ${h.lag} events to push, ${h.conflicts} conflicts, last sync ${h.last_sync_at ?? '-'}`);
-          const rows = Object.entries(h.pulled);
-          if (rows.length > 0) out(table(['ORIGIN', 'PULLED TO'], rows));
+          const rows = Object.entries(h.pulled).map(([origin, p]) => [origin, String(p.position), p.blocked === null ? 'ok' : `blocked: ${p.blocked.reason}`, p.capped_events > 0 ? String(p.capped_events) : '']);
+          if (rows.length > 0) out(table(['ORIGIN', 'PULLED TO', 'STATE', 'CAPPED'], rows));
         }
       }
     });
 
-  group
-    .command('keygen')
-    .description('make an Ed25519 key pair for signing this origin’s batches')
-    .requiredOption('--out <dir>', 'where to write <origin>.key (private, mode 600) and <origin>.pub')
-    .action(async (o: { out: string }, c: Command) => {
-      ensureDirectory('--out', resolve(o.out));
-      const origin = ctx.engine(c).store.origin;
-      const { privateKeyPem, publicKeyPem } = generateSigningKeys();
-      const privatePath = join(o.out, `${origin}.key`);
-      const publicPath = join(o.out, `${origin}.pub`);
-      writeFileSync(privatePath, privateKeyPem, { mode: 0o600, flag: 'wx' });
-      chmodSync(privatePath, 0o600);
-      writeFileSync(publicPath, publicKeyPem, { flag: 'wx' });
-      const trusted = { [origin]: publicKeyPem };
-      if (ctx.json(c)) printJson({ origin, private_key: privatePath, public_key: publicPath, trusted_entry: trusted });
-      else out(`wrote ${privatePath} (keep it here) and ${publicPath}\nadd to every replica's trusted keys file:\n${JSON.stringify(trusted, null, 2)}`);
-    });
+  registerSyncTrust(group, ctx);
 };

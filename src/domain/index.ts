@@ -1,3 +1,4 @@
+export * from './authority.js';
 export * from './checkpoint.js';
 export * from './decider.js';
 export * from './finding.js';

@@ -1,4 +1,5 @@
 import type { ConflictPolicy, Instant, Lifecycle } from '../events/index.js';
+import { mayOn, type AuthorityTable, type Right } from './authority.js';
 import { finding, type FindingEvent, type FindingState } from './finding.js';
 
 /**
@@ -10,9 +11,33 @@ export interface MergeContext {
   readonly policy: ConflictPolicy;
   /** This replica's origin (for local_wins). */
   readonly local: string;
-  /** The hub's central origin, when one has named itself (for central_wins). */
+  /** The central origin of this replica's trust configuration (for central_wins); never a claim inside a batch. */
   readonly central: string | null;
+  /** What each other origin may say about which scopes; null: single-team mode, every origin may say anything. */
+  readonly authority: AuthorityTable;
 }
+
+/** A full-scope scan's resolution of what it did not observe: a scan outcome, reported, not a person's decision. */
+const isScanResolution = (event: FindingEvent): boolean =>
+  event.type === 'FindingResolved' && event.data.scanId !== null && event.data.reason === 'not_observed';
+
+/**
+ * Whether an origin may say this about the finding where it stands now (the scope of its latest applied sighting).
+ * The scope a sighting names was checked when it was imported; here the finding's current scope is checked too, so
+ * a sighting from a spoke of another account can neither reopen the finding nor move it, a spoke's full-scope scan
+ * resolves only findings of its own scopes, and decisions need the right to decide on the finding's scope. Every
+ * replica folds the same events in the same order, so every replica sets the same events aside.
+ */
+export const authorised = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): boolean => {
+  if (ctx.authority === null || origin === ctx.local) return true;
+  const at = (right: Right, account: string, region: string) => mayOn(ctx.authority, ctx.local, origin, right, account, region);
+  if (event.type === 'FindingTracked' && !at('report', event.data.accountId, event.data.region)) return false;
+  if (state === null) return event.type === 'FindingTracked';
+  const here = (right: Right) => at(right, state.accountId, state.region);
+  if (event.type === 'FindingTracked' || isScanResolution(event)) return here('report');
+  if (event.type === 'SuppressionExpired') return here('report') || here('decide');
+  return here('decide');
+};
 
 /** Lifecycle decisions people (or a full-scope scan) make; sightings, notes and expiries are facts. */
 const decisionRank: Readonly<Record<string, number>> = {
@@ -65,8 +90,16 @@ export const decidedAfter = (state: Decided | null, event: FindingEvent, origin:
 };
 
 /** One step of the merged fold: admission by the policy, then the domain's evolve, then who decided. */
+/**
+ * A suppression runs out only at its end: an expiry that names an earlier end (an origin that had not yet seen the
+ * suppression extended, or one that lies) does not lift it.
+ */
+const isFact = (state: FindingState, event: FindingEvent): boolean =>
+  event.type !== 'SuppressionExpired' ||
+  (state !== null && state.suppressedUntil !== null && event.data.expiredAt >= state.suppressedUntil);
+
 export const evolveFrom = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): FindingState => {
-  if (!admits(state, event, origin, ctx)) return state;
+  if (!authorised(state, event, origin, ctx) || !admits(state, event, origin, ctx) || !isFact(state, event)) return state;
   const next = finding.evolve(state, event);
   return next === null ? null : { ...next, ...decidedAfter(state, event, origin) };
 };

@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { Applier, Projection, ProjectionContext, TableNamer } from '../../projections/index.js';
 import type { MergeContext } from '../domain/index.js';
-import { ConflictPolicy, type RecordedEvent } from '../events/index.js';
+import { createHash } from 'node:crypto';
+import { asDomainEvent, canonicalJson, ConflictPolicy, type Json, type RecordedEvent } from '../events/index.js';
+
+/** The local stream of a replica's trust material (see src/sync/trust). */
+export const trustStream = 'sync-trust';
 import type { SqliteEventStore } from '../store/index.js';
 
 export interface ProjectionStatus {
@@ -31,7 +35,7 @@ export class Projector {
   private readonly appliers: Applier[] = [];
   private readonly state: Database.Statement<[string], StateRow>;
   private readonly setPosition: Database.Statement<[number, string]>;
-  private readonly sortsBefore: Database.Statement<[string, number, string, string, number], number>;
+  private readonly sortsBefore: Database.Statement<[number], number>;
   private merge: MergeContext | null = null;
   readonly context: ProjectionContext = { merge: () => (this.merge ??= this.currentMerge()) };
 
@@ -45,10 +49,13 @@ export class Projector {
       position INTEGER NOT NULL, generation INTEGER NOT NULL) STRICT`);
     this.state = this.db.prepare('SELECT * FROM projection_state WHERE name = ?');
     this.setPosition = this.db.prepare('UPDATE projection_state SET position = ? WHERE name = ?');
+    // Whether an event already applied (lower position, same stream) folds after this one. A replicated event folds
+    // at its capped instant when its batch carried one (fold_at), else at its recordedAt.
     this.sortsBefore = this.db
-      .prepare<[string, number, string, string, number], number>(
-        `SELECT 1 FROM events WHERE stream = ? AND position < ?
-           AND (json_extract(meta, '$.recordedAt'), origin, revision) > (?, ?, ?) LIMIT 1`,
+      .prepare<[number], number>(
+        `SELECT 1 FROM events AS e, events AS x WHERE e.position = ? AND x.stream = e.stream AND x.position < e.position
+           AND (coalesce(x.fold_at, json_extract(x.meta, '$.recordedAt')), x.origin, x.revision)
+             > (coalesce(e.fold_at, json_extract(e.meta, '$.recordedAt')), e.origin, e.revision) LIMIT 1`,
       )
       .pluck();
     for (const p of list) this.install(p, onRebuild);
@@ -60,26 +67,35 @@ export class Projector {
     store.onAppend((events) => this.apply(events));
   }
 
-  /** The policy (set by sync) and the central origin (named by its own replicated OriginNamed event). */
+  /**
+   * The policy (set by sync), and the central origin and what each origin may say, as the replica's own trust
+   * configuration resolved them (the latest SyncAuthorityRecorded); without one, a data dir that named itself central
+   * is its own central. Claims inside pulled batches never count.
+   */
   private currentMerge(): MergeContext {
     const stored = this.db.prepare<[], string>("SELECT value FROM store_meta WHERE key = 'conflict_policy'").pluck().get();
-    const central = this.db
-      .prepare<[], string>(
-        `SELECT json_extract(data, '$.origin') FROM events WHERE stream = 'sync-origin' AND type = 'OriginNamed'
-           AND json_extract(data, '$.central') = 1 ORDER BY 1 LIMIT 1`,
-      )
-      .pluck()
-      .get();
-    return {
-      policy: stored !== undefined && ConflictPolicy.is(stored) ? stored : 'latest_wins',
-      local: this.store.origin,
-      central: central ?? null,
-    };
+    const policy = stored !== undefined && ConflictPolicy.is(stored) ? stored : 'latest_wins';
+    const local = this.store.origin;
+    for (const e of this.store.readStreamSync(trustStream, { direction: 'backwards' })) {
+      const d = asDomainEvent(e);
+      if (d.type !== 'SyncAuthorityRecorded') continue;
+      const authority = d.data.mode === 'open' ? null : new Map(Object.entries(d.data.origins));
+      return { policy, local, central: d.data.central, authority };
+    }
+    let central: string | null = null;
+    for (const e of this.store.readStreamSync('sync-origin')) {
+      const d = asDomainEvent(e);
+      if (d.type === 'OriginNamed' && d.data.central) central = local;
+    }
+    return { policy, local, central, authority: null };
   }
 
   private mergeKey(): string {
     const m = this.context.merge();
-    return JSON.stringify([m.policy, m.central, m.policy === 'local_wins' ? m.local : null]);
+    const authority = m.authority === null ? null : [...m.authority].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // local_wins and the authority table both depend on who is local.
+    const local = m.policy === 'local_wins' || authority !== null ? m.local : null;
+    return createHash('sha256').update(canonicalJson([m.policy, m.central, local, authority] as unknown as Json)).digest('hex');
   }
 
   private storedMergeKey(): string | null {
@@ -113,7 +129,7 @@ export class Projector {
   private fold(appliers: readonly Applier[], event: RecordedEvent): void {
     const late =
       event.meta.origin !== this.store.origin &&
-      this.sortsBefore.get(event.stream, event.position, event.meta.recordedAt, event.meta.origin, event.revision) === 1;
+      this.sortsBefore.get(event.position) === 1;
     if (!late) {
       for (const applier of appliers) applier.apply(event);
       return;

@@ -72,7 +72,7 @@ export interface FindingStats {
   readonly mean_time_to_resolve_seconds: number | null;
 }
 
-export const scanRecord = (r: ScanRow): ScanRecord => ({
+export const scanRecord = ({ origin: _, ...r }: ScanRow): ScanRecord => ({
   ...r,
   collectors: JSON.parse(r.collectors) as string[],
   full_scope: r.full_scope === 1,

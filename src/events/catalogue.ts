@@ -6,7 +6,8 @@ import { findingEvents } from './finding.js';
 import { jobEvents } from './job.js';
 import { scanEvents } from './scan.js';
 import type { Json } from './primitives.js';
-import { syncEvents } from './sync.js';
+import { entityStreams } from './streams.js';
+import { syncEvents, syncPullEvents, syncTrustEvents } from './sync.js';
 
 /** Every event type the engine writes, keyed by type, with the stream category it belongs to. */
 export const catalogue = {
@@ -15,6 +16,8 @@ export const catalogue = {
   ...withCategory('finding', findingEvents),
   ...withCategory('job', jobEvents),
   ...withCategory('sync', syncEvents),
+  ...withCategory('sync', syncTrustEvents),
+  ...withCategory('sync', syncPullEvents),
 };
 
 function withCategory<K extends string, C extends Record<string, t.Mixed>>(category: K, codecs: C) {
@@ -58,6 +61,9 @@ export const validateEvent = (
     throw new InvalidInput('stream', stream, `a ${entry.category}-<id> stream for ${type}`);
   const result = (entry.codec as t.Mixed).decode(data);
   if (isLeft(result)) throw InvalidInput.from(result.left, at('data'));
+  const streams = entityStreams(entry.category, result.right);
+  if (streams !== null && !streams.includes(stream))
+    throw new InvalidInput(at('stream'), stream, `${streams[0] ?? ''}, the stream of the ${entry.category} its data names`);
   // io-ts strict codecs drop unknown keys: what is stored is exactly what the codec describes.
   return { type, data: result.right as Json };
 };

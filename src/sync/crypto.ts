@@ -37,16 +37,30 @@ export const encryptionKeyFrom = (env: NodeJS.ProcessEnv): Buffer | null => {
   return key;
 };
 
-/** What a batch signature covers: its key, the SHA-256 of its stored body and its event count. */
-export const signedText = (key: string, sha256: string, count: number): Buffer =>
-  Buffer.from(`stance-state batch v1\n${key}\n${sha256}\n${count}\n`);
+/** What a batch signature covers: the origin, its place in the origin's chain of batches, and the stored body. */
+export interface SignedFields {
+  readonly origin: string;
+  readonly first: number;
+  readonly last: number;
+  readonly previous: number;
+  readonly previousSha256: string;
+  readonly sha256: string;
+  readonly count: number;
+  readonly encryption: string;
+}
 
-export const signBatch = (privateKey: KeyObject, key: string, sha256: string, count: number): string =>
-  sign(null, signedText(key, sha256, count), privateKey).toString('base64');
+/** One field a line; origins hold no control characters, so no field can run into the next. */
+export const signedText = (f: SignedFields): Buffer =>
+  Buffer.from(
+    `stance-state batch v2\n${f.origin}\n${f.first}\n${f.last}\n${f.previous}\n${f.previousSha256}\n${f.sha256}\n${f.count}\n${f.encryption}\n`,
+  );
 
-export const verifyBatch = (publicKey: KeyObject, key: string, sha256: string, count: number, signature: string): boolean => {
+export const signBatch = (privateKey: KeyObject, fields: SignedFields): string =>
+  sign(null, signedText(fields), privateKey).toString('base64');
+
+export const verifyBatch = (publicKey: KeyObject, fields: SignedFields, signature: string): boolean => {
   try {
-    return verify(null, signedText(key, sha256, count), publicKey, Buffer.from(signature, 'base64'));
+    return verify(null, signedText(fields), publicKey, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }

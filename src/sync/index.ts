@@ -6,3 +6,7 @@ export * from './origin.js';
 export * from './result.js';
 export * from './run.js';
 export * from './state.js';
+export * from './credential.js';
+export * from './limits.js';
+export * from './trust.js';
+export * from './trust-document.js';

@@ -18,16 +18,6 @@ export const ownOrigin = (engine: StateEngine): OriginInfo | null => {
   return null;
 };
 
-/** The hub's central origin, as the origins' own OriginNamed events (replicated by sync) say. */
-export const centralOrigin = (engine: StateEngine): string | null => {
-  const centrals = new Set<string>();
-  for (const e of engine.store.readAllSync({ filter: { streamPrefix: originStream, types: ['OriginNamed'] } })) {
-    const d = asDomainEvent(e);
-    if (d.type === 'OriginNamed' && d.data.central) centrals.add(d.data.origin);
-  }
-  return [...centrals].sort()[0] ?? null;
-};
-
 /**
  * Fixes the data dir's origin on its first sync and records it as an event. `--origin` can only name a data dir
  * that has not written as another origin yet (names are in every event's checksum); `--central` is fixed then too.

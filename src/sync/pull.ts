@@ -1,105 +1,218 @@
-import { instantOf, type DomainEvent, type ConflictPolicy } from '../events/index.js';
+import { instantOf, type ConflictPolicy, type DomainEvent } from '../events/index.js';
 import { InvalidInput } from '../errors.js';
 import { importReplicated } from '../engine/replication.js';
 import type { StateEngine } from '../engine/index.js';
-import { decodeBatch, type BatchSecurity } from './batch.js';
-import type { HubStorage } from './hub/index.js';
-import { hubStream, parseBatchKey, type BatchName } from './naming.js';
+import { accept } from './accept.js';
+import { decodeBatch, genesisBatch, type BatchRules, type DecodedBatch } from './batch.js';
+import { isObjectFault, type HubObject, type HubStorage } from './hub/index.js';
+import { batchesAfter, originsOn } from './listing.js';
+import { hubStream, type BatchName } from './naming.js';
 import type { SyncResult } from './result.js';
-import { hubState } from './state.js';
+import { hubState, type HubState, type OriginPullState } from './state.js';
+import type { TrustPolicy } from './trust.js';
 
 export interface PullOptions {
-  readonly security: BatchSecurity;
+  readonly trust: TrustPolicy;
   readonly policy: ConflictPolicy;
   readonly clock: () => number;
   readonly onBatch?: (events: number) => void;
 }
 
-/** Every batch on the hub, by origin, each origin's in position order. */
-const listBatches = async (hub: HubStorage): Promise<Map<string, BatchName[]>> => {
-  const byOrigin = new Map<string, BatchName[]>();
-  for await (const key of hub.list('')) {
-    const name = parseBatchKey(key);
-    if (name === null) continue;
-    byOrigin.set(name.origin, [...(byOrigin.get(name.origin) ?? []), name]);
+/** An origin's pulls stop at this batch, for this reason; `bad`: the object itself was at fault (exit 2). */
+class Stop extends Error {
+  constructor(
+    message: string,
+    readonly batch: string | null,
+    readonly bad: boolean,
+  ) {
+    super(message);
   }
-  for (const names of byOrigin.values()) names.sort((a, b) => a.first - b.first || a.last - b.last);
-  return byOrigin;
-};
+}
 
 /**
- * Pulls the batches of every other origin this data dir has not applied, in each origin's position order. A batch
- * is checked whole (see decodeBatch, then every event's chain in the import) and applied in one transaction with
- * the record of its pull, so a crash at any point leaves either both or neither. A bad batch stops that origin
- * (what follows depends on it) and is reported; other origins go on.
+ * Pulls every trusted origin's new batches, each origin on its own: a batch must be the next link of its origin's
+ * chain (it names the position and SHA-256 of the batch applied last), pass every check of decodeBatch and
+ * `accept`, and is applied in one transaction with the record of its pull. A missing link, a bad object or an
+ * unauthorised event stops that origin there (recorded, and reported in the result and `sync status`); every other
+ * origin goes on, and so does the push that follows.
  */
 export const pull = async (engine: StateEngine, hub: HubStorage, options: PullOptions, result: SyncResult): Promise<void> => {
   const own = engine.store.origin;
   const state = hubState(engine.store, hub.url);
-  const batches = await listBatches(hub);
-  for (const [origin, names] of [...batches].sort(([a], [b]) => a.localeCompare(b))) {
-    // Our own batches come back only to restore a data dir that lost what it had pushed.
-    let pulled = origin === own ? Math.max(state.pushed, state.pulled.get(origin) ?? 0) : (state.pulled.get(origin) ?? 0);
-    for (const name of names) {
-      if (name.last <= pulled) continue;
-      const object = await hub.read(name.key);
-      if (object === null) continue;
-      let events: readonly unknown[];
-      let sha256: string;
-      try {
-        const decoded = decodeBatch(name, object, options.security);
-        if (decoded.previous > pulled) {
-          result.errors.push(`pull ${name.key}: follows position ${decoded.previous} of ${origin}, but only ${pulled} was pulled: a batch is missing; the rest of ${origin} waits`);
-          result.success = false;
-          break;
-        }
-        ({ events, sha256 } = decoded);
-      } catch (error) {
-        if (!(error instanceof InvalidInput)) throw error;
-        result.errors.push(`pull rejected: ${error.message}`);
-        result.rejected_batches += 1;
-        result.success = false;
-        break;
-      }
-      const at = instantOf(options.clock());
-      try {
-        const outcome = importReplicated(engine, events, (o) => {
-          const records: DomainEvent[] = o.diverged.map((d) => ({
-            type: 'SyncConflictResolved',
-            data: {
-              hub: hub.url,
-              origin: d.origin,
-              stream: d.stream,
-              revision: d.revision,
-              localChecksum: d.localChecksum,
-              remoteChecksum: d.remoteChecksum,
-              policy: options.policy,
-              // The log is append-only: the copy it holds stays; the other is reported here (and stays on the hub).
-              kept: 'local',
-              at,
-            },
-          }));
-          records.push({
-            type: 'SyncPulled',
-            data: { hub: hub.url, origin, batch: name.key, firstPosition: name.first, lastPosition: name.last, count: events.length, applied: o.imported.length, sha256, at },
-          });
-          return [{ stream: hubStream(hub.url), events: records }];
-        });
-        result.records_synced += outcome.imported.length;
-        result.records_skipped += outcome.skipped;
-        result.conflicts_resolved += outcome.diverged.length;
-        for (const d of outcome.diverged)
-          result.errors.push(`diverged: ${d.stream} revision ${d.revision} of ${d.origin} differs (local ${d.localChecksum.slice(0, 12)}…, hub ${d.remoteChecksum.slice(0, 12)}…); kept the local event, recorded both`);
-        result.batches_pulled += 1;
-        options.onBatch?.(events.length);
-      } catch (error) {
-        if (!(error instanceof InvalidInput)) throw error;
-        result.errors.push(`pull rejected: batch ${name.key}: ${error.message}`);
-        result.rejected_batches += 1;
-        result.success = false;
-        break;
-      }
-      pulled = name.last;
+  const origins = new Set([...(await originsOn(hub)), ...state.origins.keys()]);
+  for (const origin of [...origins].sort()) {
+    const trusted = options.trust.mode === 'open' || origin === own || options.trust.origins.has(origin);
+    if (!trusted) {
+      result.warnings.push(`pull ${origin}: not a trusted origin; its batches are not read`);
+      continue;
+    }
+    try {
+      await pullOrigin(engine, hub, origin, state, options, result);
+    } catch (error) {
+      if (!(error instanceof Stop)) throw error;
+      result.success = false;
+      result.errors.push(`pull ${origin}: ${error.message}`);
+      if (error.bad) result.rejected_batches += 1;
+      recordBlock(engine, hub, origin, state.origins.get(origin), error, options.clock());
     }
   }
+};
+
+const recordBlock = (engine: StateEngine, hub: HubStorage, origin: string, s: OriginPullState | undefined, stop: Stop, now: number) => {
+  if (s?.blocked?.reason === stop.message && s.blocked.batch === stop.batch) return; // said already
+  engine.store.appendSync([
+    {
+      stream: hubStream(hub.url),
+      events: [{ type: 'SyncOriginBlocked', data: { hub: hub.url, origin, batch: stop.batch, reason: stop.message.slice(0, 2000), at: instantOf(now) } }],
+    },
+  ]);
+};
+
+const objectError = (error: unknown): string | null =>
+  error instanceof InvalidInput || isObjectFault(error) ? (error as Error).message : null;
+
+const pullOrigin = async (
+  engine: StateEngine,
+  hub: HubStorage,
+  origin: string,
+  state: HubState,
+  options: PullOptions,
+  result: SyncResult,
+): Promise<void> => {
+  const own = engine.store.origin;
+  const s = state.origins.get(origin);
+  // Our own batches come back only to restore a data dir that lost what it had pushed.
+  const ownAhead = origin === own && state.pushed > (s?.position ?? 0);
+  let position = ownAhead ? state.pushed : (s?.position ?? 0);
+  let sha = ownAhead ? state.pushedSha256 : (s?.sha256 ?? null);
+  let lastRecordedAt = s?.lastRecordedAt ?? null;
+  const trust = options.trust.origins.get(origin) ?? null;
+  const rules: BatchRules = {
+    limits: options.trust.limits,
+    encryptionKey: options.trust.encryptionKey,
+    signer: origin === own ? null : (trust?.publicKey ?? null),
+    allowFirstFormat: options.trust.mode === 'open',
+  };
+  const names = await batchesAfter(hub, origin, position, (s?.chained ?? false) || ownAhead);
+  while (names.length > 0) {
+    const first = (names[0] as BatchName).first;
+    const group = names.filter((n) => n.first === first);
+    names.splice(0, group.length);
+    const chosen = await nextLink(hub, group, position, sha, rules, options);
+    if (chosen === 'not next') continue;
+    const { name, object, decoded } = chosen;
+    if (trust?.keepThrough != null && name.last > trust.keepThrough)
+      throw new Stop(`${origin} is revoked after its position ${trust.keepThrough}; ${name.key} and later batches are refused`, name.key, false);
+    const now = options.clock();
+    let applied;
+    try {
+      const acceptance = accept(engine, options.trust, trust, name, decoded.events, lastRecordedAt);
+      const foldCap = (object.createdAt ?? now) + options.trust.maxClockSkewMs;
+      const at = instantOf(now);
+      applied = importReplicated(engine, decoded.events, { foldCap, clockLimit: now + options.trust.maxClockSkewMs, ignore: acceptance.ignore }, (o) => {
+        const records: DomainEvent[] = o.diverged.map((d) => ({
+          type: 'SyncConflictResolved',
+          data: {
+            hub: hub.url,
+            origin: d.origin,
+            stream: d.stream,
+            revision: d.revision,
+            localChecksum: d.localChecksum,
+            remoteChecksum: d.remoteChecksum,
+            policy: options.policy,
+            // The log is append-only: the copy it holds stays; the other is reported here (and stays on the hub).
+            kept: 'local',
+            at,
+          },
+        }));
+        const capped = o.capped[0];
+        if (capped !== undefined)
+          records.push({
+            type: 'SyncClockCapped',
+            data: { hub: hub.url, origin, batch: name.key, count: o.capped.length, eventId: capped.id, recordedAt: capped.recordedAt as never, foldAt: capped.foldAt as never, at },
+          });
+        const base = { hub: hub.url, origin, batch: name.key, firstPosition: name.first, lastPosition: name.last, count: decoded.events.length, applied: o.imported.length, sha256: decoded.sha256, at };
+        records.push(
+          decoded.previousSha256 === null
+            ? { type: 'SyncPulled', data: base }
+            : { type: 'SyncBatchPulled', data: { ...base, previous: decoded.previous, ignored: o.ignored, lastRecordedAt: (acceptance.lastRecordedAt ?? at) as never } },
+        );
+        return [{ stream: hubStream(hub.url), events: records }];
+      });
+      lastRecordedAt = acceptance.lastRecordedAt ?? lastRecordedAt;
+    } catch (error) {
+      const message = objectError(error);
+      if (message === null) throw error;
+      throw new Stop(message, name.key, true);
+    }
+    result.records_synced += applied.imported.length;
+    result.records_skipped += applied.skipped + applied.ignored;
+    result.conflicts_resolved += applied.diverged.length;
+    result.capped_events += applied.capped.length;
+    for (const c of applied.capped.slice(0, 3))
+      result.warnings.push(`clock: ${c.origin} recorded event ${c.id} at ${c.recordedAt}, beyond its batch's time plus the skew bound; it folds at ${c.foldAt}`);
+    for (const d of applied.diverged)
+      result.errors.push(`diverged: ${d.stream} revision ${d.revision} of ${d.origin} differs (local ${d.localChecksum.slice(0, 12)}…, hub ${d.remoteChecksum.slice(0, 12)}…); kept the local event, recorded both`);
+    result.batches_pulled += 1;
+    options.onBatch?.(decoded.events.length);
+    position = name.last;
+    sha = decoded.sha256;
+  }
+};
+
+/**
+ * Of the batches that start at one position (normally one), the one that is the chain's next link: its `previous`
+ * is the position applied last and its `previous_sha256` that batch's hash. A batch that follows a later position
+ * means batches are missing (the origin waits for them); two valid successors mean the origin forked its history.
+ */
+const nextLink = async (
+  hub: HubStorage,
+  group: readonly BatchName[],
+  position: number,
+  sha: string | null,
+  rules: BatchRules,
+  options: PullOptions,
+): Promise<{ name: BatchName; object: HubObject; decoded: DecodedBatch } | 'not next'> => {
+  const links: { name: BatchName; object: HubObject; decoded: DecodedBatch }[] = [];
+  let problem: Stop | null = null;
+  for (const name of group) {
+    let object: HubObject | null;
+    let decoded: DecodedBatch;
+    try {
+      object = await hub.read(name.key, { maxBytes: options.trust.limits.maxObjectBytes });
+      if (object === null) continue;
+      decoded = decodeBatch(name, object, rules);
+    } catch (error) {
+      const message = objectError(error);
+      if (message === null) throw error;
+      problem ??= new Stop(message, name.key, true);
+      continue;
+    }
+    if (decoded.previous > position) {
+      problem ??= new Stop(
+        `batches holding its positions ${position + 1}-${decoded.previous} are missing from the hub (${name.key} follows ${decoded.previous}); its later batches wait until they are back`,
+        name.key,
+        false,
+      );
+      continue;
+    }
+    if (decoded.previous < position) continue; // overlaps what is applied: not the next link
+    const expected = position === 0 ? genesisBatch : sha;
+    if (decoded.previousSha256 !== null && expected !== null && decoded.previousSha256 !== expected) {
+      problem ??= new Stop(
+        `${name.key} names ${decoded.previousSha256.slice(0, 12)}… as the batch before it, but the batch applied last is ${expected.slice(0, 12)}…: the chain of batches was altered`,
+        name.key,
+        true,
+      );
+      continue;
+    }
+    // The same batch twice (under both key layouts, say) is one link.
+    if (!links.some((l) => l.decoded.sha256 === decoded.sha256)) links.push({ name, object, decoded });
+  }
+  if (links.length > 1)
+    throw new Stop(`${links.map((l) => l.name.key).join(' and ')} both follow position ${position}: the origin's history forked`, links[0]?.name.key ?? null, true);
+  const link = links[0];
+  if (link !== undefined) return link;
+  if (problem !== null) throw problem;
+  return 'not next';
 };

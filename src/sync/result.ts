@@ -18,6 +18,12 @@ export interface SyncResult {
   batches_pulled: number;
   /** Errors that were the hub's objects (bad input, exit 2) rather than the hub failing (exit 1). */
   rejected_batches: number;
+  /** Pulled events recorded beyond their batch's time plus the clock skew bound: they fold at the capped instant. */
+  capped_events: number;
+  /** What did not stop the round but deserves a look: untrusted origins skipped, capped clocks, bad trust objects. */
+  warnings: string[];
+  /** `open` (no trust configuration: single-team) or `configured`. */
+  trust: 'open' | 'configured';
 }
 
 export const emptyResult = (direction: SyncDirection, hub: string, origin: string, policy: ConflictPolicy): SyncResult => ({
@@ -34,4 +40,7 @@ export const emptyResult = (direction: SyncDirection, hub: string, origin: strin
   batches_pushed: 0,
   batches_pulled: 0,
   rejected_batches: 0,
+  capped_events: 0,
+  warnings: [],
+  trust: 'open',
 });

@@ -1,6 +1,8 @@
 import type { ConflictPolicy } from '../events/index.js';
 import type { StateEngine } from '../engine/index.js';
 import type { BatchSecurity } from './batch.js';
+import { credentialKey, resolveTrust, type TrustPolicy } from './trust.js';
+import type { SignedCredential } from './credential.js';
 import type { HubStorage } from './hub/index.js';
 import { ensureOrigin } from './origin.js';
 import { pull } from './pull.js';
@@ -14,29 +16,32 @@ export interface SyncOptions {
   readonly security: BatchSecurity;
   readonly origin?: string | undefined;
   readonly central?: boolean | undefined;
+  /** This origin's credential: published on the hub (create-only) so replicas trusting the organisation find it. */
+  readonly credential?: SignedCredential | undefined;
   readonly clock?: () => number;
   readonly onBatch?: (events: number) => void;
 }
 
 /**
- * One sync round with a hub: pull first (so what this origin writes next sorts after what it learned), then push.
- * Hub failures after the adapter's retries end the round with the error in the result; what was done stays done
- * and recorded, so running again continues where it stopped.
+ * One sync round with a hub: resolve what this replica trusts, pull (so what this origin writes next sorts after
+ * what it learned), then push. Hub failures after the adapter's retries end the round with the error in the
+ * result; what was done stays done and recorded, so running again continues where it stopped.
  */
 export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOptions): Promise<SyncResult> => {
   const clock = options.clock ?? Date.now;
   const started = Date.now();
   const info = ensureOrigin(engine, { origin: options.origin, central: options.central }, clock());
   const result = emptyResult(options.direction, hub.url, info.origin, options.policy);
-  const common = { security: options.security, clock, ...(options.onBatch ? { onBatch: options.onBatch } : {}) };
-  // The policy is the data dir's: read models fold concurrent decisions by it, so a change folds them again.
-  engine.remerge(options.policy);
   try {
-    if (options.direction !== 'push') {
-      await pull(engine, hub, { ...common, policy: options.policy }, result);
-      // A central origin may have named itself in what was pulled.
-      engine.remerge();
-    }
+    if (options.credential !== undefined) await publishCredential(hub, options.credential);
+    const trust: TrustPolicy = await resolveTrust(engine, hub, options.security, clock());
+    result.trust = trust.mode;
+    result.warnings.push(...trust.warnings);
+    // The policy and the trust are the data dir's: read models fold concurrent decisions by them, so a change
+    // folds them again.
+    engine.remerge(options.policy);
+    const common = { trust, clock, ...(options.onBatch ? { onBatch: options.onBatch } : {}) };
+    if (options.direction !== 'push') await pull(engine, hub, { ...common, policy: options.policy }, result);
     if (options.direction !== 'pull') await push(engine, hub, { ...common, batchSize: options.batchSize }, result);
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'HubError') throw error;
@@ -45,4 +50,10 @@ export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOp
   }
   result.duration_seconds = Math.round((Date.now() - started) / 10) / 100;
   return result;
+};
+
+/** Publishes a credential where replicas look for them; the same one already there is fine. */
+export const publishCredential = async (hub: HubStorage, signed: SignedCredential): Promise<void> => {
+  const body = Buffer.from(`${JSON.stringify(signed)}\n`);
+  await hub.create(credentialKey(signed.credential), body, { format: 'stance-state-credential-v1' });
 };

@@ -1,38 +1,87 @@
-import { asDomainEvent } from '../events/index.js';
+import { asDomainEvent, categoryOf, type Json } from '../events/index.js';
 import type { SqliteEventStore } from '../store/index.js';
-import { hubStream, originStream } from './naming.js';
+import { hubStream } from './naming.js';
+
+/** What this data dir pulled of one origin from one hub. */
+export interface OriginPullState {
+  /** The last of its positions applied (0: none). */
+  readonly position: number;
+  /** The SHA-256 of the last batch applied: the next one must name it as its previous. */
+  readonly sha256: string | null;
+  /** Whether that batch was of the chained format (v2): then only the origin's newer epoch folders are listed. */
+  readonly chained: boolean;
+  /** The newest recordedAt applied: the origin's clock may not go back behind it. */
+  readonly lastRecordedAt: string | null;
+  readonly batches: number;
+  /** Why its pulls stopped, when they did and nothing was applied since. */
+  readonly blocked: { readonly reason: string; readonly batch: string | null; readonly at: string } | null;
+  readonly capped: number;
+}
 
 /** What this data dir has exchanged with one hub, folded from its `sync-<hub>` stream. */
 export interface HubState {
-  /** The last own position pushed (0: none). */
+  /** The last own position pushed (0: none), and the SHA-256 of that batch (the next batch's previous). */
   readonly pushed: number;
+  readonly pushedSha256: string | null;
   readonly pushedBatches: number;
-  /** Per remote origin: the last of its positions pulled. */
-  readonly pulled: ReadonlyMap<string, number>;
+  readonly origins: ReadonlyMap<string, OriginPullState>;
   readonly pulledBatches: number;
   readonly conflicts: number;
   readonly lastSyncAt: string | null;
 }
 
+const empty: OriginPullState = { position: 0, sha256: null, chained: false, lastRecordedAt: null, batches: 0, blocked: null, capped: 0 };
+
 export const hubState = (store: SqliteEventStore, hub: string): HubState => {
   let pushed = 0;
+  let pushedSha256: string | null = null;
   let pushedBatches = 0;
   let pulledBatches = 0;
   let conflicts = 0;
   let lastSyncAt: string | null = null;
-  const pulled = new Map<string, number>();
+  const origins = new Map<string, OriginPullState>();
+  const update = (origin: string, change: (s: OriginPullState) => OriginPullState) =>
+    origins.set(origin, change(origins.get(origin) ?? empty));
   for (const recorded of store.readStreamSync(hubStream(hub))) {
     const e = asDomainEvent(recorded);
     switch (e.type) {
       case 'SyncPushed':
-        pushed = Math.max(pushed, e.data.lastPosition);
+        if (e.data.lastPosition >= pushed) {
+          pushed = e.data.lastPosition;
+          pushedSha256 = e.data.sha256;
+        }
         pushedBatches += 1;
         lastSyncAt = e.data.at;
         break;
-      case 'SyncPulled':
-        pulled.set(e.data.origin, Math.max(pulled.get(e.data.origin) ?? 0, e.data.lastPosition));
+      case 'SyncPulled': // a batch of the first format
+        update(e.data.origin, (s) => ({
+          ...s,
+          position: Math.max(s.position, e.data.lastPosition),
+          sha256: e.data.sha256,
+          batches: s.batches + 1,
+          blocked: null,
+        }));
         pulledBatches += 1;
         lastSyncAt = e.data.at;
+        break;
+      case 'SyncBatchPulled':
+        update(e.data.origin, (s) => ({
+          ...s,
+          position: Math.max(s.position, e.data.lastPosition),
+          sha256: e.data.sha256,
+          chained: true,
+          lastRecordedAt: s.lastRecordedAt === null || e.data.lastRecordedAt > s.lastRecordedAt ? e.data.lastRecordedAt : s.lastRecordedAt,
+          batches: s.batches + 1,
+          blocked: null,
+        }));
+        pulledBatches += 1;
+        lastSyncAt = e.data.at;
+        break;
+      case 'SyncOriginBlocked':
+        update(e.data.origin, (s) => ({ ...s, blocked: { reason: e.data.reason, batch: e.data.batch, at: e.data.at } }));
+        break;
+      case 'SyncClockCapped':
+        update(e.data.origin, (s) => ({ ...s, capped: s.capped + e.data.count }));
         break;
       case 'SyncConflictResolved':
         conflicts += 1;
@@ -41,21 +90,24 @@ export const hubState = (store: SqliteEventStore, hub: string): HubState => {
         break;
     }
   }
-  return { pushed, pushedBatches, pulled, pulledBatches, conflicts, lastSyncAt };
+  return { pushed, pushedSha256, pushedBatches, origins, pulledBatches, conflicts, lastSyncAt };
 };
 
+/** The stream categories a replica accepts from other origins, and pushes of its own: the closed list. */
+export const replicatedCategories: readonly string[] = ['scan', 'finding', 'checkpoint'];
+
 /**
- * What travels: scans, findings and checkpoints, and an origin's name. Sync records stay local (they would otherwise
- * make every push create more to push), and so do scheduler jobs: a job fires on the data dir that owns it, never on
- * a replica (the scans its runs start do travel).
+ * What travels: scans, findings and checkpoints, and nothing else. Sync records and trust material stay local (they
+ * are this replica's own state), scheduler jobs never cross (a job runs commands on the data dir that owns it),
+ * and retention is each replica's own: a scan's archiving is not replicated.
  */
-export const isReplicated = (stream: string): boolean =>
-  stream === originStream || !(stream.startsWith('sync-') || stream.startsWith('job-'));
+export const isReplicated = (stream: string, type?: string): boolean =>
+  replicatedCategories.includes(categoryOf(stream)) && type !== 'ScanArchived';
 
 /** The hubs this data dir has synced with, from the hub URLs its sync records name. */
 export const knownHubs = (store: SqliteEventStore): string[] => {
   const hubs = new Set<string>();
-  for (const e of store.readAllSync({ filter: { streamPrefix: 'sync-', types: ['SyncPushed', 'SyncPulled'] } }))
+  for (const e of store.readAllSync({ filter: { streamPrefix: 'sync-', types: ['SyncPushed', 'SyncPulled', 'SyncBatchPulled'] } }))
     if (e.meta.origin === store.origin) hubs.add((e.data as { hub: string }).hub);
   return [...hubs].sort();
 };
@@ -63,6 +115,32 @@ export const knownHubs = (store: SqliteEventStore): string[] => {
 /** Own events not yet pushed to a hub. */
 export const unpushed = (store: SqliteEventStore, after: number): number => {
   let n = 0;
-  for (const e of store.readAllSync({ fromPosition: after })) if (e.meta.origin === store.origin && isReplicated(e.stream)) n += 1;
+  for (const e of store.readAllSync({ fromPosition: after })) if (e.meta.origin === store.origin && isReplicated(e.stream, e.type)) n += 1;
   return n;
+};
+
+/** The trust material this replica recorded (its `sync-trust` stream), newest last. */
+export interface TrustRecords {
+  readonly document: Json | null;
+  readonly credentials: readonly { readonly serial: string; readonly document: Json }[];
+  readonly revocations: readonly { readonly key: string; readonly document: Json }[];
+  readonly authority: Json | null;
+}
+
+export const trustStreamName = 'sync-trust';
+
+export const trustRecords = (store: SqliteEventStore): TrustRecords => {
+  let document: Json | null = null;
+  let authority: Json | null = null;
+  const credentials: { serial: string; document: Json }[] = [];
+  const revocations: { key: string; document: Json }[] = [];
+  for (const recorded of store.readStreamSync(trustStreamName)) {
+    const e = asDomainEvent(recorded);
+    if (e.type === 'SyncTrustSet') document = e.data.document as Json;
+    else if (e.type === 'SyncCredentialRecorded') credentials.push({ serial: e.data.serial, document: e.data.document as Json });
+    else if (e.type === 'SyncRevocationRecorded')
+      revocations.push({ key: `${e.data.origin}\u0000${e.data.serial ?? ''}\u0000${e.data.keepThrough}`, document: e.data.document as Json });
+    else if (e.type === 'SyncAuthorityRecorded') authority = { mode: e.data.mode, central: e.data.central, origins: e.data.origins } as Json;
+  }
+  return { document, credentials, revocations, authority };
 };

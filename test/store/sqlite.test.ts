@@ -26,9 +26,9 @@ Sqlite('the database refuses UPDATE, DELETE and REPLACE of events', () => {
     () =>
       store.db
         .prepare(
-          "INSERT OR REPLACE INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, 'finding-z', 'o', 0, 'X', 1, '{}', '{}', 'c')",
+          "INSERT OR REPLACE INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, 'finding-z', ?, 0, 'X', 1, '{}', '{}', 'c')",
         )
-        .run(event?.id),
+        .run(event?.id, event?.meta.origin),
     /append-only: DELETE refused/,
   );
   assert.is(store.statsSync().events, 1);

@@ -95,7 +95,7 @@ Batches('a batch under one origin that holds another origin’s events is reject
     return keys;
   })();
   const { lines, metadata } = await eventsOf(bKey ?? '');
-  const forgedKey = `spoke-a/${(bKey ?? '').split('/')[1]}`;
+  const forgedKey = (bKey ?? '').replace(/^spoke-b\//, 'spoke-a/');
   await plant(forgedKey, lines, { ...metadata, origin: 'spoke-a' });
   const c = openReplica(dir, 'spoke-c', clock.now);
   const result = await sync(c, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 10, security: noSecurity, clock: clock.now });
@@ -117,27 +117,32 @@ Batches('an event altered inside a re-hashed batch fails its checksum chain and 
   assert.is(fromA(b), 0);
 });
 
-Batches('duplicated and overlapping batches apply each event once', async () => {
+Batches('a duplicated batch applies once; a batch that claims the same place in the chain with other events stops the origin as a fork', async () => {
   await track(a, ['f1', 'f2', 'f3', 'f4', 'f5']);
   await run(a, 'push', noSecurity, 2);
   const keys = await aBatches();
   const whole = await Promise.all(keys.map(eventsOf));
-  const all = whole.flatMap((w) => w.lines);
   const first = parseBatchKey(keys[0] ?? '');
+  // The same first batch again under the first format's flat layout: one link, applied once.
+  const copy = await hub.read(keys[0] ?? '');
+  await hub.create(`spoke-a/${String(first?.first).padStart(16, '0')}-${String(first?.last).padStart(16, '0')}.ndjson.gz`, copy?.body ?? Buffer.alloc(0), copy?.metadata ?? {});
+  const once = await run(b, 'pull');
+  assert.equal(once.errors, []);
+  assert.is(fromA(b), whole.flatMap((w) => w.lines).length);
+  assert.is((await b.getFindingStats()).total, 5);
+  // A replica that had not pulled yet meets two different successors of the origin's first link.
+  const all = whole.flatMap((w) => w.lines);
   const last = parseBatchKey(keys[keys.length - 1] ?? '');
-  // One big batch over the same range, as a push with another batch size would have written.
   await plant(`spoke-a/${String(first?.first).padStart(16, '0')}-${String(last?.last).padStart(16, '0')}.ndjson.gz`, all, {
     ...whole[0]?.metadata,
     last_position: String(last?.last),
     last_recorded_at: String(whole.at(-1)?.metadata.last_recorded_at),
   });
-  const result = await run(b, 'pull');
-  assert.equal(result.errors, []);
-  // The first small batch lands first; the big one then adds the rest and skips what it repeats.
-  assert.is(result.records_synced, all.length);
-  assert.is(result.records_skipped, 2);
-  assert.is(fromA(b), all.length);
-  assert.is((await b.getFindingStats()).total, 5);
+  const c = openReplica(dir, 'spoke-c', clock.now);
+  const forked = await run(c, 'pull');
+  assert.match(forked.errors.join('\n'), /both follow position 0: the origin's history forked/);
+  assert.is(fromA(c), 0);
+  await c.close();
 });
 
 Batches('a missing batch stops that origin until it is there, then the rest applies in order', async () => {
@@ -148,7 +153,7 @@ Batches('a missing batch stops that origin until it is there, then the rest appl
   await hub.delete(keys[0] ?? '');
   const partial = await run(b, 'pull');
   assert.is(partial.success, false);
-  assert.match(partial.errors.join('\n'), /a batch is missing/);
+  assert.match(partial.errors.join('\n'), /batches holding its positions 1-\d+ are missing from the hub/);
   assert.is((await b.getFindingStats()).total, 0);
   await hub.create(keys[0] ?? '', hidden?.body ?? Buffer.alloc(0), hidden?.metadata ?? {});
   const complete = await run(b, 'pull');
@@ -167,7 +172,8 @@ Batches('signed batches from trusted origins are accepted; unsigned, unknown or 
   await track(c, ['unsigned']);
   await sync(c, hub, { direction: 'push', policy: 'latest_wins', batchSize: 10, security: noSecurity, clock: clock.now });
   const refused = await run(b, 'pull', trusting);
-  assert.match(refused.errors.join('\n'), /signer: "spoke-c" \(expected an origin in the trusted keys\)/);
+  assert.match(refused.warnings.join('\n'), /pull spoke-c: not a trusted origin; its batches are not read/);
+  assert.is((await b.getFindingState('unsigned')), null);
   const other = generateSigningKeys();
   const impostor: BatchSecurity = { encryptionKey: null, signingKey: null, trusted: new Map([['spoke-a', createPublicKey(other.publicKeyPem)], ['spoke-c', createPublicKey(other.publicKeyPem)]]) };
   const d = openReplica(dir, 'spoke-d', clock.now);
@@ -199,18 +205,18 @@ Batches('encrypted batches round-trip with the key and are refused without it', 
 Batches('an interrupted push that created a batch but did not record it is adopted on the next run', async () => {
   await track(a, ['f1', 'f2']);
   const events = [...a.store.readAllSync()].filter((e) => e.meta.origin === 'spoke-a');
-  const batch = encodeBatch('spoke-a', events, 0, noSecurity);
+  const batch = encodeBatch('spoke-a', events, { position: 0, sha256: null }, noSecurity);
   await hub.create(batch.key, batch.body, batch.metadata);
   const result = await run(a, 'push', noSecurity, 100);
-  // The planted batch is adopted; the origin's name, written by this first sync, goes in a new one.
-  assert.equal([result.success, result.records_synced, result.records_skipped], [true, 1, events.length]);
-  assert.is((await aBatches()).length, 2);
+  // The planted batch is adopted: nothing is pushed twice (the origin's name, written by this first sync, stays local).
+  assert.equal([result.success, result.records_synced, result.records_skipped], [true, 0, events.length]);
+  assert.is((await aBatches()).length, 1);
 });
 
 Batches('pushing under a name whose batch on the hub holds other events reports a diverged history and overwrites nothing', async () => {
   await track(a, ['f1']);
   // What spoke-a had pushed before a restore from an old backup: other events under the same positions.
-  const forged = encodeBatch('spoke-a', [...a.store.readAllSync()].map((e) => ({ ...e, checksum: 'f'.repeat(64) })), 0, noSecurity);
+  const forged = encodeBatch('spoke-a', [...a.store.readAllSync()].map((e) => ({ ...e, checksum: 'f'.repeat(64) })), { position: 0, sha256: null }, noSecurity);
   await hub.create(forged.key, forged.body, forged.metadata);
   const result = await run(a, 'push', noSecurity, 100);
   assert.is(result.success, false);

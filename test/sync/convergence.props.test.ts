@@ -6,7 +6,7 @@ import { StateEngine } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
 import type { ConflictPolicy } from '../../src/events/index.js';
 import { SqliteEventStore } from '../../src/store/index.js';
-import { fileHub, sync } from '../../src/sync/index.js';
+import { fileHub, setTrustDocument, sync } from '../../src/sync/index.js';
 import { noSecurity } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
@@ -45,7 +45,10 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
     const names = Array.from({ length: count }, (_, i) => (i === 0 ? 'central' : `spoke-${i}`));
     const engines = names.map((origin, i) => {
       const clock = () => base.ms + (skews[i] ?? 0);
-      return new StateEngine({ store: new SqliteEventStore({ path: join(dir, `r${run}-${origin}.db`), origin, clock, durability: 'normal' }), clock });
+      const engine = new StateEngine({ store: new SqliteEventStore({ path: join(dir, `r${run}-${origin}.db`), origin, clock, durability: 'normal' }), clock });
+      // Every replica's own configuration names the central origin (for central_wins).
+      setTrustDocument(engine, { central: 'central' }, clock());
+      return engine;
     });
     const syncOf = (i: number, direction: 'push' | 'pull' | 'bidirectional', batchSize: number) =>
       sync(engines[i] as StateEngine, hub, { direction, policy, batchSize, security: noSecurity, central: i === 0, clock: () => base.ms });
@@ -72,7 +75,7 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
       for (let i = 0; i < count; i += 1) assert.equal((await syncOf(i, 'pull', 7)).errors, []);
       const replicated = (engine: StateEngine) =>
         engine.store.db
-          .prepare<[], { id: string; checksum: string }>("SELECT id, checksum FROM events WHERE stream NOT LIKE 'sync-%' OR stream = 'sync-origin' ORDER BY id")
+          .prepare<[], { id: string; checksum: string }>("SELECT id, checksum FROM events WHERE stream NOT LIKE 'sync-%' ORDER BY id")
           .all();
       const states = (engine: StateEngine) => ({
         findings: engine.store.db.prepare('SELECT * FROM findings ORDER BY finding_id').all(),

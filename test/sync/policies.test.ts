@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { StateEngine } from '../../src/engine/index.js';
 import type { ConflictPolicy, Lifecycle } from '../../src/events/index.js';
 import { SqliteEventStore } from '../../src/store/index.js';
-import { fileHub, sync, type HubStorage } from '../../src/sync/index.js';
+import { fileHub, setTrustDocument, sync, type HubStorage } from '../../src/sync/index.js';
 import { noSecurity } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
@@ -23,7 +23,11 @@ const world = () => {
   const clock = () => now.ms;
   const open = (origin: string) =>
     new StateEngine({ store: new SqliteEventStore({ path: join(dir, `${n}-${origin}.db`), origin, clock, durability: 'normal' }), clock });
-  return { now, clock, central: open('central'), spoke: open('spoke'), hub: fileHub({ root: join(dir, `hub-${n}`) }) };
+  const central = open('central');
+  const spoke = open('spoke');
+  // Which origin is central is each replica's own configuration: a batch's claim to be central counts for nothing.
+  for (const engine of [central, spoke]) setTrustDocument(engine, { central: 'central' }, clock());
+  return { now, clock, central, spoke, hub: fileHub({ root: join(dir, `hub-${n}`) }) };
 };
 const round = async (engines: StateEngine[], hub: HubStorage, policy: ConflictPolicy, clock: () => number) => {
   for (const pass of [0, 1])

@@ -85,7 +85,7 @@ interface Last {
 /** The statements of one append transaction, prepared once per connection. */
 export class Appender {
   private readonly last: Database.Statement<[string, string], Last>;
-  private readonly byId: Database.Statement<[string], EventRow>;
+  private readonly byId: Database.Statement<[string, string], EventRow>;
   private readonly insert: Database.Statement<[string, string, string, number, string, number, string, string, string]>;
   private readonly readClock: Database.Statement<[], { value: string }>;
   private readonly writeClock: Database.Statement<[string]>;
@@ -100,7 +100,8 @@ export class Appender {
     this.last = db.prepare(
       'SELECT revision, checksum FROM events WHERE stream = ? AND origin = ? ORDER BY revision DESC LIMIT 1',
     );
-    this.byId = db.prepare(`SELECT ${eventColumns} FROM events WHERE id = ?`);
+    // Ids are unique per origin: another origin's event with the same id is not ours to replay.
+    this.byId = db.prepare(`SELECT ${eventColumns} FROM events WHERE origin = ? AND id = ?`);
     this.insert = db.prepare(
       'INSERT INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -113,27 +114,34 @@ export class Appender {
 
   /**
    * The hybrid logical clock: wall time, but never behind the newest instant this log has recorded (its own or
-   * pulled from elsewhere), so recordedAt never goes backwards within an origin even if the wall clock does.
+   * pulled from elsewhere), so recordedAt never goes backwards within an origin even if the wall clock does; and
+   * never frozen: while ahead of the wall clock it still moves forward.
    */
   tick(now: number): Instant {
     const seen = this.readClock.get()?.value;
-    const at = instantOf(now);
-    if (seen !== undefined && seen >= at) return seen as Instant;
-    this.writeClock.run(at);
+    const last = seen === undefined ? Number.NEGATIVE_INFINITY : Date.parse(seen);
+    // Transactions within one wall-clock millisecond share it; a clock ahead of the wall (a pulled event within the
+    // skew bound) moves on by a millisecond a transaction rather than standing still until the wall catches up.
+    const at = instantOf(now >= last ? now : last + 1);
+    if (at !== seen) this.writeClock.run(at);
     return at;
   }
 
-  /** Moves the clock past an instant seen elsewhere (a pulled event). */
-  observe(instant: string): void {
+  /**
+   * Moves the clock up to an instant seen elsewhere (a pulled event), but never beyond `limit` (the local wall clock
+   * plus the allowed skew): a remote clock far ahead cannot drag every later local event with it.
+   */
+  observe(instant: string, limit: number): void {
+    const capped = Date.parse(instant) > limit ? instantOf(limit) : instant;
     const seen = this.readClock.get()?.value;
-    if (seen === undefined || instant > seen) this.writeClock.run(instant);
+    if (seen === undefined || capped > seen) this.writeClock.run(capped);
   }
 
   /** Runs inside the caller's transaction; throws (and so rolls back) on any refusal. */
   write(write: PreparedWrite, recordedAt: Instant): AppendResult & { fresh: boolean } {
     const first = write.events[0];
     if (first?.idGiven) {
-      const existing = this.byId.get(first.id);
+      const existing = this.byId.get(this.origin, first.id);
       if (existing !== undefined) return { ...this.replay(write, existing), fresh: false };
     }
     const last = this.last.get(write.stream, this.origin);

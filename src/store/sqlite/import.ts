@@ -1,39 +1,20 @@
 import type Database from 'better-sqlite3';
-import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   canonicalJson,
   checksumOf,
   currentSchema,
+  ForeignEvent,
   genesisChecksum,
-  Id,
-  Instant,
+  instantOf,
   isEventType,
-  StreamName,
   upcast,
-  UuidLike,
   validateEvent,
   type EventMeta,
   type Json,
   type RecordedEvent,
 } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
-
-/** An event as another replica recorded it: everything but its position, which is local. */
-export const ForeignEvent = t.strict({
-  id: UuidLike,
-  stream: StreamName,
-  revision: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'revision (integer >= 0)'),
-  type: t.string,
-  schema: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 1, 'schema (integer >= 1)'),
-  data: t.unknown,
-  meta: t.intersection([
-    t.type({ recordedAt: Instant, origin: Id }),
-    t.partial({ actor: t.string, correlationId: t.string, causationId: t.string }),
-  ]),
-  checksum: t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex'),
-});
-export type ForeignEvent = t.TypeOf<typeof ForeignEvent>;
 
 export interface Divergence {
   readonly stream: string;
@@ -44,11 +25,39 @@ export interface Divergence {
   readonly remote: ForeignEvent;
 }
 
-/** What an import did: events appended, events already here (same checksum), histories that diverged. */
+/** An imported event recorded later than its batch allows: it folds at `foldAt` instead of its `recordedAt`. */
+export interface CappedEvent {
+  readonly id: string;
+  readonly origin: string;
+  readonly stream: string;
+  readonly recordedAt: string;
+  readonly foldAt: string;
+}
+
+/**
+ * What an import did: events appended, events already here (same checksum), events checked but deliberately not
+ * applied (`ignored`: what the caller's rule set aside), histories that diverged, and events whose fold instant was
+ * capped.
+ */
 export interface ImportOutcome {
   readonly imported: readonly RecordedEvent[];
   readonly skipped: number;
+  readonly ignored: number;
   readonly diverged: readonly Divergence[];
+  readonly capped: readonly CappedEvent[];
+}
+
+export interface ImportRules {
+  /**
+   * Epoch milliseconds, or null: an event recorded after this instant folds at it (its recordedAt, covered by its
+   * checksum, stays as written). Sync passes the hub's time of the batch plus the allowed clock skew, which every
+   * replica reads alike, so all fold the event at the same instant.
+   */
+  readonly foldCap: number | null;
+  /** Epoch milliseconds: the local clock moves up to the newest instant imported, but never past this. */
+  readonly clockLimit: number;
+  /** Events checked (envelope and chain) but not written: local-only events of older peers. */
+  readonly ignore?: (event: ForeignEvent) => boolean;
 }
 
 interface Tail {
@@ -67,7 +76,9 @@ interface Tail {
 export class Importer {
   private readonly tail: Database.Statement<[string, string], Tail>;
   private readonly at: Database.Statement<[string, string, number], { checksum: string }>;
-  private readonly insert: Database.Statement<[string, string, string, number, string, number, string, string, string]>;
+  private readonly insert: Database.Statement<
+    [string, string, string, number, string, number, string, string, string, string | null]
+  >;
 
   constructor(private readonly db: Database.Database) {
     this.tail = db.prepare(
@@ -75,17 +86,20 @@ export class Importer {
     );
     this.at = db.prepare('SELECT checksum FROM events WHERE stream = ? AND origin = ? AND revision = ?');
     this.insert = db.prepare(
-      'INSERT INTO events (id, stream, origin, revision, type, schema, data, meta, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (id, stream, origin, revision, type, schema, data, meta, checksum, fold_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
   /** Checks and writes; runs inside the caller's transaction, so a throw leaves the log as it was. */
-  write(input: readonly unknown[], where = 'events'): ImportOutcome & { newest: string | null } {
+  write(input: readonly unknown[], rules: ImportRules, where = 'events'): ImportOutcome & { newest: string | null } {
     const events = input.map((raw, i) => checkEnvelope(raw, `${where}[${i}]`));
     const chains = new Map<string, Tail | null | 'diverged'>();
     const imported: RecordedEvent[] = [];
     const diverged: Divergence[] = [];
+    const capped: CappedEvent[] = [];
+    const cap = rules.foldCap === null ? null : instantOf(rules.foldCap);
     let skipped = 0;
+    let ignored = 0;
     let newest: string | null = null;
     events.forEach(({ event: e, dataJson, metaJson, data }, i) => {
       const key = `${e.stream}\u0000${e.meta.origin}`;
@@ -111,20 +125,27 @@ export class Importer {
       const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, prev);
       if (computed !== e.checksum)
         throw new InvalidInput(`${where}[${i}].checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
+      chains.set(key, { revision: e.revision, checksum: e.checksum });
+      if (rules.ignore?.(e) === true) {
+        ignored += 1;
+        return;
+      }
+      const foldAt = cap !== null && e.meta.recordedAt > cap ? cap : null;
+      if (foldAt !== null) capped.push({ id: e.id, origin: e.meta.origin, stream: e.stream, recordedAt: e.meta.recordedAt, foldAt });
       let position: number;
       try {
-        const info = this.insert.run(e.id, e.stream, e.meta.origin, e.revision, e.type, e.schema, dataJson, metaJson, e.checksum);
+        const info = this.insert.run(e.id, e.stream, e.meta.origin, e.revision, e.type, e.schema, dataJson, metaJson, e.checksum, foldAt);
         position = Number(info.lastInsertRowid);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
-          throw new InvalidInput(`${where}[${i}].id`, e.id, 'an event id not already used by another event');
+          throw new InvalidInput(`${where}[${i}].id`, e.id, `an event id ${e.meta.origin} has not used for another event`);
         throw error;
       }
-      chains.set(key, { revision: e.revision, checksum: e.checksum });
-      if (newest === null || e.meta.recordedAt > newest) newest = e.meta.recordedAt;
+      const folds = foldAt ?? e.meta.recordedAt;
+      if (newest === null || folds > newest) newest = folds;
       imported.push({ id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum });
     });
-    return { imported, skipped, diverged, newest };
+    return { imported, skipped, ignored, diverged, capped, newest };
   }
 }
 

@@ -1,3 +1,3 @@
 export * from './store.js';
 export { logFormat } from './schema.js';
-export { ForeignEvent, type Divergence, type ImportOutcome } from './import.js';
+export type { CappedEvent, Divergence, ImportOutcome, ImportRules } from './import.js';

@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
 import type { Durability } from '../contract.js';
 
-/** Format of the log tables; a store refuses a file written by a newer format. */
-export const logFormat = 1;
+/**
+ * Format of the log tables; a store refuses a file written by a newer format. 2: event ids are unique per origin
+ * (an origin cannot squat another's ids), and replicated events may carry a capped fold instant (`fold_at`).
+ */
+export const logFormat = 2;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS events (
@@ -15,9 +18,10 @@ CREATE TABLE IF NOT EXISTS events (
   schema INTEGER NOT NULL,
   data TEXT NOT NULL,
   meta TEXT NOT NULL,
-  checksum TEXT NOT NULL
+  checksum TEXT NOT NULL,
+  fold_at TEXT
 ) STRICT;
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_origin_id ON events (origin, id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream, origin, revision);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
@@ -51,6 +55,7 @@ export const openLogDatabase = (path: string, durability: Durability, readonly =
       if (row === undefined) db.prepare("INSERT INTO store_meta (key, value) VALUES ('format', ?)").run(String(logFormat));
       else if (Number(row.value) > logFormat)
         throw new Error(`${path} holds log format ${row.value}; this stance-state reads format ${logFormat} at most`);
+      else if (Number(row.value) < 2) upgradeToFormat2(db);
     }).immediate();
   }
   db.pragma('cache_size = -65536');
@@ -59,4 +64,17 @@ export const openLogDatabase = (path: string, durability: Durability, readonly =
   // batch triggered a checkpoint that copied (and fsynced) the same hot pages again. Readers are unaffected.
   if (!readonly) db.pragma('wal_autocheckpoint = 10000');
   return db;
+};
+
+/**
+ * Format 1 to 2, in place and once (inside the opening transaction): ids become unique per origin, and the fold
+ * instant column is added (empty for every existing event, which then folds at its recordedAt). Rows are not
+ * touched, so the append-only triggers stay as they are.
+ */
+const upgradeToFormat2 = (db: Database.Database): void => {
+  db.exec('DROP INDEX IF EXISTS events_by_id');
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_by_origin_id ON events (origin, id)');
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+  if (!columns.some((c) => c.name === 'fold_at')) db.exec('ALTER TABLE events ADD COLUMN fold_at TEXT');
+  db.prepare("UPDATE store_meta SET value = '2' WHERE key = 'format'").run();
 };

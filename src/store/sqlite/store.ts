@@ -19,7 +19,7 @@ import type {
   VerifyReport,
 } from '../contract.js';
 import { Appender, prepareWrites, type PreparedWrite } from './append.js';
-import { Importer, type ImportOutcome } from './import.js';
+import { Importer, type ImportOutcome, type ImportRules } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
 import { eventColumns, toRecorded, type EventRow } from './rows.js';
 import { openLogDatabase } from './schema.js';
@@ -98,11 +98,15 @@ export class SqliteEventStore implements EventStore {
    * and appends `local` (say, the record of the pull) in the same transaction: both land or neither. The hybrid
    * clock moves past the newest instant imported, so what this origin writes next sorts after it.
    */
-  importSync(events: readonly unknown[], local: (outcome: ImportOutcome) => readonly StreamWrite[] = () => []): ImportOutcome & { readonly appended: readonly AppendResult[] } {
+  importSync(
+    events: readonly unknown[],
+    rules: ImportRules,
+    local: (outcome: ImportOutcome) => readonly StreamWrite[] = () => [],
+  ): ImportOutcome & { readonly appended: readonly AppendResult[] } {
     const result = this.db
       .transaction(() => {
-        const outcome = this.importer.write(events);
-        if (outcome.newest !== null) this.appender.observe(new Date(Date.parse(outcome.newest) + 1).toISOString());
+        const outcome = this.importer.write(events, rules);
+        if (outcome.newest !== null) this.appender.observe(outcome.newest, rules.clockLimit);
         if (outcome.imported.length > 0) for (const handler of this.handlers) handler(outcome.imported, { imported: true });
         const writes = local(outcome);
         let appended: AppendResult[] = [];
@@ -113,7 +117,8 @@ export class SqliteEventStore implements EventStore {
           if (fresh.length > 0) for (const handler of this.handlers) handler(fresh, { imported: false });
           appended = results.map(({ fresh: _, ...r }) => r);
         }
-        return { imported: outcome.imported, skipped: outcome.skipped, diverged: outcome.diverged, appended };
+        const { newest: _, ...rest } = outcome;
+        return { ...rest, appended };
       })
       .immediate();
     this.local.emit('appended');
@@ -200,13 +205,14 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Every origin's events of one stream in fold order (recordedAt, origin, revision), up to a position: what a
-   * replica folds to merge what several origins recorded about one entity.
+   * replica folds to merge what several origins recorded about one entity. A replicated event recorded beyond its
+   * batch's clock bound folds at its capped instant (`fold_at`).
    */
   readMergedSync(stream: string, upToPosition = Number.MAX_SAFE_INTEGER): RecordedEvent[] {
     assertStreamName(stream);
     this.merged ??= this.db.prepare<[string, number], EventRow>(
       `SELECT ${eventColumns} FROM events WHERE stream = ? AND position <= ?
-       ORDER BY json_extract(meta, '$.recordedAt'), origin, revision`,
+       ORDER BY coalesce(fold_at, json_extract(meta, '$.recordedAt')), origin, revision`,
     );
     return this.merged.all(stream, upToPosition).map(toRecorded);
   }

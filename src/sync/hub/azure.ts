@@ -1,10 +1,10 @@
-import { BlobServiceClient, type ContainerListBlobFlatSegmentResponse } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerListBlobFlatSegmentResponse, type ContainerListBlobHierarchySegmentResponse } from '@azure/storage-blob';
 import { InvalidInput } from '../../errors.js';
 import { HubError } from './errors.js';
 import { checkKey, checkPrefix, keyRule, maxKeyLength } from './key.js';
 import { checkMetadata, decodeMetadataValue, encodeMetadataValue } from './metadata.js';
 import type { HubEnv, HubRetryOptions, HubScheme } from './scheme.js';
-import type { HubMetadata, HubObject, HubStorage } from './storage.js';
+import type { HubMetadata, HubObject, HubStorage, ListOptions, ReadOptions } from './storage.js';
 
 export interface AzureHubOptions {
   /** Account key or SAS connection string; used for the client only, never printed. */
@@ -149,8 +149,11 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
       });
     },
 
-    async read(key: string): Promise<HubObject | null> {
+    async read(key: string, options: ReadOptions = {}): Promise<HubObject | null> {
       const name = blobName(key);
+      const limit = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+      const tooLarge = (size: number) =>
+        new HubError('too_large', url, `object "${key}" has a body of ${size} bytes, more than the ${limit} allowed`);
       return attempt('read', key, async (abortSignal) => {
         let response;
         try {
@@ -159,13 +162,27 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
           if (restErrorOf(error).status === 404) return null;
           throw error;
         }
-        const chunks: Buffer[] = [];
-        for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
-        const body = Buffer.concat(chunks);
         const size = response.contentLength;
+        const stream = response.readableStreamBody;
+        if (size !== undefined && size > limit) {
+          stream?.destroy();
+          throw tooLarge(size);
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        for await (const chunk of stream ?? []) {
+          total += (chunk as Uint8Array).length;
+          // The length header is the server's word; the bytes are counted too, so no object outgrows the limit.
+          if (total > limit) {
+            stream?.destroy();
+            throw tooLarge(total);
+          }
+          chunks.push(Buffer.from(chunk as Uint8Array));
+        }
+        const body = Buffer.concat(chunks);
         if (size !== undefined && body.length !== size)
           throw new HubError('corrupt', url, `"${key}" came back with ${body.length} of ${size} bytes`);
-        return { body, metadata: decode(key, response.metadata) };
+        return { body, metadata: decode(key, response.metadata), createdAt: response.createdOn?.getTime() ?? null };
       });
     },
 
@@ -181,8 +198,11 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
       });
     },
 
-    async *list(prefix: string): AsyncGenerator<string> {
+    async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<string> {
       checkPrefix(prefix);
+      // Filtered here: the service's own `startFrom` is documented for hierarchical-namespace accounts only. Batch
+      // keys are grouped in folders (see sync/naming.ts), so readers list only the folders that can hold new keys.
+      const after = options.startAfter ?? '';
       let continuationToken: string | undefined;
       do {
         // Each page gets its own deadline: the caller may take its time between pages.
@@ -201,7 +221,33 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
         if (page === null) return;
         for (const item of page.segment.blobItems) {
           const key = item.name.slice(root.length);
-          if (isKey(key)) yield key; // blobs other tools put there are not hub objects
+          if (key > after && isKey(key)) yield key; // blobs other tools put there are not hub objects
+        }
+        continuationToken = page.continuationToken === '' ? undefined : page.continuationToken;
+      } while (continuationToken !== undefined);
+    },
+
+    async *folders(prefix: string): AsyncGenerator<string> {
+      if (prefix !== '' && !prefix.endsWith('/')) throw new InvalidInput('prefix', prefix, "'' or a prefix ending in '/'");
+      checkPrefix(prefix);
+      let continuationToken: string | undefined;
+      do {
+        const page = await attempt('list', prefix, async (abortSignal) => {
+          try {
+            const pages = container
+              .listBlobsByHierarchy('/', { prefix: root + prefix, abortSignal })
+              .byPage({ maxPageSize: pageSize, ...(continuationToken === undefined ? {} : { continuationToken }) });
+            const next = await pages.next();
+            return next.done === true ? null : (next.value as ContainerListBlobHierarchySegmentResponse);
+          } catch (error) {
+            if (restErrorOf(error).status === 404) return null;
+            throw error;
+          }
+        });
+        if (page === null) return;
+        for (const item of page.segment.blobPrefixes ?? []) {
+          const folder = item.name.slice(root.length);
+          if (folder.endsWith('/') && isKey(`${folder}x`)) yield folder;
         }
         continuationToken = page.continuationToken === '' ? undefined : page.continuationToken;
       } while (continuationToken !== undefined);

@@ -14,6 +14,7 @@ export async function* walk(
   base: string,
   prefix: string,
   wrap: (e: unknown) => Error,
+  after = '',
 ): AsyncGenerator<string> {
   let entries;
   try {
@@ -30,9 +31,24 @@ export async function* walk(
   for (const entry of named) {
     if (entry.dir) {
       const wanted = entry.key.startsWith(prefix) || prefix.startsWith(entry.key);
-      if (wanted) yield* walk(join(dir, entry.name), entry.key, prefix, wrap);
-    } else if (entry.key.startsWith(prefix) && isKey(entry.key)) yield entry.key;
+      // Every key below a directory starts with its key: a subtree wholly at or before `after` is not read.
+      if (wanted && `${entry.key}\x7f` > after) yield* walk(join(dir, entry.name), entry.key, prefix, wrap, after);
+    } else if (entry.key > after && entry.key.startsWith(prefix) && isKey(entry.key)) yield entry.key;
   }
+}
+
+/** The directories right under `dir` (whose key prefix is `base`) as key prefixes ending in '/', in order. */
+export async function* subfolders(dir: string, base: string, wrap: (e: unknown) => Error): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw wrap(error);
+  }
+  const names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => `${base}${e.name}/`);
+  yield* names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 const isKey = (key: string): boolean => {

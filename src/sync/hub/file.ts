@@ -6,11 +6,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidInput } from '../../errors.js';
 import { HubError } from './errors.js';
 import { maxHeaderBytes, objectParts, parseHeader } from './file-object.js';
-import { errnoOf, lstatOrNull, makeDir, sweep, syncDir, walk } from './file-tree.js';
+import { errnoOf, lstatOrNull, makeDir, subfolders, sweep, syncDir, walk } from './file-tree.js';
 import { checkKey, checkPrefix } from './key.js';
 import { checkMetadata } from './metadata.js';
 import type { HubScheme } from './scheme.js';
-import type { HubMetadata, HubStorage } from './storage.js';
+import type { HubMetadata, HubStorage, ListOptions, ReadOptions } from './storage.js';
 
 export interface FileHubOptions {
   /** The hub directory (absolute); made on the first create. */
@@ -116,6 +116,27 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
     return null; // a directory: a prefix of other keys, not an object
   };
 
+  /** Reads and checks an object's header, never more than `maxHeaderBytes`, whatever the file holds. */
+  const readHeader = async (
+    key: string,
+    file: { handle: FileHandle; info: Stats },
+  ): Promise<{ metadata: HubMetadata; size: number; bodyOffset: number }> => {
+    let head = Buffer.alloc(0);
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(16 * 1024, maxHeaderBytes - head.length + 1));
+      const { bytesRead } = await file.handle.read(chunk, 0, chunk.length, head.length);
+      head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
+      const header = parseHeader(head);
+      if (header.kind === 'corrupt') throw corrupt(key, header.problem);
+      if (header.kind === 'header') {
+        const size = file.info.size - header.bodyOffset;
+        if (size !== header.size) throw corrupt(key, sizeProblem(size, header.size));
+        return header;
+      }
+      if (bytesRead === 0) throw corrupt(key, 'its header is cut short');
+    }
+  };
+
   const existing = async (key: string, path: string): Promise<'exists'> => {
     const info = await lstat(path);
     if (info.isFile()) return 'exists';
@@ -160,19 +181,26 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
       }
     },
 
-    async read(key: string) {
+    async read(key: string, options: ReadOptions = {}) {
       checkKey(key);
       try {
         const file = await openObject(key);
         if (file === null) return null;
         try {
-          const bytes = await file.handle.readFile();
-          const header = parseHeader(bytes);
-          if (header.kind === 'incomplete') throw corrupt(key, 'its header is cut short');
-          if (header.kind === 'corrupt') throw corrupt(key, header.problem);
-          const size = bytes.length - header.bodyOffset;
-          if (size !== header.size) throw corrupt(key, sizeProblem(size, header.size));
-          return { body: bytes.subarray(header.bodyOffset), metadata: header.metadata };
+          const header = await readHeader(key, file);
+          if (options.maxBytes !== undefined && header.size > options.maxBytes)
+            throw new HubError('too_large', url, `object "${key}" has a body of ${header.size} bytes, more than the ${options.maxBytes} allowed`);
+          const body = Buffer.alloc(header.size);
+          let done = 0;
+          while (done < header.size) {
+            const { bytesRead } = await file.handle.read(body, done, header.size - done, header.bodyOffset + done);
+            if (bytesRead === 0) throw corrupt(key, sizeProblem(done, header.size));
+            done += bytesRead;
+          }
+          // The birth time is the kernel's when the object was made (utimes cannot set it); the change time only
+          // moves forward, so it bounds the birth from above where a file system keeps no birth time.
+          const createdAt = file.info.birthtimeMs > 0 ? file.info.birthtimeMs : file.info.ctimeMs;
+          return { body, metadata: header.metadata, createdAt };
         } finally {
           await file.handle.close();
         }
@@ -187,20 +215,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
         const file = await openObject(key);
         if (file === null) return null;
         try {
-          let head = Buffer.alloc(0);
-          for (;;) {
-            const chunk = Buffer.alloc(Math.min(16 * 1024, maxHeaderBytes - head.length + 1));
-            const { bytesRead } = await file.handle.read(chunk, 0, chunk.length, head.length);
-            head = Buffer.concat([head, chunk.subarray(0, bytesRead)]);
-            const header = parseHeader(head);
-            if (header.kind === 'corrupt') throw corrupt(key, header.problem);
-            if (header.kind === 'header') {
-              const size = file.info.size - header.bodyOffset;
-              if (size !== header.size) throw corrupt(key, sizeProblem(size, header.size));
-              return header.metadata;
-            }
-            if (bytesRead === 0) throw corrupt(key, 'its header is cut short');
-          }
+          return (await readHeader(key, file)).metadata;
         } finally {
           await file.handle.close();
         }
@@ -209,7 +224,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
       }
     },
 
-    async *list(prefix: string) {
+    async *list(prefix: string, options: ListOptions = {}) {
       checkPrefix(prefix);
       const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
       let dir: string | null;
@@ -218,7 +233,19 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
       } catch (error) {
         throw wrap('list', prefix, error);
       }
-      if (dir !== null) yield* walk(dir, base, prefix, (error) => wrap('list', prefix, error));
+      if (dir !== null) yield* walk(dir, base, prefix, (error) => wrap('list', prefix, error), options.startAfter);
+    },
+
+    async *folders(prefix: string) {
+      if (prefix !== '' && !prefix.endsWith('/')) throw new InvalidInput('prefix', prefix, "'' or a prefix ending in '/'");
+      checkPrefix(prefix);
+      let dir: string | null;
+      try {
+        dir = prefix === '' ? root : await parentOf(`${prefix}x`, false);
+      } catch (error) {
+        throw wrap('list', prefix, error);
+      }
+      if (dir !== null) yield* subfolders(dir, prefix, (error) => wrap('list', prefix, error));
     },
 
     async delete(key: string) {

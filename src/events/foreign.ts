@@ -1,0 +1,19 @@
+import * as t from 'io-ts';
+import { UuidLike, StreamName } from './envelope.js';
+import { Id, Instant } from './primitives.js';
+
+/** An event as another replica recorded it: everything but its position, which is local. */
+export const ForeignEvent = t.strict({
+  id: UuidLike,
+  stream: StreamName,
+  revision: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'revision (integer >= 0)'),
+  type: t.string,
+  schema: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 1, 'schema (integer >= 1)'),
+  data: t.unknown,
+  meta: t.intersection([
+    t.type({ recordedAt: Instant, origin: Id }),
+    t.partial({ actor: t.string, correlationId: t.string, causationId: t.string }),
+  ]),
+  checksum: t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex'),
+});
+export type ForeignEvent = t.TypeOf<typeof ForeignEvent>;
