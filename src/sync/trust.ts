@@ -194,7 +194,8 @@ export const resolveTrust = async (
 const credentialed = (credentials: ReadonlyMap<string, Credential>, revocations: readonly Revocation[], now: number): Map<string, OriginTrust> => {
   const at = instantOf(now);
   const byOrigin = new Map<string, OriginTrust>();
-  const sorted = [...credentials.values()].sort((a, b) => (a.issued_at < b.issued_at ? -1 : a.issued_at > b.issued_at ? 1 : 0));
+  const order = (c: Credential) => `${c.issued_at} ${c.serial}`;
+  const sorted = [...credentials.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   for (const c of sorted) {
     if (c.not_before > at || (c.expires !== null && c.expires <= at)) continue;
     const revoked = revocations.filter((r) => r.origin === c.origin && (r.serial === c.serial || (r.serial === null && c.issued_at <= r.revoked_at)));

@@ -24,7 +24,8 @@ export const keyPair = (): KeyPair => {
   return { privateKey: createPrivateKey(privateKeyPem), publicKey: createPublicKey(publicKeyPem), publicKeyPem };
 };
 
-/** A credential the organisation issues: what `sync credential issue` writes. */
+let issued = 0;
+/** A credential the organisation issues: what `sync credential issue` writes (each issued a second after the last). */
 export const credential = (
   organisation: KeyPair,
   origin: string,
@@ -39,7 +40,7 @@ export const credential = (
     central: rights.central ?? false,
     notBefore: rights.notBefore ?? '2000-01-01T00:00:00.000Z',
     expires: rights.expires ?? null,
-    issuedAt: '2000-01-01T00:00:00.000Z',
+    issuedAt: new Date(Date.UTC(2000, 0, 1) + (issued += 1) * 1000).toISOString(),
   });
 
 export const signedBy = (key: KeyPair): BatchSecurity => ({ encryptionKey: null, signingKey: key.privateKey, trusted: null });

@@ -128,11 +128,13 @@ export class Appender {
   }
 
   /**
-   * Moves the clock up to an instant seen elsewhere (a pulled event), but never beyond `limit` (the local wall clock
+   * Moves the clock past an instant seen elsewhere (a pulled event), but never beyond `limit` (the local wall clock
    * plus the allowed skew): a remote clock far ahead cannot drag every later local event with it.
    */
   observe(instant: string, limit: number): void {
-    const capped = Date.parse(instant) > limit ? instantOf(limit) : instant;
+    // Past the remote event, so what this origin writes after learning of it folds after it.
+    const past = Date.parse(instant) + 1;
+    const capped = instantOf(Math.min(past, limit));
     const seen = this.readClock.get()?.value;
     if (seen === undefined || capped > seen) this.writeClock.run(capped);
   }
