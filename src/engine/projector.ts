@@ -76,12 +76,15 @@ export class Projector {
     const stored = this.db.prepare<[], string>("SELECT value FROM store_meta WHERE key = 'conflict_policy'").pluck().get();
     const policy = stored !== undefined && ConflictPolicy.is(stored) ? stored : 'latest_wins';
     const local = this.store.origin;
-    for (const e of this.store.readStreamSync(trustStream, { direction: 'backwards' })) {
+    // The trust stream is local (sync never imports sync-* streams); it is read whatever name this data dir had when
+    // it was written, as an operator may configure trust before the data dir's first sync names it.
+    let latest: MergeContext | null = null;
+    for (const e of this.store.readAllSync({ filter: { streamPrefix: trustStream, types: ['SyncAuthorityRecorded'] } })) {
       const d = asDomainEvent(e);
-      if (d.type !== 'SyncAuthorityRecorded') continue;
-      const authority = d.data.mode === 'open' ? null : new Map(Object.entries(d.data.origins));
-      return { policy, local, central: d.data.central, authority };
+      if (d.type !== 'SyncAuthorityRecorded' || e.stream !== trustStream) continue;
+      latest = { policy, local, central: d.data.central, authority: d.data.mode === 'open' ? null : new Map(Object.entries(d.data.origins)) };
     }
+    if (latest !== null) return latest;
     let central: string | null = null;
     for (const e of this.store.readStreamSync('sync-origin')) {
       const d = asDomainEvent(e);

@@ -134,7 +134,9 @@ export const trustRecords = (store: SqliteEventStore): TrustRecords => {
   let authority: Json | null = null;
   const credentials: { serial: string; document: Json }[] = [];
   const revocations: { key: string; document: Json }[] = [];
-  for (const recorded of store.readStreamSync(trustStreamName)) {
+  // Local by construction (sync never imports sync-* streams), so read under any name this data dir had.
+  for (const recorded of store.readAllSync({ filter: { streamPrefix: trustStreamName } })) {
+    if (recorded.stream !== trustStreamName) continue;
     const e = asDomainEvent(recorded);
     if (e.type === 'SyncTrustSet') document = e.data.document as Json;
     else if (e.type === 'SyncCredentialRecorded') credentials.push({ serial: e.data.serial, document: e.data.document as Json });

@@ -138,7 +138,9 @@ export class SqliteEventStore implements EventStore {
     if (!Id.is(name)) throw new InvalidInput('origin', name, Id.name);
     this.db
       .transaction(() => {
-        const own = this.db.prepare('SELECT 1 FROM events WHERE origin = ? LIMIT 1').get(this.originName);
+        // Sync's own local records (trust configuration set before the first sync) never travel, so they do not
+        // pin the name; anything that replicates or is this data dir's own (jobs) does.
+        const own = this.db.prepare("SELECT 1 FROM events WHERE origin = ? AND stream NOT LIKE 'sync-%' LIMIT 1").get(this.originName);
         if (own !== undefined)
           throw new InvalidInput('origin', name, `${this.originName}: this data dir already wrote events under that name (set STANCE_STATE_ORIGIN before its first write to choose another)`);
         this.db.prepare("UPDATE store_meta SET value = ? WHERE key = 'origin'").run(name);
