@@ -91,4 +91,30 @@ Sync('the hybrid clock moves past pulled events recorded ahead of it within the 
   assert.ok((mine?.meta.recordedAt ?? '') > (theirs?.meta.recordedAt ?? 'z'));
 });
 
+Sync('a pull lists only what is new: the keys it reads do not grow with the hub', async () => {
+  const counted = { keys: 0 };
+  const counting: HubStorage = {
+    ...hub,
+    list: (prefix, options) => ({
+      async *[Symbol.asyncIterator]() {
+        for await (const key of hub.list(prefix, options)) {
+          counted.keys += 1;
+          yield key;
+        }
+      },
+    }),
+  };
+  for (let i = 0; i < 60; i += 1) await track(a, [`f${i}`]);
+  await sync(a, hub, { ...options('push'), batchSize: 1 });
+  assert.is((await sync(b, counting, options('pull'))).batches_pulled, 60);
+  const firstContact = counted.keys;
+  assert.ok(firstContact >= 60);
+  await track(a, ['one-more']);
+  await sync(a, hub, options('push'));
+  counted.keys = 0;
+  const again = await sync(b, counting, options('pull'));
+  assert.is(again.batches_pulled, 1);
+  assert.ok(counted.keys <= 2, `listed ${counted.keys} keys for one new batch`);
+});
+
 Sync.run();
