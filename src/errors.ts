@@ -41,6 +41,7 @@ export type DomainErrorCode =
   | 'unknown_finding'
   | 'unknown_checkpoint'
   | 'unknown_job'
+  | 'unknown_token'
   | 'illegal_transition'
   | 'conflict';
 
@@ -51,5 +52,17 @@ export class DomainError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Authenticated, but not allowed: HTTP 403; nothing is written. Says what would be needed, never a secret. */
+export class AccessDenied extends Error {
+  override readonly name = 'AccessDenied';
+}
+
+/** A person naming someone else as who acted: bad input (400) worth an audit line. */
+export class Impersonation extends InvalidInput {
+  constructor(identity: string, by: string) {
+    super('by', by, `nothing or ${identity}: a personal identity acts only as itself`);
   }
 }

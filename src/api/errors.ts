@@ -1,4 +1,4 @@
-import { DomainError, InvalidInput } from '../errors.js';
+import { AccessDenied, DomainError, InvalidInput } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
 
 /** A refusal the HTTP layer itself decides (auth, size, media type, method, timeout): status and one sentence. */
@@ -55,6 +55,7 @@ export const errorReply = (error: unknown): ErrorReply => {
     bug,
   });
   if (error instanceof HttpError) return reply(error.status, { error: error.message }, { ...error.headers });
+  if (error instanceof AccessDenied) return reply(403, { error: error.message, code: 'forbidden' });
   if (error instanceof InvalidInput)
     return reply(400, { error: error.message, field: error.field, value: echo(error.value), expected: error.expected });
   if (error instanceof DomainError)

@@ -6,7 +6,7 @@ import { decodeBatch, type BatchSecurity } from './batch.js';
 import type { HubStorage } from './hub/index.js';
 import { hubStream, parseBatchKey, type BatchName } from './naming.js';
 import type { SyncResult } from './result.js';
-import { hubState } from './state.js';
+import { hubState, isReplicated } from './state.js';
 
 export interface PullOptions {
   readonly security: BatchSecurity;
@@ -54,6 +54,13 @@ export const pull = async (engine: StateEngine, hub: HubStorage, options: PullOp
           break;
         }
         ({ events, sha256 } = decoded);
+        // Only what replicates may arrive: a token or policy event from a hub would let whoever writes to the hub
+        // grant themselves access here.
+        events.forEach((e, i) => {
+          const stream = (e as { stream?: unknown } | null)?.stream;
+          if (typeof stream !== 'string' || !isReplicated(stream))
+            throw new InvalidInput(`${name.key} line ${i + 1}.stream`, stream, 'a stream of a replicated category (scan, finding, checkpoint)');
+        });
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         result.errors.push(`pull rejected: ${error.message}`);

@@ -1,4 +1,4 @@
-import { asDomainEvent } from '../events/index.js';
+import { asDomainEvent, categoryOf, replicatedCategories } from '../events/index.js';
 import type { SqliteEventStore } from '../store/index.js';
 import { hubStream, originStream } from './naming.js';
 
@@ -45,12 +45,13 @@ export const hubState = (store: SqliteEventStore, hub: string): HubState => {
 };
 
 /**
- * What travels: scans, findings and checkpoints, and an origin's name. Sync records stay local (they would otherwise
- * make every push create more to push), and so do scheduler jobs: a job fires on the data dir that owns it, never on
- * a replica (the scans its runs start do travel).
+ * What travels: scans, findings and checkpoints, and an origin's name; nothing else, so a new category stays local
+ * until it is named here. Sync records stay local (they would otherwise make every push create more to push), and
+ * so do scheduler jobs (a job fires on the data dir that owns it; the scans its runs start do travel), tokens and
+ * policies (who may act here is this data dir's own business: a replica must never grant access).
  */
 export const isReplicated = (stream: string): boolean =>
-  stream === originStream || !(stream.startsWith('sync-') || stream.startsWith('job-'));
+  stream === originStream || (replicatedCategories as readonly string[]).includes(categoryOf(stream));
 
 /** The hubs this data dir has synced with, from the hub URLs its sync records name. */
 export const knownHubs = (store: SqliteEventStore): string[] => {

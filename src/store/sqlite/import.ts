@@ -9,6 +9,7 @@ import {
   Id,
   Instant,
   isEventType,
+  metaFields,
   StreamName,
   upcast,
   UuidLike,
@@ -29,7 +30,7 @@ export const ForeignEvent = t.strict({
   data: t.unknown,
   meta: t.intersection([
     t.type({ recordedAt: Instant, origin: Id }),
-    t.partial({ actor: t.string, correlationId: t.string, causationId: t.string }),
+    t.partial(Object.fromEntries(metaFields.map((f) => [f, t.string])) as Record<(typeof metaFields)[number], t.StringC>),
   ]),
   checksum: t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex'),
 });
