@@ -80,6 +80,12 @@ E2e('a token made by the CLI works at once in a running serve, and its revocatio
 
   const before = await http(post(served.url, '/v1/findings/f1/notes', { text: 'looking' }, { token: secret }));
   assert.is(before.status, 200, before.text);
+  // A token pasted where it does not belong: a body field, a query string, a CLI argument. Each is refused, and
+  // what comes back (and what is logged and audited) names at most its id.
+  const pasted = await http(post(served.url, '/v1/findings/f1/notes', { text: 'x', by: secret }, { token: secret }));
+  assert.equal([pasted.status, (pasted.json as { field: string }).field], [400, 'by']);
+  assert.is((await http(post(served.url, `/v1/findings/f1/notes?token=${secret}`, { text: 'x' }, { token: secret }))).status, 400);
+  assert.match((await cli('token', 'revoke', secret)).stderr, /no token named sst_[0-9a-f]{16}_…/);
   assert.is((await cli('token', 'revoke', 'alice')).code, 0);
   // The very next request: no sleep, no poll.
   const after = await http(post(served.url, '/v1/findings/f1/notes', { text: 'again' }, { token: secret }));
@@ -97,14 +103,15 @@ E2e('a token made by the CLI works at once in a running serve, and its revocatio
   const entries = JSON.parse(audit.stdout) as { event: string; actor: string; actor_via: string | null; status: number | null }[];
   assert.equal(entries.map((e) => [e.event, e.status]), [
     ['token_created', null],
+    ['write_refused', 400],
     ['token_revoked', null],
     ['write_refused', 401],
     ['write_refused', 401],
     ['write_refused', 401],
   ]);
   // Made and revoked on this machine: by the operating-system user, as a local identity.
-  assert.equal(entries.slice(0, 2).map((e) => e.actor_via), ['local', 'local']);
-  assert.ok(entries[0]?.actor !== '' && entries[0]?.actor === entries[1]?.actor);
+  assert.equal([entries[0]?.actor_via, entries[2]?.actor_via], ['local', 'local']);
+  assert.ok(entries[0]?.actor !== '' && entries[0]?.actor === entries[2]?.actor);
   await cli('token', 'list');
   await cli('--json', 'token', 'list');
 
