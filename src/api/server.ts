@@ -4,7 +4,7 @@ import { readConsistent, readModelPosition } from '../engine/api-queries.js';
 import type { StateEngine } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
-import { Impersonation } from '../errors.js';
+import { Impersonation, redactTokens } from '../errors.js';
 import { RefusalAudit } from './audit.js';
 import { Auth, type Presented } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -208,7 +208,8 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
           method,
           route: label,
           actor: presented?.identity?.name,
-          path: (req.url ?? '').slice(0, 200),
+          // A client may put a token in a query string; the log line must not keep it.
+          path: redactTokens(req.url ?? '').slice(0, 200),
           status,
           position,
           ms: Math.round(seconds * 10_000) / 10,

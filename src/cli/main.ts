@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AccessDenied, DomainError, InvalidInput } from '../errors.js';
+import { AccessDenied, DomainError, InvalidInput, redactTokens } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
 import { CliContext } from './context.js';
 import { registerAudit } from './audit.js';
@@ -17,7 +17,7 @@ import { registerSync } from './sync.js';
 import { registerToken } from './token.js';
 
 const fail = (message: string, code: 1 | 2): number => {
-  process.stderr.write(`stance-state: ${message}\n`);
+  process.stderr.write(`stance-state: ${redactTokens(message)}\n`);
   return code;
 };
 
