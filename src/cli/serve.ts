@@ -100,15 +100,24 @@ export const registerServe = (program: Command, ctx: CliContext): void => {
           throw error;
         },
       );
-      const legacy = writeToken === null ? null : a.tokenFile !== undefined ? 'token-file' : 'STANCE_STATE_TOKEN';
-      const writes = [legacy, 'tokens', proxy === null ? null : 'proxy'].filter((x) => x !== null).join('+');
-      const reads = readToken === null ? 'loopback+tokens' : 'tokens';
+      // writes: the legacy token's source, else whether any identity can write at all; tokens: how many are live now.
+      const writes =
+        writeToken !== null
+          ? a.tokenFile !== undefined
+            ? 'token-file'
+            : 'STANCE_STATE_TOKEN'
+          : proxy !== null || engine.access.hasActiveTokens()
+            ? 'tokens'
+            : 'disabled';
+      const reads = readToken === null ? 'loopback' : 'token';
+      const tokens = (await engine.access.listTokens()).filter((k) => k.status === 'active').length;
       const position = server.tracker.position;
       log('info', 'listening', {
         url: server.url,
         data: ctx.dataDir(cmd),
         writes,
         reads,
+        tokens,
         proxies: proxy === null ? undefined : proxy.addresses.join(','),
         position,
       });
