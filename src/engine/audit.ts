@@ -133,7 +133,6 @@ const fromEvent = (e: RecordedEvent): AuditEntry | null => {
  * never a scan of the whole log) and the refusals kept beside the log, merged by time.
  */
 export const listAudit = (core: Core, options: { since?: string | undefined; limit?: number | undefined } = {}): AuditEntry[] => {
-  ensure(core);
   const since = options.since ?? '';
   const names = sql<[], string>(core, 'SELECT DISTINCT name FROM access_tokens ORDER BY name').pluck().all();
   const streams = [...names.map(tokenStreamOf), 'policy-suppression'];
@@ -143,8 +142,10 @@ export const listAudit = (core: Core, options: { since?: string | undefined; lim
       return entry === null ? [] : [entry];
     }),
   );
-  const refused = sql<[string], AuditRow>(core, 'SELECT * FROM access_audit WHERE at >= ? ORDER BY seq')
-    .all(since)
+  // Read-only: the table appears with the first refusal (an HTTP read must not take the write lock to make it).
+  const kept = sql<[], number>(core, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_audit'").pluck().get() === 1;
+  const rows = kept ? sql<[string], AuditRow>(core, 'SELECT * FROM access_audit WHERE at >= ? ORDER BY seq').all(since) : [];
+  const refused = rows
     .map(
       (r): AuditEntry => ({
         at: r.at,
