@@ -27,8 +27,8 @@ export const AccessScope = t.refinement(
 );
 
 const Sha256 = t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex');
-const TokenId = t.refinement(t.string, (s) => /^[0-9a-f]{16}$/.test(s), 'token id (16 hex digits)');
-const MaxDays = t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 3650, 'a number of days (1-3650)');
+export const TokenId = t.refinement(t.string, (s) => /^[0-9a-f]{16}$/.test(s), 'token id (16 hex digits)');
+export const SuppressionMaxDays = t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 3650, 'a number of days (1-3650)');
 
 /**
  * Schema 1 of each token event's data (stream `token-<name>`, a local category: sync never carries it). Only the
@@ -52,7 +52,6 @@ export const tokenEvents = {
 /** Schema 1 of each policy event's data (stream `policy-<name>`, local like tokens). */
 export const policyEvents = {
   /** Suppressions are risk acceptances: with `maxDays`, each needs an end at most that many days ahead. */
-  SuppressionPolicySet: t.strict({ maxDays: orNull(MaxDays), at: Instant }),
+  SuppressionPolicySet: t.strict({ maxDays: orNull(SuppressionMaxDays), at: Instant }),
 };
 
-export { MaxDays as SuppressionMaxDays, TokenId };
