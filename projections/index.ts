@@ -1,3 +1,4 @@
+import { accessProjection } from './access.js';
 import { checkpointsProjection } from './checkpoints.js';
 import { findingStatsProjection } from './finding-stats.js';
 import { findingsProjection } from './findings.js';
@@ -5,6 +6,7 @@ import { jobsProjection } from './jobs.js';
 import type { Projection } from './projection.js';
 import { scansProjection } from './scans.js';
 
+export * from './access.js';
 export * from './checkpoints.js';
 export * from './finding-stats.js';
 export * from './findings.js';
@@ -13,4 +15,4 @@ export type * from './projection.js';
 export * from './scans.js';
 
 /** Every projection the engine keeps, in the order they apply each event. */
-export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection, jobsProjection];
+export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection, jobsProjection, accessProjection];

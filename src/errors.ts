@@ -1,8 +1,14 @@
 import * as t from 'io-ts';
 
+/**
+ * Masks the secret part of anything shaped like one of our tokens (`sst_<id>_<secret>`): a token pasted into the
+ * wrong argument or field must not come back in a message, a log line or an answer. The id stays, to say which.
+ */
+export const redactTokens = (text: string): string => text.replace(/(sst_[0-9a-f]{16}_)[A-Za-z0-9_-]+/g, '$1…');
+
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
-  const text = typeof v === 'string' ? JSON.stringify(v) : safeStringify(v);
+  const text = redactTokens(typeof v === 'string' ? JSON.stringify(v) : safeStringify(v));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 const safeStringify = (v: unknown): string => {
@@ -41,6 +47,7 @@ export type DomainErrorCode =
   | 'unknown_finding'
   | 'unknown_checkpoint'
   | 'unknown_job'
+  | 'unknown_token'
   | 'illegal_transition'
   | 'conflict';
 
@@ -51,5 +58,17 @@ export class DomainError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Authenticated, but not allowed: HTTP 403; nothing is written. Says what would be needed, never a secret. */
+export class AccessDenied extends Error {
+  override readonly name = 'AccessDenied';
+}
+
+/** A person naming someone else as who acted: bad input (400) worth an audit line. */
+export class Impersonation extends InvalidInput {
+  constructor(identity: string, by: string) {
+    super('by', by, `nothing or ${identity}: a personal identity acts only as itself`);
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { permits, rolesWith, type Identity, type Permission } from '../domain/index.js';
 import { HttpError } from './errors.js';
+import { TrustedProxy } from './proxy.js';
 import type { Access } from './route.js';
 
 const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
@@ -32,60 +34,126 @@ const isLoopbackHost = (host: string | undefined): boolean => {
 const challenge = { 'www-authenticate': 'Bearer realm="stance-state"' };
 const invalid = { 'www-authenticate': 'Bearer realm="stance-state", error="invalid_token"' };
 
-export interface AuthOptions {
-  /** Required on writes; with none, writes are refused with how to enable them. */
-  readonly writeToken: string | null;
-  /** When set, reads need it (or the write token) from every client, loopback included. */
-  readonly readToken: string | null;
+/** Where tokens made by `stance-state token create` are looked up (the engine's access read model). */
+export interface IdentityDirectory {
+  authenticate(token: string): Identity | null;
+  hasActiveTokens(): boolean;
 }
+
+export interface AuthOptions {
+  /** The legacy shared write token (STANCE_STATE_TOKEN, --token-file): an admin service identity. */
+  readonly writeToken: string | null;
+  /** The legacy read token (--read-token-file): a viewer service identity; when set, reads need some token. */
+  readonly readToken: string | null;
+  readonly directory?: IdentityDirectory;
+  /** Opt-in: a reverse proxy that authenticates people and names them in a header. */
+  readonly proxy?: TrustedProxy | null;
+}
+
+/** Who a request presented, before any route decides what that identity may do. */
+export interface Presented {
+  readonly identity: Identity | null;
+  /** Whether an Authorization header was sent; with no identity it was not a valid token. */
+  readonly token: boolean;
+  readonly fromProxy: boolean;
+  /** A refusal decided whatever the route (an identity header from an address that is not a trusted proxy). */
+  readonly refusal: HttpError | null;
+}
+
+const legacy = (name: string, role: 'admin' | 'viewer'): Identity => ({
+  name,
+  role,
+  kind: 'service',
+  scopes: [],
+  via: 'legacy-token',
+  tokenId: null,
+  expiresAt: null,
+});
+/** The names the legacy shared tokens act under in events, logs and the audit. */
+export const legacyWriteIdentity = legacy('service-token', 'admin');
+export const legacyReadIdentity = legacy('read-token', 'viewer');
+
+const verbs: Readonly<Record<Exclude<Permission, 'read'>, string>> = {
+  ingest: 'record scans, sightings or checkpoints',
+  decide: 'make decisions on findings',
+  admin: 'administer access',
+};
 
 /** Decides who may call what; throws 401 (no or wrong token) or 403 (refused whatever the token). */
 export class Auth {
   private readonly write: Buffer | null;
   private readonly read: Buffer | null;
+  private readonly directory: IdentityDirectory | null;
+  private readonly proxy: TrustedProxy | null;
 
   constructor(options: AuthOptions) {
     this.write = options.writeToken === null ? null : digest(options.writeToken);
     this.read = options.readToken === null ? null : digest(options.readToken);
+    this.directory = options.directory ?? null;
+    this.proxy = options.proxy ?? null;
   }
 
-  get writesEnabled(): boolean {
-    return this.write !== null;
+  /** Whether some identity could write now: a legacy token, a live token in the store, or a trusted proxy. */
+  writesEnabled(): boolean {
+    return this.write !== null || this.proxy !== null || (this.directory?.hasActiveTokens() ?? false);
   }
 
   get readsProtected(): boolean {
     return this.read !== null;
   }
 
-  check(access: Access, req: IncomingMessage): void {
-    if (access === 'open') return;
-    const token = bearerOf(req);
-    if (access === 'write') return this.checkWrite(token);
-    if (this.read === null) {
-      if (token !== null && this.write !== null && tokenMatches(token, this.write)) return;
-      if (isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host)) return;
-      throw new HttpError(
-        403,
-        'reads are open to this machine only: start serve with --read-token-file <file> to serve other hosts',
-      );
+  /** The identity a request carries: a proxy's header (from a trusted proxy only), else its bearer token. */
+  identify(req: IncomingMessage): Presented {
+    const fromProxy = this.proxy?.isProxy(req.socket.remoteAddress) ?? false;
+    if (this.proxy !== null) {
+      const named = this.proxy.identityOf(req, fromProxy);
+      if (named instanceof HttpError) return { identity: null, token: false, fromProxy, refusal: named };
+      if (named !== null) return { identity: named, token: false, fromProxy, refusal: null };
     }
-    if (token === null) throw new HttpError(401, 'reads need Authorization: Bearer <read token>', challenge);
-    // Both compares always run: which token matched must not show in the timing either.
-    const isRead = tokenMatches(token, this.read);
-    const isWrite = this.write !== null && tokenMatches(token, this.write);
-    if (!isRead && !isWrite) throw new HttpError(401, 'the token is not valid', invalid);
+    const token = bearerOf(req);
+    if (token === null) return { identity: null, token: false, fromProxy, refusal: null };
+    return { identity: this.lookup(token), token: true, fromProxy, refusal: null };
   }
 
-  private checkWrite(token: string | null): void {
-    if (this.write === null)
+  private lookup(token: string): Identity | null {
+    // Every compare runs whichever matches: which kind of token it was must not show in the timing.
+    const isWrite = this.write !== null && tokenMatches(token, this.write);
+    const isRead = this.read !== null && tokenMatches(token, this.read);
+    const stored = this.directory?.authenticate(token) ?? null;
+    return isWrite ? legacyWriteIdentity : isRead ? legacyReadIdentity : stored;
+  }
+
+  /** The identity a route runs as (null: an open route, or an anonymous read from this machine), or a refusal. */
+  authorize(access: Access, presented: Presented, req: IncomingMessage): Identity | null {
+    if (access === 'open') return null;
+    if (presented.refusal !== null) throw presented.refusal;
+    const { identity } = presented;
+    if (access === 'read') {
+      if (identity !== null) return identity;
+      if (presented.token) throw new HttpError(401, 'the token is not valid', invalid);
+      if (this.read !== null) throw new HttpError(401, 'reads need Authorization: Bearer <token>', challenge);
+      // What a trusted proxy forwards comes from anywhere: only a request made on this machine reads anonymously.
+      if (!presented.fromProxy && isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host))
+        return null;
       throw new HttpError(
         403,
-        'writes are disabled: start serve with STANCE_STATE_TOKEN set or with --token-file <file> to enable them',
+        'reads are open to this machine only: send a token, or start serve with --read-token-file <file> to serve other hosts',
       );
-    if (token === null) throw new HttpError(401, 'writes need Authorization: Bearer <token>', challenge);
-    if (tokenMatches(token, this.write)) return;
-    if (this.read !== null && tokenMatches(token, this.read))
-      throw new HttpError(403, 'the read token does not allow writes');
-    throw new HttpError(401, 'the token is not valid', invalid);
+    }
+    if (identity === null) {
+      if (!this.writesEnabled())
+        throw new HttpError(
+          403,
+          'writes are disabled: create a token (stance-state token create <name> --role analyst), set STANCE_STATE_TOKEN or start serve with --token-file <file> to enable them',
+        );
+      if (presented.token) throw new HttpError(401, 'the token is not valid', invalid);
+      throw new HttpError(401, 'writes need Authorization: Bearer <token>', challenge);
+    }
+    if (permits(identity.role, access)) return identity;
+    if (identity === legacyReadIdentity) throw new HttpError(403, 'the read token does not allow writes');
+    throw new HttpError(
+      403,
+      `${identity.name} (role ${identity.role}) may not ${verbs[access]}: that needs the ${rolesWith(access).join(' or ')} role`,
+    );
   }
 }

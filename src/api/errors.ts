@@ -1,4 +1,4 @@
-import { DomainError, InvalidInput } from '../errors.js';
+import { AccessDenied, DomainError, InvalidInput, redactTokens } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
 
 /** A refusal the HTTP layer itself decides (auth, size, media type, method, timeout): status and one sentence. */
@@ -26,6 +26,7 @@ const maxValueChars = 200;
 /** The offending value as given, unless it is big: a 1 MiB string should not come back in the 400. */
 const echo = (value: unknown): unknown => {
   if (value === undefined) return null;
+  if (typeof value === 'string' && redactTokens(value) !== value) return redactTokens(value).slice(0, maxValueChars);
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -33,6 +34,7 @@ const echo = (value: unknown): unknown => {
     return String(value).slice(0, maxValueChars);
   }
   if (text === undefined) return String(value);
+  if (redactTokens(text) !== text) return redactTokens(text).slice(0, maxValueChars);
   if (text.length <= maxValueChars) return value;
   return typeof value === 'string' ? `${value.slice(0, maxValueChars)}…` : `${text.slice(0, maxValueChars)}…`;
 };
@@ -48,13 +50,15 @@ const sqliteCode = (error: unknown): string => {
  * so no stack or SQL reaches a client.
  */
 export const errorReply = (error: unknown): ErrorReply => {
+  // Every message passes the token mask on its way out: an id or name a client sent may be a pasted token.
   const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}, bug = false) => ({
     status,
-    body,
+    body: typeof body.error === 'string' ? { ...body, error: redactTokens(body.error) } : body,
     headers,
     bug,
   });
   if (error instanceof HttpError) return reply(error.status, { error: error.message }, { ...error.headers });
+  if (error instanceof AccessDenied) return reply(403, { error: error.message, code: 'forbidden' });
   if (error instanceof InvalidInput)
     return reply(400, { error: error.message, field: error.field, value: echo(error.value), expected: error.expected });
   if (error instanceof DomainError)

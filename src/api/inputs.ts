@@ -68,11 +68,15 @@ export const TrackItem = t.strict({
   collector: nullable(Id),
 });
 
+/*
+ * `by` in a decision: who acted is the identity that authenticated; an admin or service identity may name the person
+ * it acts for here (recorded as on behalf of), a personal one only itself.
+ */
 export const ResolveBody = t.strict({ by: nullable(Text), reason: nullable(Text) });
-export const SuppressBody = t.strict({ by: Id, reason: nullable(Text), until: nullable(InstantFromIso) });
-export const ByBody = t.strict({ by: Id });
-export const FalsePositiveBody = t.strict({ by: Id, reason: nullable(Text) });
-export const NoteBody = t.strict({ by: Id, text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
+export const SuppressBody = t.strict({ by: nullable(Id), reason: nullable(Text), until: nullable(InstantFromIso) });
+export const ByBody = t.strict({ by: nullable(Id) });
+export const FalsePositiveBody = t.strict({ by: nullable(Id), reason: nullable(Text) });
+export const NoteBody = t.strict({ by: nullable(Id), text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
 
 /** null and undefined alike mean "not given" to the engine. */
 export const given = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);

@@ -1,3 +1,5 @@
+import { redactTokens } from '../errors.js';
+
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
@@ -17,9 +19,10 @@ export const createLogger = (
   const clock = options.clock ?? Date.now;
   return (level, what, fields = {}) => {
     const at = new Date(clock()).toISOString();
-    const present = Object.entries(fields).filter(
-      (e): e is [string, string | number | boolean | null] => e[1] !== undefined,
-    );
+    // Fields name things, never secrets; a name or path a client sent may still be a pasted token: masked here.
+    const present = Object.entries(fields)
+      .filter((e): e is [string, string | number | boolean | null] => e[1] !== undefined)
+      .map(([k, v]): [string, string | number | boolean | null] => [k, typeof v === 'string' ? redactTokens(v) : v]);
     write(
       options.json === true
         ? `${JSON.stringify({ at, level, what, ...Object.fromEntries(present) })}\n`

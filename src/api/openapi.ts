@@ -5,7 +5,7 @@ const paramText: Readonly<Record<string, string>> = {
   status: 'only scans in this status',
   account: 'only this account',
   region: 'only this region',
-  since: 'only scans started at or after this instant (ISO-8601 with Z or an offset, or a date)',
+  since: 'only scans (or audit entries) at or after this instant (ISO-8601 with Z or an offset, or a date)',
   limit: 'page size, 1-10000 (default 100)',
   cursor: 'continue after the previous page: its next_cursor',
   asset: 'only findings on this asset',
@@ -22,8 +22,8 @@ const errorResponse = (description: string) => ({
 
 const statusText: Readonly<Record<number, string>> = {
   400: 'malformed parameter or body: {error, field, value}',
-  401: 'missing or wrong bearer token',
-  403: 'refused: writes disabled, or a read from another host without a read token',
+  401: 'missing, wrong, revoked or expired bearer token',
+  403: 'refused: the role does not allow it, the finding or scan is outside the token\'s scopes, writes disabled, or a read from another host without a token',
   404: 'unknown id',
   409: 'illegal transition or a concurrent writer',
   413: 'body over 1 MiB',
@@ -100,7 +100,8 @@ export const openApiDocument = (routes: readonly Route[], version: string) => {
       version,
       description:
         'Projection-backed query API over the stance-state event log. Every answer carries X-Stance-Position; ' +
-        'reads accept ?min_position for read-your-writes across processes. Writes need a bearer token.',
+        'reads accept ?min_position for read-your-writes across processes. Writes need a bearer token whose role ' +
+        'allows them (viewer: reads; analyst: decisions; scanner: scans, sightings, checkpoints; admin: all).',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -10,7 +10,8 @@ export interface OpsDeps {
   readonly routes: () => readonly Route[];
   readonly version: string;
   readonly startedAt: number;
-  readonly writesEnabled: boolean;
+  /** Whether some identity could write now (a token made or revoked since start changes it). */
+  readonly writesEnabled: () => boolean;
 }
 
 const none = t.strict({});
@@ -36,7 +37,7 @@ export const opsRoutes = (deps: OpsDeps): Route[] => {
           position: Math.min(...projections.map((p) => p.position)),
           head,
           lag,
-          writes_enabled: deps.writesEnabled,
+          writes_enabled: deps.writesEnabled(),
           uptime_seconds: Math.round((now() - deps.startedAt) / 1000),
         });
       },

@@ -1,13 +1,19 @@
 import type * as t from 'io-ts';
+import type { Identity, Permission } from '../domain/index.js';
 import type { StateEngine } from '../engine/index.js';
 import type { PositionTracker } from './position.js';
 import { decodeQuery } from './query.js';
 
-/** Who may call a route: `open` anyone, `read` per the read rule, `write` the write token only. */
-export type Access = 'open' | 'read' | 'write';
+/**
+ * Who may call a route: `open` anyone; `read` any identity (or an anonymous client on this machine, per the read
+ * rule); `ingest`, `decide` and `admin` an identity whose role grants it (see src/domain/access.ts).
+ */
+export type Access = 'open' | Permission;
 
 export interface RouteContext {
   readonly engine: StateEngine;
+  /** Who is acting: null on open routes and for anonymous reads from this machine; never null on a write. */
+  readonly identity: Identity | null;
   /** Path parameters, percent-decoded (an id may hold `/` as `%2F`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
@@ -76,3 +82,9 @@ export const defineRoute = <P extends t.Props>(
 };
 
 export const json = (body: unknown, status = 200): Reply => ({ status, body });
+
+/** The identity a write runs as: the server authorizes every non-open route before its handler, so one is there. */
+export const actorOf = (ctx: RouteContext): Identity => {
+  if (ctx.identity === null) throw new Error('a write route ran without an identity');
+  return ctx.identity;
+};

@@ -4,7 +4,9 @@ import { readConsistent, readModelPosition } from '../engine/api-queries.js';
 import type { StateEngine } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
-import { Auth } from './auth.js';
+import { Impersonation, redactTokens } from '../errors.js';
+import { RefusalAudit } from './audit.js';
+import { Auth, type Presented } from './auth.js';
 import { readJsonBody } from './body.js';
 import { errorReply, HttpError } from './errors.js';
 import { etagOf, noneMatch } from './etag.js';
@@ -13,11 +15,13 @@ import { silentLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { PositionTracker } from './position.js';
+import { TrustedProxy, type TrustedProxyOptions } from './proxy.js';
 import { respond, type Outgoing } from './respond.js';
 import type { Route, RouteContext } from './route.js';
 import { Router } from './router.js';
 import { stanceReadRoutes } from './stance-reads.js';
 import { stanceWriteRoutes } from './stance-writes.js';
+import { v1AccessRoutes } from './v1-access.js';
 import { v1CheckpointRoutes } from './v1-checkpoints.js';
 import { v1FindingRoutes } from './v1-findings.js';
 import { v1ScanRoutes } from './v1-scans.js';
@@ -28,8 +32,12 @@ export interface ServerOptions {
   readonly host?: string;
   /** Default 8080; 0 picks a free port (read it from the result). */
   readonly port?: number;
+  /** The legacy shared write token: an admin service identity named service-token. */
   readonly writeToken?: string | null;
+  /** The legacy read token: a viewer service identity named read-token; with it, reads need some token. */
   readonly readToken?: string | null;
+  /** Opt-in: trust an identity header from these proxy addresses (off when null or absent). */
+  readonly proxy?: TrustedProxyOptions | null;
   readonly log?: Logger;
   /** How long `?min_position` waits before 503 (default 5 s). */
   readonly minPositionWaitMs?: number;
@@ -44,6 +52,8 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly tracker: PositionTracker;
+  /** Every route the server answers, open ones included (tests enumerate the writes from here). */
+  readonly routes: readonly Route[];
   /** Stops accepting, lets in-flight requests finish (up to the grace), stops following the log. */
   close(): Promise<void>;
 }
@@ -73,16 +83,26 @@ const minPositionOf = (query: URLSearchParams): number | undefined => {
   return decodeOrThrow(MinPosition, all[0], 'min_position');
 };
 
+/** Refusals worth keeping: every refused write, and any refused look at the admin routes. */
+const isGuarded = (method: string, access: Route['access']): boolean =>
+  access === 'admin' || (access !== 'open' && method !== 'GET' && method !== 'HEAD');
+
 /** Starts the HTTP API over an engine and resolves once it listens. */
 export const startServer = async (options: ServerOptions): Promise<RunningServer> => {
   const { engine } = options;
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? Date.now;
   const waitMs = options.minPositionWaitMs ?? 5000;
-  const auth = new Auth({ writeToken: options.writeToken ?? null, readToken: options.readToken ?? null });
+  const auth = new Auth({
+    writeToken: options.writeToken ?? null,
+    readToken: options.readToken ?? null,
+    directory: engine.access,
+    proxy: options.proxy === undefined || options.proxy === null ? null : new TrustedProxy(options.proxy),
+  });
   const metrics = new Metrics();
   const tracker = new PositionTracker(engine, log);
-  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes];
+  const refusals = new RefusalAudit(engine, log, clock);
+  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes];
   const router = new Router([
     ...documented,
     ...stanceReadRoutes,
@@ -92,7 +112,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       routes: () => documented,
       version: apiVersion,
       startedAt: clock(),
-      writesEnabled: auth.writesEnabled,
+      writesEnabled: () => auth.writesEnabled(),
     }),
   ]);
 
@@ -131,14 +151,17 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     let status = 500;
     let position: number | undefined;
     let access: Route['access'] = 'open';
+    let presented: Presented | null = null;
     try {
       const { path, query } = targetOf(req.url ?? '/');
       const { route, params } = router.match(method, path);
       label = route.path;
       access = route.access;
-      auth.check(route.access, req);
+      presented = route.access === 'open' ? null : auth.identify(req);
+      const identity = presented === null ? null : auth.authorize(route.access, presented, req);
       const out = await run(route, req, {
         engine,
+        identity,
         params,
         query,
         body: () => readJsonBody(req),
@@ -157,8 +180,22 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
           route: label,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
-      else if (status === 401 || status === 403)
-        log('warn', 'refused', { method, route: label, status, remote: req.socket.remoteAddress ?? null });
+      else if (status === 401 || status === 403 || error instanceof Impersonation) {
+        const who = presented?.identity ?? null;
+        log('warn', 'refused', { method, route: label, status, actor: who?.name, remote: req.socket.remoteAddress ?? null });
+        if (isGuarded(method, access))
+          refusals.record({
+            method,
+            route: label,
+            status,
+            reason: String(reply.body.error),
+            actor: who?.name ?? null,
+            role: who?.role ?? null,
+            tokenId: who?.tokenId ?? null,
+            via: who?.via ?? null,
+            remote: req.socket.remoteAddress ?? null,
+          });
+      }
       else if (status === 503) log('warn', 'unavailable', { method, route: label, reason: String(reply.body.error) });
       if (res.headersSent) res.destroy();
       else respond(res, { status, body: reply.body, headers: reply.headers, position: tracker.position });
@@ -166,11 +203,13 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(method === 'HEAD' ? 'GET' : method, label, status, seconds);
       // Every attempted write is worth a line (refusals by auth have theirs above); reads are counted, not logged.
-      if (access === 'write' && status !== 401 && status !== 403)
+      if (method !== 'GET' && method !== 'HEAD' && access !== 'open' && status !== 401 && status !== 403)
         log(status < 400 ? 'info' : 'warn', 'write', {
           method,
           route: label,
-          path: (req.url ?? '').slice(0, 200),
+          actor: presented?.identity?.name,
+          // A client may put a token in a query string; the log line must not keep it.
+          path: redactTokens(req.url ?? '').slice(0, 200),
           status,
           position,
           ms: Math.round(seconds * 10_000) / 10,
@@ -196,6 +235,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     host: address.address,
     port: address.port,
     tracker,
+    routes: router.routes,
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,7 +3,7 @@ import { DomainError, InvalidInput } from '../errors.js';
 import { decodeOrThrow, Id, Scope, Text } from '../events/index.js';
 import { HttpError } from './errors.js';
 import { optional } from '../events/index.js';
-import { defineRoute, json, type Route, type RouteContext } from './route.js';
+import { actorOf, defineRoute, json, type Route, type RouteContext } from './route.js';
 
 /*
  * The original's POST /api/state/{suppress,resolve,delete-checkpoint}: same body fields and answer keys, under the
@@ -35,8 +35,11 @@ const notFound = (findingId: string) => (error: unknown) => {
   throw error;
 };
 
-const post = (name: string, handle: (ctx: RouteContext) => Promise<ReturnType<typeof json>>): Route =>
-  defineRoute({ method: 'POST', path: `/api/state/${name}`, access: 'write', exact: false, query: none, handle });
+const post = (
+  name: string,
+  access: 'ingest' | 'decide',
+  handle: (ctx: RouteContext) => Promise<ReturnType<typeof json>>,
+): Route => defineRoute({ method: 'POST', path: `/api/state/${name}`, access, exact: false, query: none, handle });
 
 const none = t.strict({});
 const SuppressFields = t.strict({ finding_id: optional(Id), by: optional(Id), reason: optional(Text) });
@@ -44,27 +47,28 @@ const ResolveFields = t.strict({ finding_id: optional(Id) });
 const CheckpointFields = t.strict({ collector: optional(Id), account: optional(Scope), region: optional(Scope) });
 
 export const stanceWriteRoutes: readonly Route[] = [
-  post('suppress', async (ctx) => {
+  // `by` (the original defaulted it to "api") is now the person an admin or service identity acts for; without
+  // one, the identity itself is who suppressed. `reason` is required: a suppression is a risk acceptance.
+  post('suppress', 'decide', async (ctx) => {
     const b = decodeOrThrow(SuppressFields, present(await objectBody(ctx), ['finding_id', 'by', 'reason']));
     const id = required(b.finding_id, 'finding_id');
-    const by = b.by ?? 'api';
     const reason = b.reason ?? '';
-    const state = await ctx.engine.suppressFinding(id, { by, reason }).catch(notFound(id));
-    return json({ suppressed: true, finding_id: id, suppressed_by: by, reason, lifecycle: state.lifecycle });
+    const state = await ctx.engine.suppressFinding(id, { by: b.by, reason }, actorOf(ctx)).catch(notFound(id));
+    return json({ suppressed: true, finding_id: id, suppressed_by: state.suppressed_by, reason, lifecycle: state.lifecycle });
   }),
-  post('resolve', async (ctx) => {
+  post('resolve', 'decide', async (ctx) => {
     const b = decodeOrThrow(ResolveFields, present(await objectBody(ctx), ['finding_id']));
     const id = required(b.finding_id, 'finding_id');
-    const state = await ctx.engine.resolveFinding(id).catch(notFound(id));
+    const state = await ctx.engine.resolveFinding(id, {}, actorOf(ctx)).catch(notFound(id));
     return json({ resolved: true, finding_id: id, lifecycle: state.lifecycle, resolved_at: state.resolved_at });
   }),
-  post('delete-checkpoint', async (ctx) => {
+  post('delete-checkpoint', 'ingest', async (ctx) => {
     const b = decodeOrThrow(CheckpointFields, present(await objectBody(ctx), ['collector', 'account', 'region']));
     const collector = required(b.collector, 'collector');
     const account = required(b.account, 'account');
     const region = required(b.region, 'region');
     // Not found is `deleted: false` with 200, as the original answered.
-    const deleted = await ctx.engine.deleteCheckpoint(collector, account, region);
+    const deleted = await ctx.engine.deleteCheckpoint(collector, account, region, actorOf(ctx));
     return json({ deleted, collector, account, region });
   }),
 ];

@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, Id, Scope } from '../events/index.js';
 import { CheckpointsQuery, NoQuery } from './inputs.js';
-import { defineRoute, json, type Route, type RouteContext } from './route.js';
+import { actorOf, defineRoute, json, type Route, type RouteContext } from './route.js';
 
 // Account and region may be empty (a global collector): `/v1/checkpoints/iam//` names that checkpoint.
 const KeyParams = t.strict({ collector: Id, account: Scope, region: Scope });
@@ -43,7 +43,7 @@ export const v1CheckpointRoutes: readonly Route[] = [
   defineRoute({
     method: 'DELETE',
     path,
-    access: 'write',
+    access: 'ingest',
     exact: true,
     query: NoQuery,
     doc: {
@@ -53,7 +53,7 @@ export const v1CheckpointRoutes: readonly Route[] = [
     },
     handle: async (ctx) => {
       const k = keyOf(ctx);
-      if (!(await ctx.engine.deleteCheckpoint(k.collector, k.account, k.region))) throw missing(k);
+      if (!(await ctx.engine.deleteCheckpoint(k.collector, k.account, k.region, actorOf(ctx)))) throw missing(k);
       return json({ deleted: true, collector_name: k.collector, account_id: k.account, region: k.region });
     },
   }),

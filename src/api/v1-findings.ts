@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import type { Identity } from '../domain/index.js';
 import type { StateEngine } from '../engine/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, Id } from '../events/index.js';
@@ -16,7 +17,7 @@ import {
   TrackItem,
 } from './inputs.js';
 import { decodeBody } from './query.js';
-import { defineRoute, json, type Route, type RouteContext } from './route.js';
+import { actorOf, defineRoute, json, type Route, type RouteContext } from './route.js';
 
 const FindingIdParam = t.strict({ finding_id: Id });
 const findingIdOf = (ctx: RouteContext): string => decodeOrThrow(FindingIdParam, ctx.params).finding_id;
@@ -27,18 +28,18 @@ const decision = (
   verb: string,
   summary: string,
   bodyName: string,
-  decide: (engine: StateEngine, findingId: string, body: unknown) => Promise<unknown>,
+  decide: (engine: StateEngine, findingId: string, body: unknown, identity: Identity) => Promise<unknown>,
 ): Route =>
   defineRoute({
     method: 'POST',
     path: `/v1/findings/{finding_id}/${verb}`,
-    access: 'write',
+    access: 'decide',
     exact: true,
     query: NoQuery,
     doc: { summary, body: bodyName, returns: 'FindingRecord', errors: [404, 409] },
     handle: async (ctx) => {
       const id = findingIdOf(ctx);
-      return json(await decide(ctx.engine, id, await ctx.body()));
+      return json(await decide(ctx.engine, id, await ctx.body(), actorOf(ctx)));
     },
   });
 
@@ -119,7 +120,7 @@ export const v1FindingRoutes: readonly Route[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/findings/track',
-    access: 'write',
+    access: 'ingest',
     exact: true,
     query: NoQuery,
     doc: {
@@ -128,8 +129,8 @@ export const v1FindingRoutes: readonly Route[] = [
       returns: 'TrackSummary',
       errors: [404, 409],
     },
-    handle: async ({ engine, body }) => {
-      const b = decodeBody(TrackBody, await body());
+    handle: async (ctx) => {
+      const b = decodeBody(TrackBody, await ctx.body());
       const records = b.findings.map((item, i) => {
         const f = decodeBody(TrackItem, item, `findings[${i}]`);
         return {
@@ -140,26 +141,32 @@ export const v1FindingRoutes: readonly Route[] = [
           collector: given(f.collector),
         };
       });
-      return json(await engine.trackFindings(records, { scanId: given(b.scan_id) }));
+      return json(await ctx.engine.trackFindings(records, { scanId: given(b.scan_id) }, actorOf(ctx)));
     },
   }),
-  decision('resolve', 'Mark a finding resolved', 'Resolve', (engine, id, body) => {
+  // `by`: for an admin or service identity, the person it acts for; a person may only name itself.
+  decision('resolve', 'Mark a finding resolved', 'Resolve', (engine, id, body, identity) => {
     const b = decodeBody(ResolveBody, body);
-    return engine.resolveFinding(id, { by: given(b.by), reason: given(b.reason) });
+    return engine.resolveFinding(id, { by: given(b.by), reason: given(b.reason) }, identity);
   }),
-  decision('suppress', 'Suppress a finding (kept when seen again, until `until`)', 'Suppress', (engine, id, body) => {
-    const b = decodeBody(SuppressBody, body);
-    return engine.suppressFinding(id, { by: b.by, reason: given(b.reason), until: given(b.until) });
-  }),
-  decision('unsuppress', 'Lift a suppression', 'By', (engine, id, body) =>
-    engine.unsuppressFinding(id, decodeBody(ByBody, body).by),
+  decision(
+    'suppress',
+    'Accept the risk of a finding: suppressed (kept when seen again) until `until`; a reason is required',
+    'Suppress',
+    (engine, id, body, identity) => {
+      const b = decodeBody(SuppressBody, body);
+      return engine.suppressFinding(id, { by: given(b.by), reason: given(b.reason), until: given(b.until) }, identity);
+    },
   ),
-  decision('false-positive', 'Mark a false positive (kept when seen again)', 'FalsePositive', (engine, id, body) => {
+  decision('unsuppress', 'Lift a suppression', 'By', (engine, id, body, identity) =>
+    engine.unsuppressFinding(id, given(decodeBody(ByBody, body).by), identity),
+  ),
+  decision('false-positive', 'Mark a false positive (kept when seen again)', 'FalsePositive', (engine, id, body, identity) => {
     const b = decodeBody(FalsePositiveBody, body);
-    return engine.markFalsePositive(id, { by: b.by, reason: given(b.reason) });
+    return engine.markFalsePositive(id, { by: given(b.by), reason: given(b.reason) }, identity);
   }),
-  decision('notes', 'Add a note to a finding', 'Note', (engine, id, body) => {
+  decision('notes', 'Add a note to a finding', 'Note', (engine, id, body, identity) => {
     const b = decodeBody(NoteBody, body);
-    return engine.addFindingNote(id, { by: b.by, text: b.text });
+    return engine.addFindingNote(id, { by: given(b.by), text: b.text }, identity);
   }),
 ];

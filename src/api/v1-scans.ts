@@ -5,7 +5,7 @@ import { decodeOrThrow, Id } from '../events/index.js';
 import { scanCursorOf } from './cursor.js';
 import { CompleteScanBody, given, LastScanQuery, NoQuery, ScansQuery, StartScanBody } from './inputs.js';
 import { decodeBody } from './query.js';
-import { defineRoute, json, type Route } from './route.js';
+import { actorOf, defineRoute, json, type Route } from './route.js';
 
 const ScanIdParam = t.strict({ scan_id: Id });
 const defaultLimit = 100;
@@ -70,13 +70,13 @@ export const v1ScanRoutes: readonly Route[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/scans',
-    access: 'write',
+    access: 'ingest',
     exact: true,
     query: NoQuery,
     doc: { summary: 'Record a scan start', body: 'StartScan', returns: 'ScanRecord', status: 201, errors: [409] },
-    handle: async ({ engine, body }) => {
-      const b = decodeBody(StartScanBody, await body());
-      const scan = await engine.startScan({
+    handle: async (ctx) => {
+      const b = decodeBody(StartScanBody, await ctx.body());
+      const scan = await ctx.engine.startScan({
         scanId: b.scan_id,
         snapshotId: b.snapshot_id,
         configName: given(b.config_name),
@@ -85,14 +85,14 @@ export const v1ScanRoutes: readonly Route[] = [
         collectors: given(b.collectors),
         fullScope: given(b.full_scope),
         metadata: given(b.metadata),
-      });
+      }, actorOf(ctx));
       return { status: 201, body: scan, headers: { location: `/v1/scans/${encodeURIComponent(scan.scan_id)}` } };
     },
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/scans/{scan_id}/complete',
-    access: 'write',
+    access: 'ingest',
     exact: true,
     query: NoQuery,
     doc: {
@@ -101,15 +101,15 @@ export const v1ScanRoutes: readonly Route[] = [
       returns: 'ScanRecord',
       errors: [404, 409],
     },
-    handle: async ({ engine, params, body }) => {
-      const { scan_id } = decodeOrThrow(ScanIdParam, params);
-      const b = decodeBody(CompleteScanBody, await body());
+    handle: async (ctx) => {
+      const { scan_id } = decodeOrThrow(ScanIdParam, ctx.params);
+      const b = decodeBody(CompleteScanBody, await ctx.body());
       return json(
-        await engine.completeScan(scan_id, {
-          assetCount: b.asset_count,
-          findingCount: b.finding_count,
-          errorMessage: given(b.error_message),
-        }),
+        await ctx.engine.completeScan(
+          scan_id,
+          { assetCount: b.asset_count, findingCount: b.finding_count, errorMessage: given(b.error_message) },
+          actorOf(ctx),
+        ),
       );
     },
   }),

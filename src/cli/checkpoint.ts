@@ -36,7 +36,7 @@ export const registerCheckpoint = (program: Command, ctx: CliContext): void => {
         scanId: a.scan,
         cursor: a.cursor,
         force: a.force,
-      });
+      }, ctx.actor(cmd));
       printRecord(ctx, cmd, record);
     });
 
@@ -55,7 +55,7 @@ export const registerCheckpoint = (program: Command, ctx: CliContext): void => {
     .description('delete a checkpoint (the next scan starts from scratch)')
     .action(async (collector: string, account: string, region: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(KeyArgs, { collector, account, region });
-      const deleted = await ctx.engine(cmd).deleteCheckpoint(a.collector, a.account, a.region);
+      const deleted = await ctx.engine(cmd).deleteCheckpoint(a.collector, a.account, a.region, ctx.actor(cmd));
       if (!deleted) throw new DomainError('unknown_checkpoint', `no checkpoint for ${a.collector}/${a.account}/${a.region}`);
       if (ctx.json(cmd)) printJson({ deleted: true, collector_name: a.collector, account_id: a.account, region: a.region });
       else out(`deleted checkpoint ${a.collector}/${a.account}/${a.region}`);

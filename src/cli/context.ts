@@ -1,8 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Identity } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
+import { decodeOrThrow, IdentityName } from '../events/index.js';
 import { StateEngine } from '../engine/index.js';
 import { SqliteEventStore, type Durability } from '../store/index.js';
 import { startProgress, type Progress } from './progress.js';
@@ -10,7 +12,17 @@ import { startProgress, type Progress } from './progress.js';
 export interface GlobalOptions {
   readonly data?: string;
   readonly json?: boolean;
+  readonly as?: string;
 }
+
+/** The operating-system account running this process; a container without a passwd entry has only a uid. */
+export const osUser = (env: NodeJS.ProcessEnv = process.env): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER || env.LOGNAME || `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+};
 
 /** Where the data lives: --data, else $STANCE_STATE_DIR, else ~/.stance-state. */
 export const dataDirOf = (options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string =>
@@ -66,6 +78,27 @@ export class CliContext {
 
   json(cmd: Command): boolean {
     return this.globals(cmd).json === true;
+  }
+
+  /**
+   * Who the CLI acts as: the operating-system user, or `--as NAME`. Whoever can run this binary on the data
+   * directory can write its file directly, so the local identity is an admin over every account (full trust); `--as`
+   * records who is at the keyboard of a shared account, with the OS account kept beside it.
+   */
+  actor(cmd: Command): Identity {
+    const user = osUser(this.env);
+    const as = this.globals(cmd).as;
+    const name = as === undefined ? user.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^[^A-Za-z0-9]/, 'u').slice(0, 128) || 'local' : decodeOrThrow(IdentityName, as, 'as');
+    return {
+      name,
+      role: 'admin',
+      kind: 'person',
+      scopes: [],
+      via: 'local',
+      tokenId: null,
+      expiresAt: null,
+      ...(as !== undefined && as !== user ? { localUser: user } : {}),
+    };
   }
 
   dataDir(cmd: Command): string {

@@ -27,11 +27,21 @@ const findingTable = (items: readonly FindingRecord[]) =>
     items.map((f) => [f.finding_id, f.lifecycle, f.asset_id, f.rule_id, f.first_seen, f.last_seen, f.scan_count]),
   );
 
+/** `svc-jira (service, for alice)`: who authenticated, and the person they acted for when they named one. */
+const actorText = (h: HistoryEntry): string => {
+  const how = [h.actor_role, h.on_behalf_of === null ? null : `for ${h.on_behalf_of}`].filter((x) => x !== null);
+  return how.length === 0 ? h.actor : `${h.actor} (${how.join(', ')})`;
+};
+
 export const historyTable = (items: readonly HistoryEntry[]) =>
   table(
     ['RECORDED AT', 'EVENT', 'LIFECYCLE', 'ACTOR', 'REASON', 'SCAN'],
-    items.map((h) => [h.recorded_at, h.type, h.lifecycle, h.actor, h.reason, h.scan_id]),
+    items.map((h) => [h.recorded_at, h.type, h.lifecycle, actorText(h), h.reason, h.scan_id]),
   );
+
+// `--by` on a decision names the person the local user acts for (the local identity is an admin); it is recorded
+// as on behalf of, beside the actor (the OS user or --as).
+const byHelp = 'the person this decision is made for (recorded as on behalf of; default: the actor)';
 
 export const registerFinding = (program: Command, ctx: CliContext): void => {
   const finding = program.command('finding').description('track findings and record decisions on them');
@@ -48,7 +58,7 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
       printRecord(
         ctx,
         cmd,
-        await ctx.engine(cmd).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }),
+        await ctx.engine(cmd).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }, ctx.actor(cmd)),
       );
     });
 
@@ -64,7 +74,7 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
       const totals = { tracked: 0, new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, position: engine.store.headPositionSync() };
       try {
         for (let i = 0; i < records.length; i += importChunk) {
-          const summary = await engine.trackFindings(records.slice(i, i + importChunk), { scanId: a.scan });
+          const summary = await engine.trackFindings(records.slice(i, i + importChunk), { scanId: a.scan }, ctx.actor(cmd));
           for (const key of ['tracked', 'new', 'recurring', 'reopened', 'still_suppressed', 'suppressions_expired'] as const) totals[key] += summary[key];
           totals.position = summary.position;
           progress.update(Math.min(records.length, i + importChunk));
@@ -83,51 +93,51 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
   finding
     .command('resolve <findingId>')
     .description('mark a finding resolved')
-    .option('--by <user>', 'who resolved it')
+    .option('--by <user>', byHelp)
     .option('--reason <text>', 'why')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Text), reason: optional(Text) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).resolveFinding(a.findingId, { by: a.by, reason: a.reason }));
+      printRecord(ctx, cmd, await ctx.engine(cmd).resolveFinding(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
     });
 
   finding
     .command('suppress <findingId>')
-    .description('suppress a finding (it stays suppressed when seen again, until --until)')
-    .requiredOption('--by <user>', 'who suppressed it')
-    .option('--reason <text>', 'why')
-    .option('--until <iso>', 'when the suppression ends')
+    .description('accept the risk of a finding: suppressed (kept so when seen again) until --until')
+    .option('--by <user>', byHelp)
+    .option('--reason <text>', 'why the risk is accepted (required)')
+    .option('--until <iso>', 'when the acceptance ends (required, and bounded, when `policy set --suppression-max-days` is)')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, reason: optional(Text), until: optional(InstantFromIso) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).suppressFinding(a.findingId, { by: a.by, reason: a.reason, until: a.until }));
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), reason: optional(Text), until: optional(InstantFromIso) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).suppressFinding(a.findingId, { by: a.by, reason: a.reason, until: a.until }, ctx.actor(cmd)));
     });
 
   finding
     .command('unsuppress <findingId>')
     .description('lift a suppression')
-    .requiredOption('--by <user>', 'who lifted it')
+    .option('--by <user>', byHelp)
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).unsuppressFinding(a.findingId, a.by));
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).unsuppressFinding(a.findingId, a.by, ctx.actor(cmd)));
     });
 
   finding
     .command('false-positive <findingId>')
     .description('mark a finding a false positive (it stays so when seen again)')
-    .requiredOption('--by <user>', 'who decided')
+    .option('--by <user>', byHelp)
     .option('--reason <text>', 'why')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, reason: optional(Text) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).markFalsePositive(a.findingId, { by: a.by, reason: a.reason }));
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), reason: optional(Text) }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).markFalsePositive(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
     });
 
   finding
     .command('note <findingId>')
     .description('add a note to a finding')
-    .requiredOption('--by <user>', 'who wrote it')
+    .option('--by <user>', byHelp)
     .requiredOption('--text <text>', 'the note')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ findingId: Id, by: Id, text: Text }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).addFindingNote(a.findingId, { by: a.by, text: a.text }));
+      const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), text: Text }), { findingId, ...o });
+      printRecord(ctx, cmd, await ctx.engine(cmd).addFindingNote(a.findingId, { by: a.by, text: a.text }, ctx.actor(cmd)));
     });
 
   finding
@@ -163,7 +173,7 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
 
   finding
     .command('history <findingId>')
-    .description('every event of a finding: time, type, actor, reason, scan')
+    .description('every event of a finding: time, type, actor (role, and for whom), reason, scan')
     .action(async (findingId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(FindingId, { findingId });
       const history = await ctx.engine(cmd).getFindingHistory(a.findingId);

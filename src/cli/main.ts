@@ -1,20 +1,23 @@
 import { Command, CommanderError } from 'commander';
-import { DomainError, InvalidInput } from '../errors.js';
+import { AccessDenied, DomainError, InvalidInput, redactTokens } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
 import { CliContext } from './context.js';
+import { registerAudit } from './audit.js';
 import { registerCheckpoint } from './checkpoint.js';
 import { registerDemo } from './demo.js';
 import { registerFinding } from './finding.js';
 import { registerLog } from './log.js';
+import { registerPolicy } from './policy.js';
 import { registerProjections } from './projections.js';
 import { registerScan } from './scan.js';
 import { registerSchedule } from './schedule.js';
 import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
 import { registerSync } from './sync.js';
+import { registerToken } from './token.js';
 
 const fail = (message: string, code: 1 | 2): number => {
-  process.stderr.write(`stance-state: ${message}\n`);
+  process.stderr.write(`stance-state: ${redactTokens(message)}\n`);
   return code;
 };
 
@@ -24,6 +27,7 @@ export const buildProgram = (ctx: CliContext): Command => {
     .description('event-sourced state engine for cloud security posture scanning')
     .option('--data <dir>', 'data directory (default: $STANCE_STATE_DIR, else ~/.stance-state)')
     .option('--json', 'print JSON (NDJSON for streams of records)')
+    .option('--as <name>', 'who is acting, recorded in the events (default: the operating-system user)')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -37,6 +41,9 @@ export const buildProgram = (ctx: CliContext): Command => {
   registerDemo(program, ctx);
   registerSchedule(program, ctx);
   registerServe(program, ctx);
+  registerToken(program, ctx);
+  registerPolicy(program, ctx);
+  registerAudit(program, ctx);
   return program;
 };
 
@@ -50,7 +57,7 @@ export const main = async (argv: readonly string[], env: NodeJS.ProcessEnv = pro
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander has printed why
     if (error instanceof InvalidInput) return fail(error.message, 2);
-    if (error instanceof DomainError) return fail(error.message, 1);
+    if (error instanceof DomainError || error instanceof AccessDenied) return fail(error.message, 1);
     if (error instanceof WrongExpectedRevision)
       return fail(`conflict: another writer changed ${error.stream} (revision ${error.actual}); try again`, 1);
     if (error instanceof DuplicateEventId) return fail(error.message, 1);

@@ -61,7 +61,7 @@ export const registerScan = (program: Command, ctx: CliContext): void => {
         region: a.region,
         collectors: a.collector,
         fullScope: a.fullScope,
-      });
+      }, ctx.actor(cmd));
       printRecord(ctx, cmd, record);
     });
 
@@ -73,17 +73,17 @@ export const registerScan = (program: Command, ctx: CliContext): void => {
     .option('--error <message>', 'the scan failed with this message')
     .action(async (scanId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(CompleteArgs, { scanId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).completeScan(a.scanId, { assetCount: a.assets, findingCount: a.findings, errorMessage: a.error }));
+      printRecord(ctx, cmd, await ctx.engine(cmd).completeScan(a.scanId, { assetCount: a.assets, findingCount: a.findings, errorMessage: a.error }, ctx.actor(cmd)));
     });
 
   scan
     .command('cancel <scanId>')
     .description('record that a running scan was cancelled')
-    .option('--by <user>', 'who cancelled it', '')
+    .option('--by <user>', 'the person it is cancelled for (recorded as on behalf of; default: the actor)', '')
     .option('--reason <text>', 'why', '')
     .action(async (scanId: string, o: { by: string; reason: string }, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scanId: Id, by: Text, reason: Text }), { scanId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).cancelScan(a.scanId, a.by, a.reason));
+      printRecord(ctx, cmd, await ctx.engine(cmd).cancelScan(a.scanId, a.by, a.reason, ctx.actor(cmd)));
     });
 
   scan

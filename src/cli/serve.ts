@@ -2,17 +2,24 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import * as t from 'io-ts';
-import { createLogger, startServer } from '../api/index.js';
+import { createLogger, parseProxyRole, startServer, TrustedProxy } from '../api/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
 import { IntFromString, optional } from './args.js';
 import { out, printNdjson, type CliContext } from './context.js';
+
+const HeaderName = t.refinement(t.string, (s) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(s), 'an HTTP header name');
+const repeat = (v: string, acc: string[] = []) => [...acc, v];
 
 const ServeArgs = t.strict({
   port: IntFromString('a port (0-65535)', 0, 65_535),
   host: t.refinement(t.string, (s) => s.length > 0 && s.length <= 253 && !/\s/.test(s), 'a host name or address'),
   tokenFile: optional(t.string),
   readTokenFile: optional(t.string),
+  trustedProxy: optional(t.array(t.string)),
+  proxyUserHeader: optional(HeaderName),
+  proxyGroupsHeader: optional(HeaderName),
+  proxyRole: optional(t.array(t.string)),
 });
 
 /** A bearer token as RFC 6750 allows it on the wire: visible ASCII, no blanks. */
@@ -54,8 +61,25 @@ export const registerServe = (program: Command, ctx: CliContext): void => {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--token-file <file>', 'file with the token writes need (default: $STANCE_STATE_TOKEN; none: no writes)')
     .option('--read-token-file <file>', 'file with a token reads need too (default: reads open to this machine only)')
+    .option('--trusted-proxy <address>', 'trust the identity header from this proxy address or network (repeat; default: off)', repeat)
+    .option('--proxy-user-header <name>', 'header the proxy names the person in', 'X-Forwarded-User')
+    .option('--proxy-groups-header <name>', 'header the proxy lists their groups in, comma-separated', 'X-Forwarded-Groups')
+    .option('--proxy-role <group=role>', 'map a group to viewer, analyst, scanner or admin (repeat)', repeat)
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(ServeArgs, o);
+      if (a.trustedProxy === undefined && a.proxyRole !== undefined)
+        throw new InvalidInput('proxy-role', a.proxyRole[0], 'no --proxy-role without --trusted-proxy (the proxy mode is off)');
+      const proxy =
+        a.trustedProxy === undefined
+          ? null
+          : {
+              addresses: a.trustedProxy,
+              userHeader: a.proxyUserHeader,
+              groupsHeader: a.proxyGroupsHeader,
+              roles: new Map((a.proxyRole ?? []).map(parseProxyRole)),
+            };
+      // Checked before listening: a typo in an address must stop the start, not refuse every request later.
+      if (proxy !== null) new TrustedProxy(proxy);
       const json = ctx.json(cmd);
       const log = createLogger({ json });
       const envToken = ctx.env.STANCE_STATE_TOKEN;
@@ -70,16 +94,33 @@ export const registerServe = (program: Command, ctx: CliContext): void => {
       // listener node's default for SIGINT and SIGTERM is to die on the spot.
       const signals = untilSignal();
       const engine = ctx.engine(cmd);
-      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, log }).catch(
+      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log }).catch(
         (error: unknown) => {
           signals.dispose();
           throw error;
         },
       );
-      const writes = writeToken === null ? 'disabled' : a.tokenFile !== undefined ? 'token-file' : 'STANCE_STATE_TOKEN';
+      // writes: the legacy token's source, else whether any identity can write at all; tokens: how many are live now.
+      const writes =
+        writeToken !== null
+          ? a.tokenFile !== undefined
+            ? 'token-file'
+            : 'STANCE_STATE_TOKEN'
+          : proxy !== null || engine.access.hasActiveTokens()
+            ? 'tokens'
+            : 'disabled';
       const reads = readToken === null ? 'loopback' : 'token';
+      const tokens = (await engine.access.listTokens()).filter((k) => k.status === 'active').length;
       const position = server.tracker.position;
-      log('info', 'listening', { url: server.url, data: ctx.dataDir(cmd), writes, reads, position });
+      log('info', 'listening', {
+        url: server.url,
+        data: ctx.dataDir(cmd),
+        writes,
+        reads,
+        tokens,
+        proxies: proxy === null ? undefined : proxy.addresses.join(','),
+        position,
+      });
       if (readToken === null && !isLoopback(a.host))
         log('warn', 'reads from other hosts are refused without --read-token-file', { host: a.host });
       // The URL on stdout is the command's result: scripts and tests read the port from it (--port 0).

@@ -109,7 +109,7 @@ export const registerSync = (program: Command, ctx: CliContext): void => {
       const store = engine.store;
       const hubs = o.hub === undefined ? knownHubs(store) : [openHub(o.hub, env).url];
       const named = ownOrigin(engine);
-      const trust = await resolveTrust(engine, null, security({}, env), Date.now());
+      const trust = await resolveTrust(engine, null, security({}, env), Date.now(), false);
       const status = {
         origin: store.origin,
         named: named !== null,

@@ -1,3 +1,4 @@
+export * from './access.js';
 export * from './authority.js';
 export * from './checkpoint.js';
 export * from './decider.js';
@@ -7,3 +8,5 @@ export * from './merge.js';
 export * from './scan.js';
 export * from './job.js';
 export * from './job-plan.js';
+export * from './suppression-policy.js';
+export * from './token.js';

@@ -1,8 +1,9 @@
 import type { CheckpointRow } from '../../projections/index.js';
-import { checkpoint, checkpointStreamOf, scan, scanStreamOf, type CheckpointKey } from '../domain/index.js';
+import { checkpoint, checkpointStreamOf, scan, scanStreamOf, type CheckpointKey, type Identity } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
 import { now, sql, type Core } from './core.js';
+import { metaOf, requireScope } from './actor.js';
 import { handle, loadFromStream } from './handle.js';
 import { CheckpointInput, CheckpointKeyInput } from './inputs.js';
 import { checkpointRecord, type CheckpointRecord } from './records.js';
@@ -19,8 +20,9 @@ export const getCheckpoint = (core: Core, collector: string, accountId: string, 
  * Moves a checkpoint to a scan. Its scan time is the scan's start (from the scan's own events, so an archived
  * scan still counts); it only moves forward unless forced.
  */
-export const updateCheckpoint = (core: Core, input: CheckpointInput): CheckpointRecord => {
+export const updateCheckpoint = (core: Core, input: CheckpointInput, identity?: Identity): CheckpointRecord => {
   const i = decodeOrThrow(CheckpointInput, input);
+  requireScope(identity, i.accountId, i.region, `checkpoint ${i.collector}`);
   const scanState = loadFromStream(core.store, scanStreamOf(i.scanId), scan).state;
   if (scanState === null) throw new DomainError('unknown_scan', `scan ${i.scanId} is not known`);
   const key: CheckpointKey = { collector: i.collector, accountId: i.accountId, region: i.region };
@@ -35,21 +37,28 @@ export const updateCheckpoint = (core: Core, input: CheckpointInput): Checkpoint
       forced: i.force ?? false,
       metadata: i.metadata ?? {},
     },
-  });
+  }, metaOf(identity));
   const record = getCheckpoint(core, i.collector, i.accountId, i.region);
   if (record === null) throw new DomainError('unknown_checkpoint', `checkpoint ${stream} vanished`);
   return record;
 };
 
 /** Deletes a checkpoint; false when there was none (the original's bool). */
-export const deleteCheckpoint = (core: Core, collector: string, accountId: string, region: string): boolean => {
+export const deleteCheckpoint = (
+  core: Core,
+  collector: string,
+  accountId: string,
+  region: string,
+  identity?: Identity,
+): boolean => {
   const key = decodeOrThrow(CheckpointKeyInput, { collector, accountId, region });
+  requireScope(identity, key.accountId, key.region, `checkpoint ${key.collector}`);
   const stream = checkpointStreamOf(key);
   try {
     handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {
       type: 'DeleteCheckpoint',
       data: { collector: key.collector, accountId: key.accountId, region: key.region, deletedAt: now(core) },
-    });
+    }, metaOf(identity));
     return true;
   } catch (error) {
     if (error instanceof DomainError && error.code === 'unknown_checkpoint') return false;

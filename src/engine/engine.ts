@@ -2,6 +2,9 @@ import { projections as allProjections, type Projection } from '../../projection
 import { Instant, type ConflictPolicy } from '../events/index.js';
 import { InvalidInput } from '../errors.js';
 import type { SqliteEventStore } from '../store/index.js';
+import type { Identity } from '../domain/index.js';
+import * as access from './access.js';
+import * as audit from './audit.js';
 import * as checkpoints from './checkpoints.js';
 import type { Core } from './core.js';
 import * as findings from './findings.js';
@@ -47,34 +50,44 @@ export class StateEngine {
   }
 
   // Scans
-  startScan = async (input: StartScanInput) => scans.startScan(this.core, input);
-  completeScan = async (scanId: string, input: CompleteScanInput) => scans.completeScan(this.core, scanId, input);
-  cancelScan = async (scanId: string, by = '', reason = '') => scans.cancelScan(this.core, scanId, by, reason);
+  startScan = async (input: StartScanInput, identity?: Identity) => scans.startScan(this.core, input, identity);
+  completeScan = async (scanId: string, input: CompleteScanInput, identity?: Identity) =>
+    scans.completeScan(this.core, scanId, input, identity);
+  cancelScan = async (scanId: string, by = '', reason = '', identity?: Identity) =>
+    scans.cancelScan(this.core, scanId, by, reason, identity);
   getScan = async (scanId: string) => scans.getScan(this.core, scanId);
   listScans = async (input: ListScansInput = {}) => scans.listScans(this.core, input);
   getLastScan = async (accountId = '', region = '') => scans.getLastScan(this.core, accountId, region);
   cleanupOldScans = async (days = 90) => scans.cleanupOldScans(this.core, days);
 
   // Checkpoints
-  updateCheckpoint = async (input: CheckpointInput) => checkpoints.updateCheckpoint(this.core, input);
+  updateCheckpoint = async (input: CheckpointInput, identity?: Identity) =>
+    checkpoints.updateCheckpoint(this.core, input, identity);
   getCheckpoint = async (collector: string, accountId = '', region = '') =>
     checkpoints.getCheckpoint(this.core, collector, accountId, region);
-  deleteCheckpoint = async (collector: string, accountId = '', region = '') =>
-    checkpoints.deleteCheckpoint(this.core, collector, accountId, region);
+  deleteCheckpoint = async (collector: string, accountId = '', region = '', identity?: Identity) =>
+    checkpoints.deleteCheckpoint(this.core, collector, accountId, region, identity);
   listCheckpoints = async (filter: { collector?: string | undefined; accountId?: string | undefined } = {}) =>
     checkpoints.listCheckpoints(this.core, filter);
 
   // Findings
-  trackFinding = async (input: TrackFindingInput) => findings.trackFinding(this.core, input);
-  trackFindings = async (records: readonly TrackFindingInput[], options: { scanId?: string | undefined } = {}) =>
-    findings.trackFindings(this.core, records, options);
-  resolveFinding = async (findingId: string, input: DecisionInput = {}) =>
-    findings.resolveFinding(this.core, findingId, input);
-  suppressFinding = async (findingId: string, input: SuppressInput) => findings.suppressFinding(this.core, findingId, input);
-  unsuppressFinding = async (findingId: string, by: string) => findings.unsuppressFinding(this.core, findingId, by);
-  markFalsePositive = async (findingId: string, input: FalsePositiveInput) =>
-    findings.markFalsePositive(this.core, findingId, input);
-  addFindingNote = async (findingId: string, input: NoteInput) => findings.addFindingNote(this.core, findingId, input);
+  // Decisions: with an identity, it is the actor (its scopes apply) and `by` names whom an admin or service acts for.
+  trackFinding = async (input: TrackFindingInput, identity?: Identity) => findings.trackFinding(this.core, input, identity);
+  trackFindings = async (
+    records: readonly TrackFindingInput[],
+    options: { scanId?: string | undefined } = {},
+    identity?: Identity,
+  ) => findings.trackFindings(this.core, records, options, identity);
+  resolveFinding = async (findingId: string, input: DecisionInput = {}, identity?: Identity) =>
+    findings.resolveFinding(this.core, findingId, input, identity);
+  suppressFinding = async (findingId: string, input: SuppressInput, identity?: Identity) =>
+    findings.suppressFinding(this.core, findingId, input, identity);
+  unsuppressFinding = async (findingId: string, by?: string, identity?: Identity) =>
+    findings.unsuppressFinding(this.core, findingId, { by }, identity);
+  markFalsePositive = async (findingId: string, input: FalsePositiveInput, identity?: Identity) =>
+    findings.markFalsePositive(this.core, findingId, input, identity);
+  addFindingNote = async (findingId: string, input: NoteInput, identity?: Identity) =>
+    findings.addFindingNote(this.core, findingId, input, identity);
   getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
   listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
   getFindingStats = async () => getFindingStats(this.core);
@@ -85,6 +98,22 @@ export class StateEngine {
   getFindingAsOf = async (findingId: string, asOf: string) => {
     if (!Instant.is(asOf)) throw new InvalidInput('as_of', asOf, 'an ISO-8601 UTC instant');
     return history.getFindingAsOf(this.core, findingId, asOf);
+  };
+
+  // Access: identities (tokens), the suppression policy, the access audit
+  readonly access = {
+    createToken: async (input: access.CreateTokenInput, identity?: Identity) => access.createToken(this.core, input, identity),
+    revokeToken: async (name: string, identity?: Identity) => access.revokeToken(this.core, name, identity),
+    listTokens: async () => access.listTokens(this.core),
+    /** Synchronous: it runs on every request, before anything else. */
+    authenticate: (token: string): Identity | null => access.authenticate(this.core, token),
+    hasActiveTokens: (): boolean => access.hasActiveTokens(this.core),
+    suppressionPolicy: async () => access.getSuppressionPolicy(this.core),
+    setSuppressionPolicy: async (maxDays: number | null, identity?: Identity) =>
+      access.setSuppressionPolicy(this.core, maxDays, identity),
+    recordRefusal: (refusal: audit.Refusal): void => audit.recordRefusal(this.core, refusal),
+    audit: async (options: { since?: string | undefined; limit?: number | undefined } = {}) =>
+      audit.listAudit(this.core, options),
   };
 
   // Projections

@@ -1,10 +1,12 @@
 import { findingFromRow, findingRowOf, findingSelect, type FindingRow } from '../../projections/index.js';
-import { finding, findingStreamOf, type FindingCommand, type FindingState } from '../domain/index.js';
+import { checkSuppression, finding, findingStreamOf, type FindingCommand, type FindingState, type Identity } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
 import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
 import { now, sql, type Core } from './core.js';
-import { handle, toNewEvents, type Loaded } from './handle.js';
+import { getSuppressionPolicy } from './access.js';
+import { attributed, metaOf, requireScope } from './actor.js';
+import { handle, toNewEvents, type CommandMeta, type Loaded } from './handle.js';
 import {
   ByInput,
   DecisionInput,
@@ -60,9 +62,18 @@ export const getFindingState = (core: Core, findingId: string): FindingRecord | 
   return row === undefined ? null : findingRecord(row, notesOf(core, findingId));
 };
 
-const decideFinding = (core: Core, command: FindingCommand, actor: string): FindingRecord => {
+/**
+ * One decision on one finding. The identity's scopes are checked against the state each attempt loads (the state
+ * the decision is made on), so a finding that moved account between two attempts is judged where it is now.
+ */
+const decideFinding = (core: Core, command: FindingCommand, meta: CommandMeta, identity?: Identity): FindingRecord => {
   const id = command.data.findingId;
-  handle(core.store, findingStreamOf(id), finding, () => loadFinding(core, id), command, actor ? { actor } : {});
+  const load = () => {
+    const loaded = loadFinding(core, id);
+    if (loaded.state !== null) requireScope(identity, loaded.state.accountId, loaded.state.region, `finding ${id}`);
+    return loaded;
+  };
+  handle(core.store, findingStreamOf(id), finding, load, command, meta);
   const record = getFindingState(core, id);
   if (record === null) throw new DomainError('unknown_finding', `finding ${id} is not tracked`);
   return record;
@@ -79,13 +90,14 @@ const scopeOf = (core: Core, scanId: string | undefined, collector: string | und
   return { scanId, accountId: scan.account_id, region: scan.region, collector: collector ?? only ?? null };
 };
 
-export const trackFinding = (core: Core, input: TrackFindingInput): FindingRecord => {
+export const trackFinding = (core: Core, input: TrackFindingInput, identity?: Identity): FindingRecord => {
   const i = decodeOrThrow(TrackFindingInput, input);
   const scope = scopeOf(core, i.scanId, i.collector);
+  requireScope(identity, scope.accountId, scope.region, `finding ${i.findingId}`);
   return decideFinding(
     core,
     { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt: now(core), ...scope } },
-    '',
+    metaOf(identity),
   );
 };
 
@@ -108,15 +120,20 @@ export const trackFindings = (
   core: Core,
   records: readonly TrackFindingInput[],
   options: { scanId?: string | undefined } = {},
+  identity?: Identity,
 ): TrackSummary => {
   const inputs = records.map((r, index) => decodeOrThrow(TrackFindingInput, { ...r, scanId: r.scanId ?? options.scanId }, `records[${index}]`));
   const scopes = new Map<string, ReturnType<typeof scopeOf>>();
   const scope = (scanId: string | undefined, collector: string | undefined) => {
     const key = `${scanId ?? ''}\u0000${collector ?? ''}`;
     let found = scopes.get(key);
-    if (found === undefined) scopes.set(key, (found = scopeOf(core, scanId, collector)));
+    if (found === undefined) {
+      scopes.set(key, (found = scopeOf(core, scanId, collector)));
+      requireScope(identity, found.accountId, found.region, scanId === undefined ? 'a sighting without a scan' : `scan ${scanId}`);
+    }
     return found;
   };
+  const meta = metaOf(identity);
   const seenAt = now(core);
   for (let attempt = 0; ; attempt += 1) {
     const states = new Map<string, Loaded<FindingState>>();
@@ -143,7 +160,7 @@ export const trackFindings = (
     }
     const writes: StreamWrite[] = [...decided].map(([id, events]) => ({
       stream: findingStreamOf(id),
-      events: toNewEvents(events),
+      events: toNewEvents(events, meta),
       expectedRevision: states.get(id)?.revision ?? 'any',
     }));
     if (writes.length === 0) return { tracked: 0, ...counts, position: core.store.headPositionSync() };
@@ -158,45 +175,49 @@ export const trackFindings = (
   }
 };
 
-export const resolveFinding = (core: Core, findingId: string, input: DecisionInput = {}): FindingRecord => {
+export const resolveFinding = (core: Core, findingId: string, input: DecisionInput = {}, identity?: Identity): FindingRecord => {
   const i = decodeOrThrow(DecisionInput, input);
-  const by = i.by ?? '';
+  const { by, meta } = attributed(identity, i.by);
   return decideFinding(
     core,
     { type: 'ResolveFinding', data: { findingId, by, reason: i.reason ?? '', scanId: null, at: now(core) } },
-    by,
+    meta,
+    identity,
   );
 };
 
-export const suppressFinding = (core: Core, findingId: string, input: SuppressInput): FindingRecord => {
+/** A suppression is a risk acceptance: a reason always, and an end within the policy's maximum when one is set. */
+export const suppressFinding = (core: Core, findingId: string, input: SuppressInput, identity?: Identity): FindingRecord => {
   const i = decodeOrThrow(SuppressInput, input);
-  return decideFinding(
-    core,
-    {
-      type: 'SuppressFinding',
-      data: { findingId, by: i.by, reason: i.reason ?? '', until: (i.until ?? null) as Instant | null, at: now(core) },
-    },
-    i.by,
-  );
+  const { by, meta } = attributed(identity, i.by);
+  const at = now(core);
+  const data = { findingId, by, reason: i.reason ?? '', until: (i.until ?? null) as Instant | null, at };
+  const refused = checkSuppression(getSuppressionPolicy(core), data);
+  if (refused !== null) throw refused;
+  return decideFinding(core, { type: 'SuppressFinding', data }, meta, identity);
 };
 
-export const unsuppressFinding = (core: Core, findingId: string, by: string): FindingRecord => {
-  const i = decodeOrThrow(ByInput, { by });
-  return decideFinding(core, { type: 'UnsuppressFinding', data: { findingId, by: i.by, at: now(core) } }, i.by);
+export const unsuppressFinding = (core: Core, findingId: string, input: ByInput = {}, identity?: Identity): FindingRecord => {
+  const i = decodeOrThrow(ByInput, input);
+  const { by, meta } = attributed(identity, i.by);
+  return decideFinding(core, { type: 'UnsuppressFinding', data: { findingId, by, at: now(core) } }, meta, identity);
 };
 
-export const markFalsePositive = (core: Core, findingId: string, input: FalsePositiveInput): FindingRecord => {
+export const markFalsePositive = (core: Core, findingId: string, input: FalsePositiveInput, identity?: Identity): FindingRecord => {
   const i = decodeOrThrow(FalsePositiveInput, input);
+  const { by, meta } = attributed(identity, i.by);
   return decideFinding(
     core,
-    { type: 'MarkFalsePositive', data: { findingId, by: i.by, reason: i.reason ?? '', at: now(core) } },
-    i.by,
+    { type: 'MarkFalsePositive', data: { findingId, by, reason: i.reason ?? '', at: now(core) } },
+    meta,
+    identity,
   );
 };
 
-export const addFindingNote = (core: Core, findingId: string, input: NoteInput): FindingRecord => {
+export const addFindingNote = (core: Core, findingId: string, input: NoteInput, identity?: Identity): FindingRecord => {
   const i = decodeOrThrow(NoteInput, input);
-  return decideFinding(core, { type: 'AddFindingNote', data: { findingId, by: i.by, text: i.text, at: now(core) } }, i.by);
+  const { by, meta } = attributed(identity, i.by);
+  return decideFinding(core, { type: 'AddFindingNote', data: { findingId, by, text: i.text, at: now(core) } }, meta, identity);
 };
 
 export interface FindingPage {

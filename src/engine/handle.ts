@@ -1,6 +1,6 @@
 import { fold, type Decider } from '../domain/index.js';
 import { DomainError } from '../errors.js';
-import { asDomainEvent, type DomainEvent, type ExpectedRevision, type NewEvent, type RecordedEvent } from '../events/index.js';
+import { asDomainEvent, type DomainEvent, type ExpectedRevision, type GivenMeta, type NewEvent, type RecordedEvent } from '../events/index.js';
 import { WrongExpectedRevision, type SqliteEventStore } from '../store/index.js';
 
 export interface Loaded<S> {
@@ -8,11 +8,8 @@ export interface Loaded<S> {
   readonly revision: ExpectedRevision;
 }
 
-/** Event metadata the engine records with what it appends (who asked). */
-export interface CommandMeta {
-  readonly actor?: string;
-  readonly correlationId?: string;
-}
+/** Event metadata the engine records with what it appends (who asked, as authenticated). */
+export type CommandMeta = GivenMeta;
 
 export const toNewEvents = (events: readonly DomainEvent[], meta: CommandMeta = {}): NewEvent[] =>
   events.map((e) => ({ type: e.type, data: e.data, ...(Object.keys(meta).length > 0 ? { meta } : {}) }));

@@ -10,7 +10,14 @@ export interface HistoryEntry {
   readonly revision: number;
   readonly recorded_at: string;
   readonly type: string;
+  /** Who acted, as authenticated (older events: the `by` their writer gave). */
   readonly actor: string;
+  /** The person an admin or service identity named as the one it acted for; null when the actor acted for itself. */
+  readonly on_behalf_of: string | null;
+  readonly actor_role: string | null;
+  /** token, legacy-token, proxy or local; null for events written before identities. */
+  readonly actor_via: string | null;
+  readonly actor_token_id: string | null;
   readonly reason: string;
   readonly scan_id: string | null;
   readonly origin: string;
@@ -23,20 +30,33 @@ const eventsOf = (core: Core, findingId: string): RecordedEvent[] => core.store.
 
 const str = (data: Record<string, unknown>, key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
 
+/** An expiry says whose risk acceptance ended, and why it was accepted: the audit reads it without the earlier line. */
+const expiredReason = (before: FindingState, expiredAt: string): string => {
+  const who = before?.suppressedBy ? ` by ${before.suppressedBy}` : '';
+  const why = before?.suppressionReason ? ` (${before.suppressionReason})` : '';
+  return `risk acceptance${who}${why} ended ${expiredAt}`;
+};
+
 /** Every event of a finding, oldest first, with who, why and the lifecycle it left behind. */
 export const getFindingHistory = (core: Core, findingId: string): HistoryEntry[] => {
   let state: FindingState = null;
   return eventsOf(core, findingId).map((e) => {
     const d = asDomainEvent(e);
+    const before: FindingState = state;
     if (isFindingEvent(d)) state = evolveFrom(state, d, e.meta.origin, core.projector.context.merge());
     const data = e.data as Record<string, unknown>;
+    const m = e.meta;
     return {
       position: e.position,
       revision: e.revision,
-      recorded_at: e.meta.recordedAt,
+      recorded_at: m.recordedAt,
       type: e.type,
-      actor: e.meta.actor ?? str(data, 'by'),
-      reason: e.type === 'SuppressionExpired' ? `suppression ended ${str(data, 'expiredAt')}` : str(data, 'reason'),
+      actor: m.actor ?? str(data, 'by'),
+      on_behalf_of: m.onBehalfOf ?? null,
+      actor_role: m.actorRole ?? null,
+      actor_via: m.actorVia ?? null,
+      actor_token_id: m.actorTokenId ?? null,
+      reason: e.type === 'SuppressionExpired' ? expiredReason(before, str(data, 'expiredAt')) : str(data, 'reason'),
       scan_id: typeof data.scanId === 'string' ? data.scanId : null,
       origin: e.meta.origin,
       lifecycle: state?.lifecycle ?? null,

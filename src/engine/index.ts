@@ -1,3 +1,5 @@
+export { CreateTokenInput, type CreatedToken, type TokenRecord } from './access.js';
+export type * from './audit.js';
 export * from './engine.js';
 export type * from './findings.js';
 export type * from './history.js';

@@ -68,12 +68,14 @@ export type FindingRecordInput = Input<typeof FindingRecordInput>;
 
 export const DecisionInput = t.strict({ by: optional(Text), reason: optional(Text) });
 export type DecisionInput = Input<typeof DecisionInput>;
-export const SuppressInput = t.strict({ by: Id, reason: optional(Text), until: optional(Instant) });
+/** `by`: who acted when no identity is given; with one, the person an admin or service identity acts for. */
+export const SuppressInput = t.strict({ by: optional(Id), reason: optional(Text), until: optional(Instant) });
 export type SuppressInput = Input<typeof SuppressInput>;
-export const ByInput = t.strict({ by: Id });
-export const FalsePositiveInput = t.strict({ by: Id, reason: optional(Text) });
+export const ByInput = t.strict({ by: optional(Id) });
+export type ByInput = Input<typeof ByInput>;
+export const FalsePositiveInput = t.strict({ by: optional(Id), reason: optional(Text) });
 export type FalsePositiveInput = Input<typeof FalsePositiveInput>;
-export const NoteInput = t.strict({ by: Id, text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
+export const NoteInput = t.strict({ by: optional(Id), text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
 export type NoteInput = Input<typeof NoteInput>;
 
 export const ListFindingsInput = t.strict({

@@ -1,10 +1,11 @@
 import type { ScanRow } from '../../projections/index.js';
-import { isOpen, scan, scanStreamOf, type ScanCommand } from '../domain/index.js';
+import { isOpen, scan, scanStreamOf, type Identity, type ScanCommand } from '../domain/index.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, instantOf, type DomainEvent, type Instant, type NewEvent } from '../events/index.js';
 import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
 import { now, sql, type Core } from './core.js';
-import { handle, loadFromStream, toNewEvents } from './handle.js';
+import { attributed, metaOf, requireScope } from './actor.js';
+import { handle, loadFromStream, toNewEvents, type CommandMeta } from './handle.js';
 import { CompleteScanInput, ListScansInput, StartScanInput } from './inputs.js';
 import { scanRecord, type ScanRecord } from './records.js';
 import { findingStreamOf } from '../domain/index.js';
@@ -23,13 +24,14 @@ const required = (core: Core, scanId: string): ScanRecord => {
   return record;
 };
 
-const decideScan = (core: Core, command: ScanCommand, actor?: string): void => {
+const decideScan = (core: Core, command: ScanCommand, meta: CommandMeta = {}): void => {
   const stream = scanStreamOf(command.data.scanId);
-  handle(core.store, stream, scan, () => loadFromStream(core.store, stream, scan), command, actor ? { actor } : {});
+  handle(core.store, stream, scan, () => loadFromStream(core.store, stream, scan), command, meta);
 };
 
-export const startScan = (core: Core, input: StartScanInput): ScanRecord => {
+export const startScan = (core: Core, input: StartScanInput, identity?: Identity): ScanRecord => {
   const i = decodeOrThrow(StartScanInput, input);
+  requireScope(identity, i.accountId ?? '', i.region ?? '', `scan ${i.scanId}`);
   decideScan(core, {
     type: 'StartScan',
     data: {
@@ -43,7 +45,7 @@ export const startScan = (core: Core, input: StartScanInput): ScanRecord => {
       startedAt: now(core),
       metadata: i.metadata ?? {},
     },
-  });
+  }, metaOf(identity));
   return required(core, i.scanId);
 };
 
@@ -66,7 +68,7 @@ const unobserved = (core: Core, record: ScanRecord): OpenInScope[] => {
     .all(record.account_id, record.region, record.scan_id, ...collectors);
 };
 
-export const completeScan = (core: Core, scanId: string, input: CompleteScanInput): ScanRecord => {
+export const completeScan = (core: Core, scanId: string, input: CompleteScanInput, identity?: Identity): ScanRecord => {
   const i = decodeOrThrow(CompleteScanInput, input);
   const at = now(core);
   const command: ScanCommand = {
@@ -76,9 +78,10 @@ export const completeScan = (core: Core, scanId: string, input: CompleteScanInpu
   const stream = scanStreamOf(scanId);
   for (let attempt = 0; ; attempt += 1) {
     const { state, revision } = loadFromStream(core.store, stream, scan);
+    if (state !== null) requireScope(identity, state.accountId, state.region, `scan ${scanId}`);
     const decided = scan.decide(state, command);
     if (decided instanceof DomainError) throw decided;
-    const writes: StreamWrite[] = [{ stream, events: toNewEvents(decided), expectedRevision: revision }];
+    const writes: StreamWrite[] = [{ stream, events: toNewEvents(decided, metaOf(identity)), expectedRevision: revision }];
     const completed = decided.some((e) => e.type === 'ScanCompleted');
     const record = state === null ? null : getScan(core, scanId);
     if (completed && record?.full_scope === true)
@@ -118,8 +121,12 @@ export const expireSuppressions = (core: Core, at: Instant = now(core)): number 
   return due.length;
 };
 
-export const cancelScan = (core: Core, scanId: string, by = '', reason = ''): ScanRecord => {
-  decideScan(core, { type: 'CancelScan', data: { scanId, by, reason, cancelledAt: now(core) } }, by);
+export const cancelScan = (core: Core, scanId: string, by = '', reason = '', identity?: Identity): ScanRecord => {
+  const stream = scanStreamOf(scanId);
+  const state = loadFromStream(core.store, stream, scan).state;
+  if (state !== null) requireScope(identity, state.accountId, state.region, `scan ${scanId}`);
+  const a = attributed(identity, by || undefined);
+  decideScan(core, { type: 'CancelScan', data: { scanId, by: a.by, reason, cancelledAt: now(core) } }, a.meta);
   return required(core, scanId);
 };
 

@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { InvalidInput } from '../errors.js';
+import { policyEvents, tokenEvents } from './access.js';
 import { checkpointEvents } from './checkpoint.js';
 import { findingEvents } from './finding.js';
 import { jobEvents } from './job.js';
@@ -18,6 +19,8 @@ export const catalogue = {
   ...withCategory('sync', syncEvents),
   ...withCategory('sync', syncTrustEvents),
   ...withCategory('sync', syncPullEvents),
+  ...withCategory('token', tokenEvents),
+  ...withCategory('policy', policyEvents),
 };
 
 function withCategory<K extends string, C extends Record<string, t.Mixed>>(category: K, codecs: C) {
@@ -33,7 +36,9 @@ export type EventDataOf<K extends EventType> = t.TypeOf<Catalogue[K]['codec']>;
 export type DomainEvent = { [K in EventType]: { type: K; data: EventDataOf<K> } }[EventType];
 export type DomainEventOf<K extends EventType> = Extract<DomainEvent, { type: K }>;
 export type Category = Catalogue[EventType]['category'];
-export const categories: readonly Category[] = ['scan', 'checkpoint', 'finding', 'job', 'sync'];
+export const categories: readonly Category[] = ['scan', 'checkpoint', 'finding', 'job', 'sync', 'token', 'policy'];
+/** The categories sync carries between replicas; every other one (jobs, sync records, tokens, policies) stays local. */
+export const replicatedCategories: readonly Category[] = ['scan', 'checkpoint', 'finding'];
 
 export const eventTypes = Object.keys(catalogue) as EventType[];
 export const isEventType = (type: string): type is EventType => Object.hasOwn(catalogue, type);

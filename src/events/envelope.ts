@@ -28,12 +28,38 @@ export const UuidLike = t.refinement(
   'event id (lower-case UUID)',
 );
 
-export interface EventMeta {
+/**
+ * Who asked for an event, as its writer authenticated them. `actor` is the authenticated name; `onBehalfOf` the
+ * person an admin or service identity named (never set for a person acting as itself); `localUser` the operating
+ * system account of a CLI run under `--as`. Like the rest of the meta, all of it is covered by the checksum.
+ */
+export interface ActorMeta {
+  readonly actor?: string;
+  readonly actorRole?: string;
+  readonly actorTokenId?: string;
+  /** How the actor was authenticated: token, legacy-token, proxy or local (the CLI on the machine). */
+  readonly actorVia?: string;
+  readonly onBehalfOf?: string;
+  readonly localUser?: string;
+}
+
+/** The optional meta fields a writer may give, each text of at most 512 characters. */
+export const metaFields = [
+  'actor',
+  'actorRole',
+  'actorTokenId',
+  'actorVia',
+  'onBehalfOf',
+  'localUser',
+  'correlationId',
+  'causationId',
+] as const;
+
+export type GivenMeta = ActorMeta & { readonly correlationId?: string; readonly causationId?: string };
+
+export interface EventMeta extends GivenMeta {
   readonly recordedAt: Instant;
   readonly origin: string;
-  readonly actor?: string;
-  readonly correlationId?: string;
-  readonly causationId?: string;
 }
 
 /** What a caller hands the store; the store adds stream, revision, position, recordedAt, origin and checksum. */
@@ -41,7 +67,7 @@ export interface NewEvent {
   readonly id?: string;
   readonly type: string;
   readonly data: unknown;
-  readonly meta?: { readonly actor?: string; readonly correlationId?: string; readonly causationId?: string };
+  readonly meta?: GivenMeta;
 }
 
 export interface RecordedEvent<T extends string = string, D = Json> {

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { UuidLike, StreamName } from './envelope.js';
+import { metaFields, UuidLike, StreamName } from './envelope.js';
 import { Id, Instant } from './primitives.js';
 
 /** An event as another replica recorded it: everything but its position, which is local. */
@@ -12,7 +12,7 @@ export const ForeignEvent = t.strict({
   data: t.unknown,
   meta: t.intersection([
     t.type({ recordedAt: Instant, origin: Id }),
-    t.partial({ actor: t.string, correlationId: t.string, causationId: t.string }),
+    t.partial(Object.fromEntries(metaFields.map((f) => [f, t.string])) as Record<(typeof metaFields)[number], t.StringC>),
   ]),
   checksum: t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex'),
 });

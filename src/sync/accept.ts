@@ -1,11 +1,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { categoryOf, ForeignEvent, validateEvent, type DomainEvent } from '../events/index.js';
+import { categoryOf, ForeignEvent, replicatedCategories, validateEvent, type DomainEvent } from '../events/index.js';
 import { mayDecideSomewhere, mayOn, type AuthorityTable, type Right } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
 import type { StateEngine } from '../engine/index.js';
 import { firstEventOf, sightingScopesOf } from '../engine/replication.js';
 import type { BatchName } from './naming.js';
-import { replicatedCategories } from './state.js';
 import type { OriginTrust, TrustPolicy } from './trust.js';
 
 /** Events older peers replicated that are local by nature: checked as part of their chain, then set aside. */
@@ -54,7 +53,7 @@ export const accept = (
     if (trust?.notBefore != null && e.meta.recordedAt < trust.notBefore)
       throw refuse(e.meta.recordedAt, `an instant at or after ${trust.notBefore}, when ${origin}'s credential begins`);
     if (isLegacyLocal(e)) return;
-    if (!replicatedCategories.includes(categoryOf(e.stream)))
+    if (!(replicatedCategories as readonly string[]).includes(categoryOf(e.stream)))
       throw refuse(e.stream, `a ${replicatedCategories.join(', ')} stream: only those replicate (an origin may not send ${categoryOf(e.stream)} events)`);
     const checked = validateEvent(e.stream, e.type, e.data, where);
     const d = { type: checked.type, data: checked.data } as unknown as DomainEvent;

@@ -1,4 +1,4 @@
-import { asDomainEvent, categoryOf, type Json } from '../events/index.js';
+import { asDomainEvent, categoryOf, replicatedCategories, type Json } from '../events/index.js';
 import type { SqliteEventStore } from '../store/index.js';
 import { hubStream } from './naming.js';
 
@@ -93,16 +93,14 @@ export const hubState = (store: SqliteEventStore, hub: string): HubState => {
   return { pushed, pushedSha256, pushedBatches, origins, pulledBatches, conflicts, lastSyncAt };
 };
 
-/** The stream categories a replica accepts from other origins, and pushes of its own: the closed list. */
-export const replicatedCategories: readonly string[] = ['scan', 'finding', 'checkpoint'];
-
 /**
- * What travels: scans, findings and checkpoints, and nothing else. Sync records and trust material stay local (they
- * are this replica's own state), scheduler jobs never cross (a job runs commands on the data dir that owns it),
- * and retention is each replica's own: a scan's archiving is not replicated.
+ * What travels: scans, findings and checkpoints, and nothing else, so a new category stays local until it is named
+ * in `replicatedCategories`. Sync records and trust material stay local (they are this replica's own state),
+ * scheduler jobs never cross (a job runs commands on the data dir that owns it), nor do tokens and policies (a
+ * replica must never grant access), and retention is each replica's own: a scan's archiving is not replicated.
  */
 export const isReplicated = (stream: string, type?: string): boolean =>
-  replicatedCategories.includes(categoryOf(stream)) && type !== 'ScanArchived';
+  (replicatedCategories as readonly string[]).includes(categoryOf(stream)) && type !== 'ScanArchived';
 
 /** The hubs this data dir has synced with, from the hub URLs its sync records name. */
 export const knownHubs = (store: SqliteEventStore): string[] => {

@@ -86,6 +86,8 @@ export const resolveTrust = async (
   hub: HubStorage | null,
   security: BatchSecurity,
   now: number,
+  /** false: only look (sync status); nothing new is recorded. */
+  record = true,
 ): Promise<TrustPolicy> => {
   const records = trustRecords(engine.store);
   const doc = records.document === null ? {} : decodeTrustDocument(records.document, 'stored trust configuration');
@@ -146,7 +148,7 @@ export const resolveTrust = async (
       }
     }
   }
-  if (fresh.length > 0) appendRecords(engine, [{ stream: trustStreamName, events: fresh }]);
+  if (fresh.length > 0 && record) appendRecords(engine, [{ stream: trustStreamName, events: fresh }]);
 
   const origins = new Map<string, OriginTrust>();
   for (const [origin, entry] of Object.entries(doc.origins ?? {})) {
@@ -183,7 +185,7 @@ export const resolveTrust = async (
     signingKey: security.signingKey,
     warnings,
   };
-  recordAuthority(engine, policy, records.authority, now);
+  if (record) recordAuthority(engine, policy, records.authority, now);
   return policy;
 };
 

@@ -130,15 +130,18 @@ Stance('suppress and resolve answer the original’s keys; an unknown finding is
   const suppressed = await write(t.url, '/api/state/suppress', { finding_id: 'finding-001', by: 'admin', reason: 'False positive' });
   assert.is(suppressed.status, 200);
   assert.equal(suppressed.json, { suppressed: true, finding_id: 'finding-001', suppressed_by: 'admin', reason: 'False positive', lifecycle: 'suppressed' });
-  const byDefault = await write(t.url, '/api/state/suppress', { finding_id: 'finding-002' });
-  assert.is((byDefault.json as Json).suppressed_by, 'api');
+  // Without a `by`, whoever authenticated suppressed it (the original wrote "api"); a reason is required now.
+  const byDefault = await write(t.url, '/api/state/suppress', { finding_id: 'finding-002', reason: 'accepted' });
+  assert.is((byDefault.json as Json).suppressed_by, 'service-token');
+  const noReason = await write(t.url, '/api/state/suppress', { finding_id: 'finding-002' });
+  assert.equal([noReason.status, (noReason.json as Json).field], [400, 'reason']);
   const resolved = await write(t.url, '/api/state/resolve', { finding_id: 'finding-003' });
   assert.equal([(resolved.json as Json).resolved, (resolved.json as Json).lifecycle], [true, 'resolved']);
   assert.type((resolved.json as Json).resolved_at, 'string');
   const missing = await write(t.url, '/api/state/resolve', {});
   assert.is(missing.status, 400);
   assert.match((missing.json as Json).error as string, 'finding_id');
-  const unknown = await write(t.url, '/api/state/suppress', { finding_id: 'nonexistent' });
+  const unknown = await write(t.url, '/api/state/suppress', { finding_id: 'nonexistent', reason: 'accepted' });
   assert.is(unknown.status, 404);
   assert.match(((unknown.json as Json).error as string).toLowerCase(), 'not found');
 });

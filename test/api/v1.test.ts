@@ -131,7 +131,8 @@ V1('decisions change a finding and its history records who and why', async () =>
     'FindingMarkedFalsePositive',
     'FindingResolved',
   ]);
-  assert.equal([entries[1]?.actor, entries[1]?.reason], ['alice', 'accepted risk']);
+  // The shared token is an admin service identity: it is the actor, and the person it names is on whose behalf.
+  assert.equal([entries[1]?.actor, entries[1]?.on_behalf_of, entries[1]?.reason], ['service-token', 'alice', 'accepted risk']);
 });
 
 V1('lifting a suppression that is not there is 409; deciding on an unknown finding is 404', async () => {

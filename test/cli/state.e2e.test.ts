@@ -95,7 +95,8 @@ State('finding commands walk the lifecycle and print the resulting record', asyn
   const before = await cli(['finding', 'show', 'f1', '--as-of', '2000-01-01']);
   assert.is(before.code, 1);
   const human = await cli(['finding', 'history', 'f1']);
-  assert.match(human.stdout, /FindingMarkedFalsePositive\s+false_positive\s+carol/);
+  // The OS user acted (the CLI's identity); --by names the person it was for.
+  assert.match(human.stdout, /FindingMarkedFalsePositive\s+false_positive\s+\S+ \(admin, for carol\)/);
 });
 
 State('finding import tracks a file and rejects a bad one whole, naming its line and field', async () => {

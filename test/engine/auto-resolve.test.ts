@@ -41,7 +41,7 @@ Auto('findings of another account, another collector, or decided by a person are
   await scanOf('other-account', false, ['x'], '222');
   await scanOf('other-collector', false, ['y'], '111', ['s3']);
   await scanOf('base', false, ['s', 'p']);
-  await engine.suppressFinding('s', { by: 'bob' });
+  await engine.suppressFinding('s', { by: 'bob', reason: 'accepted' });
   await engine.markFalsePositive('p', { by: 'carol' });
   clock.days(1);
   await scanOf('full', true, []);

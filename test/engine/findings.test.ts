@@ -43,20 +43,20 @@ Findings('a suppressed finding stays suppressed when a scan sees it again', asyn
 
 Findings('an expired suppression returns the finding to recurring with a SuppressionExpired event', async () => {
   await engine.trackFinding(f('f1'));
-  await engine.suppressFinding('f1', { by: 'bob', until: '2026-01-03T00:00:00.000Z' as never });
+  await engine.suppressFinding('f1', { by: 'bob', reason: 'accepted', until: '2026-01-03T00:00:00.000Z' as never });
   clock.days(5);
   const seen = await engine.trackFinding(f('f1'));
   assert.is(seen.lifecycle, 'recurring');
   const history = await engine.getFindingHistory('f1');
   assert.equal(history.map((h) => h.type), ['FindingTracked', 'FindingSuppressed', 'SuppressionExpired', 'FindingTracked']);
-  assert.is(history[2]?.reason, 'suppression ended 2026-01-03T00:00:00.000Z');
+  assert.is(history[2]?.reason, 'risk acceptance by bob (accepted) ended 2026-01-03T00:00:00.000Z');
 });
 
 Findings('the expiry sweep lifts suppressions whose end has passed', async () => {
   await engine.trackFinding(f('f1'));
   await engine.trackFinding(f('f2'));
-  await engine.suppressFinding('f1', { by: 'bob', until: '2026-01-02T00:00:00.000Z' as never });
-  await engine.suppressFinding('f2', { by: 'bob' });
+  await engine.suppressFinding('f1', { by: 'bob', reason: 'accepted', until: '2026-01-02T00:00:00.000Z' as never });
+  await engine.suppressFinding('f2', { by: 'bob', reason: 'accepted' });
   clock.days(3);
   assert.is(await engine.expireSuppressions(), 1);
   assert.is((await engine.getFindingState('f1'))?.lifecycle, 'recurring');
@@ -69,7 +69,7 @@ Findings('resolve, reopen, false positive, notes and unsuppress as a person does
   assert.equal([resolved.lifecycle, resolved.resolved_by, resolved.resolution_reason, resolved.resolved_at], ['resolved', 'alice', 'patched', '2026-01-01T00:00:00.000Z']);
   clock.days(1);
   assert.is((await engine.trackFinding(f('f1'))).lifecycle, 'reopened');
-  await engine.suppressFinding('f1', { by: 'bob' });
+  await engine.suppressFinding('f1', { by: 'bob', reason: 'accepted' });
   assert.is((await engine.unsuppressFinding('f1', 'bob')).lifecycle, 'reopened');
   const fp = await engine.markFalsePositive('f1', { by: 'carol', reason: 'sandbox' });
   assert.equal([fp.lifecycle, fp.false_positive_by, fp.false_positive_reason], ['false_positive', 'carol', 'sandbox']);
@@ -87,7 +87,7 @@ Findings('commands on unknown findings and illegal transitions are domain errors
 Findings('trackFindings appends a batch atomically and reports what happened', async () => {
   await engine.trackFindings([f('a'), f('b')]);
   await engine.resolveFinding('b');
-  await engine.suppressFinding('a', { by: 'bob' });
+  await engine.suppressFinding('a', { by: 'bob', reason: 'accepted' });
   const head = engine.store.headPositionSync();
   const summary = await engine.trackFindings([f('a'), f('b'), f('c'), f('c')]);
   assert.equal(
@@ -111,7 +111,7 @@ Findings('stats count every lifecycle without a cap, with the mean time to resol
   await engine.trackFindings(many);
   clock.advance(120);
   await engine.resolveFinding('bulk-00000');
-  await engine.suppressFinding('bulk-00001', { by: 'x' });
+  await engine.suppressFinding('bulk-00001', { by: 'x', reason: 'accepted' });
   await engine.markFalsePositive('bulk-00002', { by: 'x' });
   const stats = await engine.getFindingStats();
   assert.equal(stats, {

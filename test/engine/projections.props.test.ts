@@ -79,7 +79,7 @@ const run = async (engine: StateEngine, clock: TestClock, s: Step): Promise<void
       await engine.markFalsePositive(s.finding, { by: 'carol' });
       return;
     case 'suppress':
-      await engine.suppressFinding(s.finding, { by: 'bob', until: s.hours === null ? undefined : (iso(s.hours) as never) });
+      await engine.suppressFinding(s.finding, { by: 'bob', reason: 'accepted', until: s.hours === null ? undefined : (iso(s.hours) as never) });
       return;
     case 'note':
       await engine.addFindingNote(s.finding, { by: 'dan', text: s.text });

@@ -55,9 +55,9 @@ Catalogue('an Instant is canonical UTC text with milliseconds, and only that', (
     assert.not.ok(Instant.is(bad), bad);
 });
 
-Catalogue('every event type belongs to one of the five stream categories', () => {
+Catalogue('every event type belongs to one of the seven stream categories', () => {
   const categories = new Set(Object.values(catalogue).map((e) => e.category));
-  assert.equal([...categories].sort(), ['checkpoint', 'finding', 'job', 'scan', 'sync']);
+  assert.equal([...categories].sort(), ['checkpoint', 'finding', 'job', 'policy', 'scan', 'sync', 'token']);
 });
 
 Catalogue('decode returns a Left naming the field instead of throwing', () => {

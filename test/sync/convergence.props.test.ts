@@ -60,7 +60,7 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
         try {
           if (a.kind === 'track') await engine.trackFindings(a.ids.map((id) => ({ findingId: id, assetId: `asset-${id}`, ruleId: 'r' })));
           else if (a.kind === 'resolve') await engine.resolveFinding(a.id, { by: names[i], reason: 'fixed' });
-          else if (a.kind === 'suppress') await engine.suppressFinding(a.id, { by: names[i] ?? 'x' });
+          else if (a.kind === 'suppress') await engine.suppressFinding(a.id, { by: names[i] ?? 'x', reason: 'accepted' });
           else if (a.kind === 'unsuppress') await engine.unsuppressFinding(a.id, names[i] ?? 'x');
           else if (a.kind === 'fp') await engine.markFalsePositive(a.id, { by: names[i] ?? 'x' });
           else if (a.kind === 'note') await engine.addFindingNote(a.id, { by: names[i] ?? 'x', text: `note from ${names[i]}` });

@@ -84,7 +84,7 @@ Policies('a decision made after seeing the other origin’s is not a conflict: i
   await round([w.central, w.spoke], w.hub, 'central_wins', w.clock);
   w.now.ms += 60_000;
   await w.spoke.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
-  await w.spoke.suppressFinding('f1', { by: 'owner' });
+  await w.spoke.suppressFinding('f1', { by: 'owner', reason: 'accepted' });
   await round([w.central, w.spoke], w.hub, 'central_wins', w.clock);
   assert.is((await w.central.getFindingState('f1'))?.lifecycle, 'suppressed');
   await w.central.close();

@@ -70,7 +70,7 @@ Trust('a forged batch of job events is refused whole, signed or not, and the sch
   const result = await run(replica, 'pull', trusting());
   assert.is(result.success, false);
   assert.is(result.rejected_batches, 1);
-  assert.match(result.errors.join('\n'), /pull evil: invalid batch evil\/0000000000\/\S+ line 1 \(evil\): "job-nightly" \(expected a scan, finding, checkpoint stream: only those replicate \(an origin may not send job events\)\)/);
+  assert.match(result.errors.join('\n'), /pull evil: invalid batch evil\/0000000000\/\S+ line 1 \(evil\): "job-nightly" \(expected a scan, checkpoint, finding stream: only those replicate \(an origin may not send job events\)\)/);
   assert.is(fromOrigin(replica, 'evil'), 0);
   assert.is((await replica.jobs.get('nightly'))?.command, 'echo scan');
   // Honest data still flows past the refused origin.

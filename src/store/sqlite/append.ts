@@ -6,6 +6,7 @@ import {
   checksumOf,
   genesisChecksum,
   instantOf,
+  metaFields,
   newEventId,
   UuidLike,
   validateEvent,
@@ -39,7 +40,6 @@ export interface PreparedWrite {
   readonly events: readonly PreparedEvent[];
 }
 
-const MetaFields = ['actor', 'correlationId', 'causationId'] as const;
 
 /** Validates every write of a batch; the first bad field is thrown as InvalidInput and nothing is written. */
 export const prepareWrites = (writes: readonly StreamWrite[], now: number): PreparedWrite[] =>
@@ -55,7 +55,7 @@ export const prepareWrites = (writes: readonly StreamWrite[], now: number): Prep
       if (e.id !== undefined && !UuidLike.is(e.id)) throw new InvalidInput(`${at}.id`, e.id, UuidLike.name);
       const meta: Record<string, string> = {};
       let metaGiven = false;
-      for (const key of MetaFields) {
+      for (const key of metaFields) {
         const value = e.meta?.[key];
         if (value === undefined) continue;
         if (typeof value !== 'string' || value.length > 512)

@@ -1,0 +1,169 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mint } from '../support/access.js';
+import { request, startTestServer, writeToken, type TestServer } from '../support/http.js';
+import { makeTempDir, removeDir } from '../support/tmp.js';
+
+/*
+ * Every route the server answers, with what it needs. Written out here rather than read off the routes: a route
+ * added to the server fails the first test until someone decides (here) who may call it.
+ */
+type Need = 'open' | 'read' | 'ingest' | 'decide' | 'admin';
+const needs: Readonly<Record<string, Need>> = {
+  'GET /health': 'open',
+  'GET /metrics': 'read',
+  'GET /openapi.json': 'read',
+  'GET /v1/me': 'read',
+  'GET /v1/scans': 'read',
+  'GET /v1/scans/last': 'read',
+  'GET /v1/scans/{scan_id}': 'read',
+  'GET /v1/findings': 'read',
+  'GET /v1/findings/{finding_id}': 'read',
+  'GET /v1/findings/{finding_id}/history': 'read',
+  'GET /v1/stats': 'read',
+  'GET /v1/checkpoints': 'read',
+  'GET /v1/checkpoints/{collector}/{account}/{region}': 'read',
+  'GET /api/state/scans': 'read',
+  'GET /api/state/scan': 'read',
+  'GET /api/state/checkpoints': 'read',
+  'GET /api/state/checkpoint': 'read',
+  'GET /api/state/findings': 'read',
+  'GET /api/state/finding': 'read',
+  'GET /api/state/scan-statuses': 'read',
+  'GET /api/state/lifecycles': 'read',
+  'GET /api/state/backends': 'read',
+  'GET /api/state/finding-stats': 'read',
+  'GET /api/state/stats': 'read',
+  'GET /api/state/status': 'read',
+  'GET /api/state/summary': 'read',
+  'POST /v1/scans': 'ingest',
+  'POST /v1/scans/{scan_id}/complete': 'ingest',
+  'POST /v1/findings/track': 'ingest',
+  'DELETE /v1/checkpoints/{collector}/{account}/{region}': 'ingest',
+  'POST /api/state/delete-checkpoint': 'ingest',
+  'POST /v1/findings/{finding_id}/resolve': 'decide',
+  'POST /v1/findings/{finding_id}/suppress': 'decide',
+  'POST /v1/findings/{finding_id}/unsuppress': 'decide',
+  'POST /v1/findings/{finding_id}/false-positive': 'decide',
+  'POST /v1/findings/{finding_id}/notes': 'decide',
+  'POST /api/state/suppress': 'decide',
+  'POST /api/state/resolve': 'decide',
+  'GET /v1/access/tokens': 'admin',
+  'GET /v1/access/audit': 'admin',
+};
+
+/** What each role may do, as the issue states it (scanner: the least a scanner service needs). */
+const may: Readonly<Record<string, readonly Need[]>> = {
+  viewer: ['open', 'read'],
+  analyst: ['open', 'read', 'decide'],
+  scanner: ['open', 'read', 'ingest'],
+  admin: ['open', 'read', 'ingest', 'decide', 'admin'],
+};
+
+/** A body each write route accepts, so an allowed call gets past decoding and really writes. */
+const bodies: Readonly<Record<string, unknown>> = {
+  'POST /v1/scans': { scan_id: 's-new', snapshot_id: 'x' },
+  'POST /v1/scans/{scan_id}/complete': { asset_count: 1, finding_count: 1 },
+  'POST /v1/findings/track': { findings: [{ finding_id: 'f2', asset_id: 'a', rule_id: 'r' }] },
+  'POST /v1/findings/{finding_id}/resolve': { reason: 'fixed' },
+  'POST /v1/findings/{finding_id}/suppress': { reason: 'accepted' },
+  'POST /v1/findings/{finding_id}/unsuppress': {},
+  'POST /v1/findings/{finding_id}/false-positive': { reason: 'test account' },
+  'POST /v1/findings/{finding_id}/notes': { text: 'seen' },
+  'POST /api/state/suppress': { finding_id: 'f1', reason: 'accepted' },
+  'POST /api/state/resolve': { finding_id: 'f1' },
+  'POST /api/state/delete-checkpoint': { collector: 'c', account: 'a', region: 'r' },
+};
+
+const concrete = (path: string) =>
+  path
+    .replace('{finding_id}', 'f1')
+    .replace('{scan_id}', 's1')
+    .replace('{collector}', 'c')
+    .replace('{account}', 'a')
+    .replace('{region}', 'r');
+
+const Roles = suite('api: roles and route permissions');
+let dir = '';
+let t: TestServer;
+const tokens: Record<string, string> = {};
+Roles.before(() => {
+  dir = makeTempDir('api-roles');
+});
+Roles.before.each(async () => {
+  t = await startTestServer(dir);
+  for (const role of ['viewer', 'analyst', 'scanner', 'admin'] as const) tokens[role] = await mint(t.engine, `${role}-1`, role);
+  // Something for each write to act on: a running scan with a finding, and a checkpoint.
+  await t.engine.startScan({ scanId: 's1', snapshotId: 'x', accountId: 'a', region: 'r' });
+  await t.engine.trackFinding({ findingId: 'f1', assetId: 'a1', ruleId: 'r1', scanId: 's1' });
+  await t.engine.updateCheckpoint({ collector: 'c', accountId: 'a', region: 'r', scanId: 's1' });
+});
+Roles.after.each(() => t.close());
+Roles.after(() => removeDir(dir));
+
+const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+
+Roles('the table names every route the server answers, and only those', () => {
+  assert.equal(t.server.routes.map(key).sort(), Object.keys(needs).sort());
+});
+
+for (const [role, allowed] of Object.entries(may))
+  Roles(`${role}: allowed exactly its routes (a write then succeeds); a refusal is 403, names the role, writes nothing`, async () => {
+    for (const route of t.server.routes) {
+      const need = needs[key(route)] as Need;
+      const head = t.engine.store.headPositionSync();
+      const r = await request(t.url, route.method, concrete(route.path), { token: tokens[role] as string, body: bodies[key(route)] });
+      const label = `${role} ${key(route)} -> ${r.status} ${r.text.slice(0, 200)}`;
+      if (allowed.includes(need)) {
+        assert.ok(r.status !== 401 && r.status !== 403 && r.status < 500, label);
+        if (route.method !== 'GET') assert.ok(r.status < 300, label);
+      } else {
+        assert.is(r.status, 403, label);
+        assert.match((r.json as { error: string }).error, `(role ${role})`, label);
+        assert.is(t.engine.store.headPositionSync(), head, `${label}: the log moved`);
+      }
+    }
+  });
+
+Roles('the legacy write token is an admin service identity: every route is open to it', async () => {
+  for (const route of t.server.routes) {
+    const r = await request(t.url, route.method, concrete(route.path), { token: writeToken, body: bodies[key(route)] });
+    assert.ok(r.status !== 401 && r.status !== 403 && r.status < 500, `${key(route)} -> ${r.status} ${r.text}`);
+  }
+});
+
+Roles('the legacy read token reads everything but the admin routes and writes nothing', async () => {
+  await t.close();
+  t = await startTestServer(dir, { readToken: 'legacy-read-token-0123' });
+  await t.engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  const head = t.engine.store.headPositionSync();
+  for (const route of t.server.routes) {
+    const need = needs[key(route)] as Need;
+    const r = await request(t.url, route.method, concrete(route.path), { token: 'legacy-read-token-0123', body: bodies[key(route)] });
+    if (need === 'open' || need === 'read') assert.ok(r.status !== 401 && r.status !== 403, `${key(route)} -> ${r.status}`);
+    else assert.is(r.status, 403, key(route));
+  }
+  assert.is(t.engine.store.headPositionSync(), head);
+});
+
+Roles('without a token every write and admin route is 401 and writes nothing; reads stay open on loopback', async () => {
+  const head = t.engine.store.headPositionSync();
+  for (const route of t.server.routes) {
+    const need = needs[key(route)] as Need;
+    const r = await request(t.url, route.method, concrete(route.path), { body: bodies[key(route)] });
+    if (need === 'open' || need === 'read') assert.ok(r.status !== 401 && r.status !== 403, `${key(route)} -> ${r.status}`);
+    else assert.is(r.status, 401, key(route));
+  }
+  assert.is(t.engine.store.headPositionSync(), head);
+});
+
+Roles('a token that is not valid is 401 everywhere but the open routes, reads on loopback included', async () => {
+  const bad = `${tokens.admin as string}x`;
+  for (const route of t.server.routes) {
+    const r = await request(t.url, route.method, concrete(route.path), { token: bad, body: bodies[key(route)] });
+    if (needs[key(route)] === 'open') assert.is(r.status, 200);
+    else assert.is(r.status, 401, key(route));
+  }
+});
+
+Roles.run();
