@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3';
-import { asDomainEvent, canonicalJson, type RecordedEvent } from '../src/events/index.js';
-import type { Projection, ProjectionContext, TableNamer } from './projection.js';
+import { asDomainEvent, canonicalJson } from '../src/events/index.js';
+import { columns, type Projection, type Row } from './projection.js';
 
 /** A row of access_tokens: one per token ever made (a revoked one stays, for the audit). */
 export interface TokenRow {
@@ -24,59 +23,55 @@ export interface TokenRow {
  */
 export const accessProjection: Projection = {
   name: 'access',
-  version: 1,
-  tables: ['access_tokens', 'access_settings'],
-  ddl: (t: TableNamer) => [
-    `CREATE TABLE ${t('access_tokens')} (token_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
-      kind TEXT NOT NULL, scopes TEXT NOT NULL, sha256 TEXT NOT NULL, expires_at TEXT, created_at TEXT NOT NULL,
-      created_by TEXT NOT NULL, revoked_at TEXT, revoked_by TEXT) STRICT`,
-    `CREATE INDEX ${t('access_tokens_by_name')} ON ${t('access_tokens')} (name, created_at)`,
-    `CREATE TABLE ${t('access_settings')} (key TEXT PRIMARY KEY, value TEXT NOT NULL, set_at TEXT NOT NULL,
-      set_by TEXT NOT NULL) STRICT`,
+  version: 2,
+  tables: [
+    {
+      name: 'access_tokens',
+      columns: columns(`token_id:text name:text role:text kind:text scopes:text sha256:text expires_at:text?
+        created_at:text created_by:text revoked_at:text? revoked_by:text?`),
+      key: ['token_id'],
+      indexes: [
+        { name: 'access_tokens_by_name', columns: ['name', 'created_at'] },
+        { name: 'access_tokens_by_hash', columns: ['sha256'] },
+      ],
+    },
+    { name: 'access_settings', columns: columns('key:text value:text set_at:text set_by:text'), key: ['key'] },
   ],
-  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext) {
-    const insert = db.prepare<[TokenRow]>(
-      `INSERT OR REPLACE INTO ${t('access_tokens')} VALUES (@token_id, @name, @role, @kind, @scopes, @sha256,
-        @expires_at, @created_at, @created_by, @revoked_at, @revoked_by)`,
-    );
-    const revoke = db.prepare<[string, string, string]>(
-      `UPDATE ${t('access_tokens')} SET revoked_at = ?, revoked_by = ? WHERE token_id = ? AND revoked_at IS NULL`,
-    );
-    const setting = db.prepare<[string, string, string, string]>(
-      `INSERT OR REPLACE INTO ${t('access_settings')} (key, value, set_at, set_by) VALUES (?, ?, ?, ?)`,
-    );
-    const apply = (event: RecordedEvent) => {
-      if (event.meta.origin !== context.merge().local) return;
-      const e = asDomainEvent(event);
-      const by = event.meta.actor ?? '';
-      switch (e.type) {
-        case 'TokenCreated': {
-          const d = e.data;
-          insert.run({
-            token_id: d.tokenId,
-            name: d.name,
-            role: d.role,
-            kind: d.kind,
-            scopes: canonicalJson(d.scopes),
-            sha256: d.sha256,
-            expires_at: d.expiresAt,
-            created_at: d.createdAt,
-            created_by: by,
-            revoked_at: null,
-            revoked_by: null,
-          });
-          return;
-        }
-        case 'TokenRevoked':
-          revoke.run(e.data.revokedAt, by, e.data.tokenId);
-          return;
-        case 'SuppressionPolicySet':
-          setting.run('suppression', canonicalJson({ maxDays: e.data.maxDays }), e.data.at, by);
-          return;
-        default:
-          return;
+  reads: (event) => (event.type === 'TokenRevoked' ? [{ table: 'access_tokens', key: [(event.data as { tokenId: string }).tokenId] }] : []),
+  apply(rows, event, context) {
+    if (event.meta.origin !== context.merge().local) return;
+    const e = asDomainEvent(event);
+    const by = event.meta.actor ?? '';
+    switch (e.type) {
+      case 'TokenCreated': {
+        const d = e.data;
+        const row: TokenRow = {
+          token_id: d.tokenId,
+          name: d.name,
+          role: d.role,
+          kind: d.kind,
+          scopes: canonicalJson(d.scopes),
+          sha256: d.sha256,
+          expires_at: d.expiresAt,
+          created_at: d.createdAt,
+          created_by: by,
+          revoked_at: null,
+          revoked_by: null,
+        };
+        rows.put('access_tokens', row as unknown as Row);
+        return;
       }
-    };
-    return { apply };
+      case 'TokenRevoked': {
+        const row = rows.get('access_tokens', [e.data.tokenId]);
+        if (row !== undefined && row.revoked_at === null)
+          rows.put('access_tokens', { ...row, revoked_at: e.data.revokedAt, revoked_by: by });
+        return;
+      }
+      case 'SuppressionPolicySet':
+        rows.put('access_settings', { key: 'suppression', value: canonicalJson({ maxDays: e.data.maxDays }), set_at: e.data.at, set_by: by });
+        return;
+      default:
+        return;
+    }
   },
 };

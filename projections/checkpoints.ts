@@ -1,7 +1,6 @@
-import type Database from 'better-sqlite3';
-import { checkpoint, checkpointIdOf, isCheckpointEvent, type Checkpoint } from '../src/domain/index.js';
-import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type RecordedEvent } from '../src/events/index.js';
-import type { Projection, TableNamer } from './projection.js';
+import { checkpoint, checkpointIdOf, isCheckpointEvent, type Checkpoint, type CheckpointKey } from '../src/domain/index.js';
+import { asDomainEvent, canonicalJson, type Instant, type JsonRecord } from '../src/events/index.js';
+import { columns, type Projection, type Row } from './projection.js';
 
 /** A row of the checkpoints table, named as the original's Checkpoint.to_dict. */
 export interface CheckpointRow {
@@ -13,6 +12,9 @@ export interface CheckpointRow {
   last_scan_time: string;
   cursor: string;
   metadata: string;
+  /** This origin's revision of the checkpoint's stream (-1: none), and the position of the last event folded. */
+  revision: number;
+  position: number;
 }
 
 export const checkpointFromRow = (r: CheckpointRow): Checkpoint => ({
@@ -27,46 +29,44 @@ export const checkpointFromRow = (r: CheckpointRow): Checkpoint => ({
 
 export const checkpointsProjection: Projection = {
   name: 'checkpoints',
-  version: 1,
-  tables: ['checkpoints'],
-  ddl: (t: TableNamer) => [
-    `CREATE TABLE ${t('checkpoints')} (checkpoint_id TEXT PRIMARY KEY, collector_name TEXT NOT NULL,
-      account_id TEXT NOT NULL, region TEXT NOT NULL, last_scan_id TEXT NOT NULL, last_scan_time TEXT NOT NULL,
-      cursor TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (collector_name, account_id, region)) STRICT`,
+  version: 3,
+  tables: [
+    {
+      name: 'checkpoints',
+      columns: columns(`checkpoint_id:text collector_name:text account_id:text region:text last_scan_id:text
+        last_scan_time:text cursor:text metadata:text revision:integer position:integer`),
+      key: ['checkpoint_id'],
+      indexes: [{ name: 'checkpoints_by_scope', columns: ['collector_name', 'account_id', 'region'], unique: true }],
+    },
   ],
-  prepare(db: Database.Database, t: TableNamer) {
-    const load = db.prepare<[string, string, string], CheckpointRow>(
-      `SELECT * FROM ${t('checkpoints')} WHERE collector_name = ? AND account_id = ? AND region = ?`,
-    );
-    const save = db.prepare<[CheckpointRow]>(
-      `INSERT OR REPLACE INTO ${t('checkpoints')} VALUES (@checkpoint_id, @collector_name, @account_id, @region,
-        @last_scan_id, @last_scan_time, @cursor, @metadata)`,
-    );
-    const drop = db.prepare<[string]>(`DELETE FROM ${t('checkpoints')} WHERE checkpoint_id = ?`);
-    const apply = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (!isCheckpointEvent(e)) return;
-      const key = e.data;
-      const row = load.get(key.collector, key.accountId, key.region);
-      const next = checkpoint.evolve(row === undefined ? null : checkpointFromRow(row), e);
-      const id = checkpointIdOf(key);
-      if (next === null) drop.run(id);
-      else
-        save.run({
-          checkpoint_id: id,
-          collector_name: next.collector,
-          account_id: next.accountId,
-          region: next.region,
-          last_scan_id: next.scanId,
-          last_scan_time: next.scanTime,
-          cursor: next.cursor,
-          metadata: canonicalJson(next.metadata),
-        });
+  reads: (event) => (isCheckpointEvent(event) ? [{ table: 'checkpoints', key: [checkpointIdOf(event.data as CheckpointKey)] }] : []),
+  apply(rows, event, context) {
+    const e = asDomainEvent(event);
+    if (!isCheckpointEvent(e)) return;
+    const id = checkpointIdOf(e.data);
+    const row = rows.get('checkpoints', [id]) as CheckpointRow | undefined;
+    const next = checkpoint.evolve(row === undefined ? null : checkpointFromRow(row), e);
+    if (next === null) {
+      rows.delete('checkpoints', [id]);
+      return;
+    }
+    const local = context.merge().local;
+    const next_row: CheckpointRow = {
+      checkpoint_id: id,
+      collector_name: next.collector,
+      account_id: next.accountId,
+      region: next.region,
+      last_scan_id: next.scanId,
+      last_scan_time: next.scanTime,
+      cursor: next.cursor,
+      metadata: canonicalJson(next.metadata),
+      revision: event.meta.origin === local ? event.revision : (row?.revision ?? -1),
+      position: event.position,
     };
-    const forget = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (isCheckpointEvent(e)) drop.run(checkpointIdOf(e.data));
-    };
-    return { apply, forget };
+    rows.put('checkpoints', next_row as unknown as Row);
+  },
+  forget(rows, event) {
+    const e = asDomainEvent(event);
+    if (isCheckpointEvent(e)) rows.delete('checkpoints', [checkpointIdOf(e.data)]);
   },
 };

@@ -1,8 +1,6 @@
-import type Database from 'better-sqlite3';
-import { evolveFrom, isFindingEvent, type Finding } from '../src/domain/index.js';
+import { evolveFrom, isAdmitted, isFindingEvent, type Finding } from '../src/domain/index.js';
 import { asDomainEvent, type Instant, type Lifecycle, type RecordedEvent } from '../src/events/index.js';
-import type { Projection, ProjectionContext, TableNamer } from './projection.js';
-import { rowWriter } from './row-writer.js';
+import { columns, type Projection, type Row } from './projection.js';
 
 /** A row of the findings table: the original's FindingState.to_dict columns, and what the rules need besides. */
 export interface FindingRow {
@@ -30,15 +28,17 @@ export interface FindingRow {
   false_positive_reason: string;
   decided_by: string | null;
   decided_rank: number;
-  /** Revision of the finding's stream after the event this row reflects: the expected revision of the next write. */
+  /** This origin's revision of the finding's stream (-1: none): the expected revision of its next write. */
   revision: number;
+  /** The log position of the last event folded into the row. */
+  position: number;
 }
 
 const findingColumns = [
   'finding_id', 'asset_id', 'rule_id', 'account_id', 'region', 'collector', 'lifecycle', 'underlying', 'first_seen',
   'last_seen', 'scan_count', 'last_scan_id', 'opened_at', 'resolved_at', 'resolved_by', 'resolution_reason',
   'suppressed_by', 'suppressed_at', 'suppression_reason', 'suppressed_until', 'false_positive_by',
-  'false_positive_reason', 'decided_by', 'decided_rank', 'revision',
+  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position',
 ] as const;
 /** `SELECT` list in the order `findingRowOf` reads it. */
 export const findingSelect = findingColumns.join(', ');
@@ -74,6 +74,7 @@ export const findingRowOf = (a: readonly Cell[]): FindingRow => ({
   decided_by: a[22] as string | null,
   decided_rank: a[23] as number,
   revision: a[24] as number,
+  position: a[25] as number,
 });
 
 export const findingFromRow = (r: FindingRow): Finding => ({
@@ -103,7 +104,7 @@ export const findingFromRow = (r: FindingRow): Finding => ({
   decidedRank: r.decided_rank,
 });
 
-export const rowOfFinding = (f: Finding, revision: number): FindingRow => ({
+export const rowOfFinding = (f: Finding, tip: Tip): FindingRow => ({
   finding_id: f.findingId,
   asset_id: f.assetId,
   rule_id: f.ruleId,
@@ -128,54 +129,71 @@ export const rowOfFinding = (f: Finding, revision: number): FindingRow => ({
   false_positive_reason: f.falsePositiveReason,
   decided_by: f.decidedBy,
   decided_rank: f.decidedRank,
-  revision,
+  revision: tip.revision,
+  position: tip.position,
 });
 
+/** Where the row stands in the log: the position of the last event folded, and this origin's revision of the stream. */
+export interface Tip {
+  readonly position: number;
+  /** -1: this origin has not written to the stream (a decision then appends at 'no_stream'). */
+  readonly revision: number;
+}
+
+const tipOf = (row: Row | undefined, event: RecordedEvent, local: string): Tip => ({
+  position: event.position,
+  revision: event.meta.origin === local ? event.revision : ((row?.revision as number | undefined) ?? -1),
+});
+
+/**
+ * Findings and their notes. A row is the fold of the finding's events over every origin, in fold order, and
+ * carries where it stands (`position`, and this origin's `revision`): it is the decision state a command loads, so
+ * deciding needs no read of the log (see src/engine/decide.ts).
+ */
 export const findingsProjection: Projection = {
   name: 'findings',
-  version: 2,
-  tables: ['findings', 'finding_notes'],
-  ddl: (t: TableNamer) => [
-    `CREATE TABLE ${t('findings')} (finding_id TEXT PRIMARY KEY, asset_id TEXT NOT NULL, rule_id TEXT NOT NULL,
-      account_id TEXT NOT NULL, region TEXT NOT NULL, collector TEXT, lifecycle TEXT NOT NULL, underlying TEXT,
-      first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, scan_count INTEGER NOT NULL, last_scan_id TEXT,
-      opened_at TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT NOT NULL, resolution_reason TEXT NOT NULL,
-      suppressed_by TEXT NOT NULL, suppressed_at TEXT, suppression_reason TEXT NOT NULL, suppressed_until TEXT,
-      false_positive_by TEXT NOT NULL, false_positive_reason TEXT NOT NULL, decided_by TEXT,
-      decided_rank INTEGER NOT NULL, revision INTEGER NOT NULL) STRICT`,
-    `CREATE INDEX ${t('findings_by_asset')} ON ${t('findings')} (asset_id, finding_id)`,
-    `CREATE INDEX ${t('findings_by_lifecycle')} ON ${t('findings')} (lifecycle, finding_id)`,
-    `CREATE INDEX ${t('findings_by_rule')} ON ${t('findings')} (rule_id, finding_id)`,
-    `CREATE INDEX ${t('findings_by_scope')} ON ${t('findings')} (account_id, region, lifecycle)`,
-    `CREATE INDEX ${t('findings_by_expiry')} ON ${t('findings')} (suppressed_until) WHERE lifecycle = 'suppressed'`,
-    `CREATE TABLE ${t('finding_notes')} (finding_id TEXT NOT NULL, seq INTEGER NOT NULL, by TEXT NOT NULL,
-      text TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (finding_id, seq)) STRICT`,
+  version: 3,
+  tables: [
+    {
+      name: 'findings',
+      columns: columns(`finding_id:text asset_id:text rule_id:text account_id:text region:text collector:text?
+        lifecycle:text underlying:text? first_seen:text last_seen:text scan_count:integer last_scan_id:text?
+        opened_at:text resolved_at:text? resolved_by:text resolution_reason:text suppressed_by:text
+        suppressed_at:text? suppression_reason:text suppressed_until:text? false_positive_by:text
+        false_positive_reason:text decided_by:text? decided_rank:integer revision:integer position:integer`),
+      key: ['finding_id'],
+      indexes: [
+        { name: 'findings_by_asset', columns: ['asset_id', 'finding_id'] },
+        { name: 'findings_by_lifecycle', columns: ['lifecycle', 'finding_id'] },
+        { name: 'findings_by_rule', columns: ['rule_id', 'finding_id'] },
+        { name: 'findings_by_scope', columns: ['account_id', 'region', 'lifecycle'] },
+        { name: 'findings_by_expiry', columns: ['suppressed_until'], where: { column: 'lifecycle', op: '=', value: 'suppressed' } },
+      ],
+    },
+    {
+      name: 'finding_notes',
+      columns: columns('finding_id:text position:integer by:text text:text at:text'),
+      key: ['finding_id', 'position'],
+    },
   ],
-  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext) {
-    const load = db.prepare<[string], Cell[]>(`SELECT ${findingSelect} FROM ${t('findings')} WHERE finding_id = ?`).raw();
-    const save = rowWriter<FindingRow>(db, t('findings'), 'finding_id');
-    const addNote = db.prepare<[{ id: string; by: string; text: string; at: string }]>(
-      `INSERT INTO ${t('finding_notes')} (finding_id, seq, by, text, at)
-       VALUES (@id, (SELECT count(*) FROM ${t('finding_notes')} WHERE finding_id = @id), @by, @text, @at)`,
-    );
-    const apply = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (!isFindingEvent(e)) return;
-      const raw = load.get(e.data.findingId);
-      const row = raw === undefined ? undefined : findingRowOf(raw);
-      const next = evolveFrom(row === undefined ? null : findingFromRow(row), e, event.meta.origin, context.merge());
-      if (next === null) return;
-      if (e.type === 'FindingNoteAdded') addNote.run({ id: e.data.findingId, by: e.data.by, text: e.data.text, at: e.data.at });
-      save(row, rowOfFinding(next, event.revision));
-    };
-    const dropRow = db.prepare<[string]>(`DELETE FROM ${t('findings')} WHERE finding_id = ?`);
-    const dropNotes = db.prepare<[string]>(`DELETE FROM ${t('finding_notes')} WHERE finding_id = ?`);
-    const forget = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (!isFindingEvent(e)) return;
-      dropRow.run(e.data.findingId);
-      dropNotes.run(e.data.findingId);
-    };
-    return { apply, forget };
+  reads: (event) => (isFindingEvent(event) ? [{ table: 'findings', key: [(event.data as { findingId: string }).findingId] }] : []),
+  apply(rows, event, context) {
+    const e = asDomainEvent(event);
+    if (!isFindingEvent(e)) return;
+    const merge = context.merge();
+    const row = rows.get('findings', [e.data.findingId]);
+    const before = row === undefined ? null : findingFromRow(row as unknown as FindingRow);
+    if (!isAdmitted(before, e, event.meta.origin, merge)) return;
+    const next = evolveFrom(before, e, event.meta.origin, merge);
+    if (next === null) return;
+    if (e.type === 'FindingNoteAdded')
+      rows.put('finding_notes', { finding_id: e.data.findingId, position: event.position, by: e.data.by, text: e.data.text, at: e.data.at });
+    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local)) as unknown as Row);
+  },
+  forget(rows, event) {
+    const e = asDomainEvent(event);
+    if (!isFindingEvent(e)) return;
+    rows.delete('findings', [e.data.findingId]);
+    rows.deletePrefix('finding_notes', [e.data.findingId]);
   },
 };

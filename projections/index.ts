@@ -1,6 +1,5 @@
 import { accessProjection } from './access.js';
 import { checkpointsProjection } from './checkpoints.js';
-import { findingStatsProjection } from './finding-stats.js';
 import { findingsProjection } from './findings.js';
 import { jobsProjection } from './jobs.js';
 import type { Projection } from './projection.js';
@@ -8,11 +7,11 @@ import { scansProjection } from './scans.js';
 
 export * from './access.js';
 export * from './checkpoints.js';
-export * from './finding-stats.js';
 export * from './findings.js';
 export * from './jobs.js';
-export type * from './projection.js';
+export * from './batch.js';
+export * from './projection.js';
 export * from './scans.js';
 
 /** Every projection the engine keeps, in the order they apply each event. */
-export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection, jobsProjection, accessProjection];
+export const projections: readonly Projection[] = [scansProjection, findingsProjection, checkpointsProjection, jobsProjection, accessProjection];

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { isJobEvent, job, nextFireOf, type FinishedRun, type Job, type OpenRun } from '../src/domain/index.js';
 import {
   asDomainEvent,
@@ -7,10 +6,8 @@ import {
   type JsonRecord,
   type MisfirePolicy,
   type OverlapPolicy,
-  type RecordedEvent,
 } from '../src/events/index.js';
-import type { Projection, ProjectionContext, TableNamer } from './projection.js';
-import { rowWriter } from './row-writer.js';
+import { columns, type Projection, type Row } from './projection.js';
 
 /**
  * A row of the jobs table: a job's settings, its schedule's progress and its runs. JSON columns are canonical JSON:
@@ -47,6 +44,7 @@ export interface JobRow {
   last_result: string | null;
   /** Revision of the job's stream after the event this row reflects: the expected revision of the next write. */
   revision: number;
+  position: number;
 }
 
 export const jobFromRow = (r: JobRow): Job => ({
@@ -84,7 +82,7 @@ const nextRunOf = (j: Job): string | null => {
   }
 };
 
-export const rowOfJob = (j: Job, revision: number): JobRow => ({
+export const rowOfJob = (j: Job, revision: number, position: number): JobRow => ({
   job_id: j.jobId,
   name: j.name,
   schedule: j.schedule,
@@ -110,6 +108,7 @@ export const rowOfJob = (j: Job, revision: number): JobRow => ({
   running: canonicalJson(j.running),
   last_result: j.lastRun === null ? null : canonicalJson(j.lastRun),
   revision,
+  position,
 });
 
 /**
@@ -119,37 +118,29 @@ export const rowOfJob = (j: Job, revision: number): JobRow => ({
  */
 export const jobsProjection: Projection = {
   name: 'jobs',
-  version: 2,
-  tables: ['jobs'],
-  ddl: (t: TableNamer) => [
-    `CREATE TABLE ${t('jobs')} (job_id TEXT PRIMARY KEY, name TEXT NOT NULL, schedule TEXT NOT NULL,
-      timezone TEXT NOT NULL, config_name TEXT NOT NULL, command TEXT, account_id TEXT NOT NULL, region TEXT NOT NULL,
-      misfire TEXT NOT NULL, overlap TEXT NOT NULL, timeout_seconds INTEGER NOT NULL, metadata TEXT NOT NULL,
-      enabled INTEGER NOT NULL, removed INTEGER NOT NULL, anchor TEXT NOT NULL, created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL, settled_through TEXT NOT NULL, next_run TEXT, last_run TEXT,
-      run_count INTEGER NOT NULL, skipped_count INTEGER NOT NULL, running TEXT NOT NULL, last_result TEXT,
-      revision INTEGER NOT NULL) STRICT`,
-    `CREATE INDEX ${t('jobs_due')} ON ${t('jobs')} (next_run) WHERE enabled = 1 AND removed = 0`,
-    `CREATE INDEX ${t('jobs_running')} ON ${t('jobs')} (job_id) WHERE running <> '[]'`,
+  version: 3,
+  tables: [
+    {
+      name: 'jobs',
+      columns: columns(`job_id:text name:text schedule:text timezone:text config_name:text command:text? account_id:text
+        region:text misfire:text overlap:text timeout_seconds:integer metadata:text enabled:integer removed:integer
+        anchor:text created_at:text updated_at:text settled_through:text next_run:text? last_run:text?
+        run_count:integer skipped_count:integer running:text last_result:text? revision:integer position:integer`),
+      key: ['job_id'],
+      indexes: [
+        { name: 'jobs_due', columns: ['next_run'], where: { column: 'enabled', op: '=', value: '1' } },
+        { name: 'jobs_running', columns: ['job_id'], where: { column: 'running', op: '<>', value: '[]' } },
+      ],
+    },
   ],
-  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext) {
-    const load = db.prepare<[string], JobRow>(`SELECT * FROM ${t('jobs')} WHERE job_id = ?`);
-    const save = rowWriter<JobRow>(db, t('jobs'), 'job_id');
-    const apply = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      // A job runs commands on this machine: only this data dir's own job events count, whatever a log holds from
-      // elsewhere (sync never imports job events, and a log written by an older version might).
-      if (!isJobEvent(e) || event.meta.origin !== context.merge().local) return;
-      const row = load.get(e.data.jobId);
-      const next = job.evolve(row === undefined ? null : jobFromRow(row), e);
-      if (next !== null) save(row, rowOfJob(next, event.revision));
-    };
-    const drop = db.prepare<[string]>(`DELETE FROM ${t('jobs')} WHERE job_id = ?`);
-    // The runner folds a job again from its events when replicated ones sort before those applied.
-    const forget = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (isJobEvent(e)) drop.run(e.data.jobId);
-    };
-    return { apply, forget };
+  reads: (event) => (isJobEvent(event) ? [{ table: 'jobs', key: [(event.data as { jobId: string }).jobId] }] : []),
+  apply(rows, event, context) {
+    const e = asDomainEvent(event);
+    // A job runs commands on this machine: only this data dir's own job events count, whatever a log holds from
+    // elsewhere (sync never imports job events, and a log written by an older version might).
+    if (!isJobEvent(e) || event.meta.origin !== context.merge().local) return;
+    const row = rows.get('jobs', [e.data.jobId]) as JobRow | undefined;
+    const next = job.evolve(row === undefined ? null : jobFromRow(row), e);
+    if (next !== null) rows.put('jobs', rowOfJob(next, event.revision, event.position) as unknown as Row);
   },
 };

@@ -1,41 +1,103 @@
-import type Database from 'better-sqlite3';
 import type { MergeContext } from '../src/domain/index.js';
 import type { RecordedEvent } from '../src/events/index.js';
 
-/** Maps a logical table or index name to the physical one (a rebuild writes to shadow names, then swaps). */
-export type TableNamer = (logical: string) => string;
+/** A cell of a read-model row: what every backend stores alike. JSON columns hold canonical JSON text. */
+export type Cell = string | number | null;
+export type Row = Readonly<Record<string, Cell>>;
 
-/**
- * `apply` moves rows by one event; `flush`, when given, writes what `apply` gathered in memory (counter deltas) and
- * runs before the transaction commits, so a transaction's events cost one write per counter, not one per event.
- */
-export interface Applier {
-  apply(event: RecordedEvent): void;
-  flush?(): void;
-  /**
-   * Removes what the event's entity (its stream) contributed to the tables, so the runner can fold that entity
-   * again in merge order when a replicated event arrives that sorts before events already applied.
-   */
-  forget?(event: RecordedEvent): void;
+export type ColumnType = 'text' | 'integer' | 'real';
+export interface Column {
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
 }
 
-/** What a projection may know beyond the events: how replicas merge concurrent decisions. */
+/** A partial index's condition: the one shape the read models need, rendered by each backend's dialect. */
+export interface IndexFilter {
+  readonly column: string;
+  readonly op: '=' | '<>' | 'is not null';
+  readonly value?: string;
+}
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique?: boolean;
+  readonly where?: IndexFilter;
+}
+
+/**
+ * A read-model table, described rather than written in SQL: each backend renders its DDL (types, upserts,
+ * partial indexes) in its own dialect. `key` is the primary key. A counter table (`counters`) has columns
+ * `key` (text) and `value` (real): its rows are moved by deltas and vanish at zero.
+ */
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: Readonly<Record<string, Column>>;
+  readonly key: readonly string[];
+  readonly indexes?: readonly IndexSpec[];
+  readonly counters?: boolean;
+}
+
+/** One row by its table and primary key values. */
+export interface RowRef {
+  readonly table: string;
+  readonly key: readonly Cell[];
+}
+
+/**
+ * What `apply` sees of its projection's tables: the rows the runner loaded for the batch (every `reads` of every
+ * event in it), and what apply writes, kept in memory until the batch is saved in one go.
+ */
+export interface RowAccess {
+  /** A row declared by `reads` (or written earlier in the batch); reading any other row is a bug and throws. */
+  get(table: string, key: readonly Cell[]): Row | undefined;
+  put(table: string, row: Row): void;
+  delete(table: string, key: readonly Cell[]): void;
+  /** Deletes every row whose key starts with these values (say, all of one finding's notes), loaded or not. */
+  deletePrefix(table: string, prefix: readonly Cell[]): void;
+  /** Moves a counter by a delta (counter tables only); nothing is read. */
+  add(table: string, key: string, delta: number): void;
+}
+
+/** What a projection may know beyond the events: how replicas merge concurrent decisions, and who is local. */
 export interface ProjectionContext {
   merge(): MergeContext;
 }
 
 /**
- * A read model: a name, a version and its own SQLite tables, and an `apply` that moves its rows by one event.
- * It touches only its own tables, never reads the log or another projection, and ignores events it does not use.
+ * A read model: a name, a version, its tables, and pure functions over plain rows. It touches only its own tables,
+ * never reads the log or another projection, and ignores events it does not use. The backend loads the rows a
+ * batch reads in one query per table, applies every event in memory, and writes back what changed, in the same
+ * transaction as the events where it can.
  */
 export interface Projection {
   readonly name: string;
   /** Bump on any change to tables or apply: the runner rebuilds into shadow tables, then swaps. */
   readonly version: number;
-  /** Logical table names; the first is the one whose rows `projections status` counts. */
-  readonly tables: readonly string[];
-  /** DDL for the tables and their indexes, with every name passed through `t`. */
-  ddl(t: TableNamer): readonly string[];
-  /** Prepares statements once; returns what is applied to each event, in log order. */
-  prepare(db: Database.Database, t: TableNamer, context: ProjectionContext): Applier;
+  /** The first is the one whose rows `projections status` counts. */
+  readonly tables: readonly TableSpec[];
+  /** The rows applying this event reads. */
+  reads(event: RecordedEvent): readonly RowRef[];
+  apply(rows: RowAccess, event: RecordedEvent, context: ProjectionContext): void;
+  /**
+   * Takes back everything the event's entity contributed, so the runner can fold that entity again in fold order
+   * when a replicated event arrives that sorts before events already applied. Without it, the projection is
+   * order-independent for replicated events (or ignores them).
+   */
+  forget?(rows: RowAccess, event: RecordedEvent, context: ProjectionContext): void;
 }
+
+/** Columns from a compact list: `'finding_id:text scan_count:integer collector:text?'` (`?`: nullable). */
+export const columns = (list: string): Record<string, Column> =>
+  Object.fromEntries(
+    list
+      .trim()
+      .split(/\s+/)
+      .map((item) => {
+        const [name, type = ''] = item.split(':');
+        const nullable = type.endsWith('?');
+        const t = (nullable ? type.slice(0, -1) : type) as ColumnType;
+        if (name === undefined || !['text', 'integer', 'real'].includes(t)) throw new Error(`bad column ${item}`);
+        return [name, nullable ? { type: t, nullable } : { type: t }];
+      }),
+  );

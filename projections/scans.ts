@@ -1,8 +1,6 @@
-import type Database from 'better-sqlite3';
 import { scan, isScanEvent, type Scan } from '../src/domain/index.js';
-import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type RecordedEvent, type ScanStatus } from '../src/events/index.js';
-import type { Projection, TableNamer } from './projection.js';
-import { rowWriter } from './row-writer.js';
+import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type ScanStatus } from '../src/events/index.js';
+import { columns, type Projection, type Row } from './projection.js';
 
 /** A row of the scans table, named as the original's ScanRecord.to_dict. */
 export interface ScanRow {
@@ -23,6 +21,9 @@ export interface ScanRow {
   metadata: string;
   /** The origin that started the scan: only its events move the row. */
   origin: string;
+  /** This origin's revision of the scan's stream (-1: none), and the position of the last event folded. */
+  revision: number;
+  position: number;
 }
 
 export const scanFromRow = (r: ScanRow): Scan => ({
@@ -44,7 +45,7 @@ export const scanFromRow = (r: ScanRow): Scan => ({
   archived: false,
 });
 
-const rowOf = (s: Scan, origin: string): ScanRow => ({
+const rowOf = (s: Scan, origin: string, revision: number, position: number): ScanRow => ({
   scan_id: s.scanId,
   snapshot_id: s.snapshotId,
   status: s.status,
@@ -62,41 +63,47 @@ const rowOf = (s: Scan, origin: string): ScanRow => ({
   // Canonical: the live event keeps its writer's key order, a rebuild reads the stored (sorted) JSON.
   metadata: canonicalJson(s.metadata),
   origin,
+  revision,
+  position,
 });
 
+/**
+ * Scans as the original's ScanRecord. A scan is its starter's: another origin that names the same scan id (in its
+ * own chain of the stream) moves nothing, and the first start in fold order holds the row on every replica.
+ * Retention: an archived scan leaves the read model; its events stay in the log for audit.
+ */
 export const scansProjection: Projection = {
   name: 'scans',
-  version: 2,
-  tables: ['scans'],
-  ddl: (t: TableNamer) => [
-    `CREATE TABLE ${t('scans')} (scan_id TEXT PRIMARY KEY, snapshot_id TEXT NOT NULL, status TEXT NOT NULL,
-      started_at TEXT NOT NULL, completed_at TEXT, config_name TEXT NOT NULL, account_id TEXT NOT NULL,
-      region TEXT NOT NULL, collectors TEXT NOT NULL, full_scope INTEGER NOT NULL, asset_count INTEGER NOT NULL,
-      finding_count INTEGER NOT NULL, error_message TEXT NOT NULL, duration_seconds REAL NOT NULL,
-      metadata TEXT NOT NULL, origin TEXT NOT NULL) STRICT`,
-    `CREATE INDEX ${t('scans_by_start')} ON ${t('scans')} (started_at DESC, scan_id DESC)`,
-    `CREATE INDEX ${t('scans_by_scope')} ON ${t('scans')} (account_id, region, status, completed_at DESC)`,
+  version: 3,
+  tables: [
+    {
+      name: 'scans',
+      columns: columns(`scan_id:text snapshot_id:text status:text started_at:text completed_at:text? config_name:text
+        account_id:text region:text collectors:text full_scope:integer asset_count:integer finding_count:integer
+        error_message:text duration_seconds:real metadata:text origin:text revision:integer position:integer`),
+      key: ['scan_id'],
+      indexes: [
+        { name: 'scans_by_start', columns: ['started_at', 'scan_id'] },
+        { name: 'scans_by_scope', columns: ['account_id', 'region', 'status', 'completed_at'] },
+      ],
+    },
   ],
-  prepare(db: Database.Database, t: TableNamer) {
-    const load = db.prepare<[string], ScanRow>(`SELECT * FROM ${t('scans')} WHERE scan_id = ?`);
-    const save = rowWriter<ScanRow>(db, t('scans'), 'scan_id');
-    const drop = db.prepare<[string]>(`DELETE FROM ${t('scans')} WHERE scan_id = ?`);
-    const apply = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (!isScanEvent(e)) return;
-      const row = load.get(e.data.scanId);
-      // A scan is its starter's: another origin that names the same scan id (in its own chain of the stream) moves
-      // nothing; the first start in fold order holds the row on every replica.
-      if (row !== undefined && row.origin !== event.meta.origin) return;
-      const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
-      // Retention: an archived scan leaves the read model; its events stay in the log for audit.
-      if (next === null || next.archived) drop.run(e.data.scanId);
-      else save(row, rowOf(next, event.meta.origin));
-    };
-    const forget = (event: RecordedEvent) => {
-      const e = asDomainEvent(event);
-      if (isScanEvent(e)) drop.run(e.data.scanId);
-    };
-    return { apply, forget };
+  reads: (event) => (isScanEvent(event) ? [{ table: 'scans', key: [(event.data as { scanId: string }).scanId] }] : []),
+  apply(rows, event, context) {
+    const e = asDomainEvent(event);
+    if (!isScanEvent(e)) return;
+    const row = rows.get('scans', [e.data.scanId]) as ScanRow | undefined;
+    if (row !== undefined && row.origin !== event.meta.origin) return;
+    const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
+    if (next === null || next.archived) rows.delete('scans', [e.data.scanId]);
+    else {
+      const local = context.merge().local;
+      const revision = event.meta.origin === local ? event.revision : (row?.revision ?? -1);
+      rows.put('scans', rowOf(next, event.meta.origin, revision, event.position) as unknown as Row);
+    }
+  },
+  forget(rows, event) {
+    const e = asDomainEvent(event);
+    if (isScanEvent(e)) rows.delete('scans', [e.data.scanId]);
   },
 };

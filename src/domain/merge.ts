@@ -98,8 +98,12 @@ const isFact = (state: FindingState, event: FindingEvent): boolean =>
   event.type !== 'SuppressionExpired' ||
   (state !== null && state.suppressedUntil !== null && event.data.expiredAt >= state.suppressedUntil);
 
+/** Whether the event applies to the finding at all: authorised, admitted by the conflict policy, and a fact. */
+export const isAdmitted = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): boolean =>
+  authorised(state, event, origin, ctx) && admits(state, event, origin, ctx) && isFact(state, event);
+
 export const evolveFrom = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): FindingState => {
-  if (!authorised(state, event, origin, ctx) || !admits(state, event, origin, ctx) || !isFact(state, event)) return state;
+  if (!isAdmitted(state, event, origin, ctx)) return state;
   const next = finding.evolve(state, event);
   return next === null ? null : { ...next, ...decidedAfter(state, event, origin) };
 };

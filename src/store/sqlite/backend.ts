@@ -1,0 +1,168 @@
+import type { MergeContext } from '../../domain/index.js';
+import type { Json, RecordedEvent } from '../../events/index.js';
+import type { AccessRefusal, Backend, BackendOptions, EventLog, ImportOutcome, ImportRules } from '../../ports/backend.js';
+import type { AppendResult, StreamWrite } from '../../ports/log.js';
+import type { ProjectionStatus } from '../../ports/read-models.js';
+import { mergeContextOf, mergeKeyOf, originStream, trustStream } from '../merge.js';
+import { SqliteModels, Statements } from './models.js';
+import { SqliteProjector } from './projector.js';
+import { SqliteEventStore, type SqliteStoreOptions } from './store.js';
+
+const auditDdl = `
+CREATE TABLE IF NOT EXISTS access_audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, method TEXT NOT NULL,
+  route TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, actor TEXT, role TEXT, token_id TEXT,
+  via TEXT, remote TEXT) STRICT;
+CREATE INDEX IF NOT EXISTS access_audit_by_time ON access_audit (at);
+CREATE TRIGGER IF NOT EXISTS access_audit_no_update BEFORE UPDATE ON access_audit
+  BEGIN SELECT RAISE(ABORT, 'the access audit is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS access_audit_no_delete BEFORE DELETE ON access_audit
+  BEGIN SELECT RAISE(ABORT, 'the access audit is append-only: DELETE refused'); END;
+`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The embedded backend: the log and the read models in one SQLite file. Every commit is one transaction holding
+ * the events, their checksums and the projections' rows (read-your-writes); several processes share the file.
+ */
+export class SqliteBackend implements Backend {
+  readonly name = 'sqlite';
+  readonly inline = true;
+  readonly atomic = true;
+  readonly store: SqliteEventStore;
+  readonly models: SqliteModels;
+  private readonly projector: SqliteProjector;
+  private readonly statements: Statements;
+  private mergeCache: MergeContext | null = null;
+
+  constructor(options: SqliteStoreOptions & BackendOptions) {
+    this.store = new SqliteEventStore(options);
+    try {
+      this.statements = new Statements(this.store.db);
+      this.projector = new SqliteProjector(this.store.db, this.store, options.projections, this.statements, { merge: () => this.merge() });
+      this.models = new SqliteModels(this.store.db, this.statements, this.projector.specs, (t) => t);
+      this.projector.install(options.onRebuild);
+      // Read models folded under another merge policy or central origin are folded again under the current one.
+      const stored = this.meta('merge_context');
+      if (stored !== null && stored !== mergeKeyOf(this.merge())) this.projector.rebuild(undefined, options.onRebuild);
+      this.setMeta('merge_context', mergeKeyOf(this.merge()));
+      this.projector.refresh();
+      this.store.onAppend((events, context) => this.projector.apply(events, context.imported));
+    } catch (error) {
+      void this.store.close();
+      throw error;
+    }
+  }
+
+  get origin(): string {
+    return this.store.origin;
+  }
+
+  get description(): string {
+    return `sqlite ${this.store.path}`;
+  }
+
+  get log(): EventLog {
+    return this.store;
+  }
+
+  async commit(writes: readonly StreamWrite[]): Promise<readonly AppendResult[]> {
+    return this.store.appendSync(writes);
+  }
+
+  async importReplicated(
+    events: readonly unknown[],
+    rules: ImportRules,
+    local: (outcome: ImportOutcome) => readonly StreamWrite[],
+  ): Promise<ImportOutcome & { readonly appended: readonly AppendResult[] }> {
+    return this.store.importSync(events, rules, local);
+  }
+
+  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Writers project in their own transaction; a writer that did not (an older version) is caught up here.
+      if (this.store.headPositionSync() >= position) {
+        this.projector.refresh();
+        if (this.projector.lowest() >= position) return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(25, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  async refresh(): Promise<void> {
+    this.projector.refresh();
+  }
+
+  private meta(key: string): string | null {
+    return (this.store.db.prepare('SELECT value FROM store_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.store.db.prepare('INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  private eventsOf(stream: string): RecordedEvent[] {
+    return this.store.readMergedSync(stream);
+  }
+
+  merge(): MergeContext {
+    this.mergeCache ??= mergeContextOf(this.meta('conflict_policy'), this.store.origin, this.eventsOf(trustStream), this.eventsOf(originStream));
+    return this.mergeCache;
+  }
+
+  async remerge(policy?: string): Promise<boolean> {
+    if (policy !== undefined) this.setMeta('conflict_policy', policy);
+    this.mergeCache = null;
+    const key = mergeKeyOf(this.merge());
+    if (this.meta('merge_context') === key) return false;
+    this.projector.rebuild();
+    this.setMeta('merge_context', key);
+    return true;
+  }
+
+  async rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): Promise<number> {
+    return this.projector.rebuild(name, onProgress);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    return this.projector.status();
+  }
+
+  projectionNames(): string[] {
+    return this.projector.names();
+  }
+
+  async setting(key: string): Promise<Json | null> {
+    const value = this.meta(key);
+    return value === null ? null : (value as Json);
+  }
+
+  async renameOrigin(name: string): Promise<void> {
+    this.store.renameOrigin(name);
+    this.mergeCache = null;
+  }
+
+  async recordRefusal(r: AccessRefusal): Promise<void> {
+    this.store.db.exec(auditDdl);
+    this.statements
+      .get('INSERT INTO access_audit (at, method, route, status, reason, actor, role, token_id, via, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.at, r.method, r.route.slice(0, 512), r.status, r.reason.slice(0, 1000), r.actor, r.role, r.tokenId, r.via, r.remote);
+  }
+
+  async refusals(since: string): Promise<AccessRefusal[]> {
+    // A read never creates the table (it would take the write lock).
+    const kept = this.store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_audit'").get() !== undefined;
+    if (!kept) return [];
+    const rows = this.store.db.prepare('SELECT * FROM access_audit WHERE at >= ? ORDER BY seq').all(since) as {
+      at: string; method: string; route: string; status: number; reason: string; actor: string | null; role: string | null;
+      token_id: string | null; via: string | null; remote: string | null;
+    }[];
+    return rows.map((r) => ({ at: r.at, method: r.method, route: r.route, status: r.status, reason: r.reason, actor: r.actor, role: r.role, tokenId: r.token_id, via: r.via, remote: r.remote }));
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}

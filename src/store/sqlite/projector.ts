@@ -1,0 +1,235 @@
+import type Database from 'better-sqlite3';
+import {
+  applyBatch,
+  RowCache,
+  rowsToLoad,
+  tableSpecs,
+  type Projection,
+  type ProjectionContext,
+  type TableSpec,
+} from '../../../projections/index.js';
+import type { RecordedEvent } from '../../events/index.js';
+import type { ProjectionStatus } from '../../ports/read-models.js';
+import { sqlite } from '../sql/dialect.js';
+import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
+import { loadRows, saveChanges, Statements } from './models.js';
+import type { SqliteEventStore } from './store.js';
+
+interface StateRow {
+  name: string;
+  version: number;
+  position: number;
+  generation: number;
+}
+
+const identity: Namer = (name) => name;
+const chunkSize = 5000;
+/** Tables of read models this version no longer has (finding_stats moved into the findings projection). */
+const legacyTables = ['finding_stats_lifecycles'];
+
+/**
+ * Keeps the projections' read models in the log's file: applies every appended event inside the append
+ * transaction (read-your-writes), catches up on events other writers appended without projections, and rebuilds
+ * into shadow tables that replace the live ones in one transaction, so queries keep working meanwhile.
+ */
+export class SqliteProjector {
+  readonly specs: ReadonlyMap<string, TableSpec>;
+  private readonly state: Database.Statement<[string], StateRow>;
+  private readonly setPosition: Database.Statement<[number, string]>;
+  private readonly sortsBefore: Database.Statement<[number], number>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly store: SqliteEventStore,
+    private readonly list: readonly Projection[],
+    private readonly statements: Statements,
+    readonly context: ProjectionContext,
+  ) {
+    this.specs = tableSpecs(list);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS projection_state (name TEXT PRIMARY KEY, version INTEGER NOT NULL,
+      position INTEGER NOT NULL, generation INTEGER NOT NULL) STRICT`);
+    this.state = this.db.prepare('SELECT * FROM projection_state WHERE name = ?');
+    this.setPosition = this.db.prepare('UPDATE projection_state SET position = ? WHERE name = ?');
+    // Whether an event already applied (lower position, same stream) folds after this one. A replicated event folds
+    // at its capped instant when its batch carried one (fold_at), else at its recordedAt.
+    this.sortsBefore = this.db
+      .prepare<[number], number>(
+        `SELECT 1 FROM events AS e, events AS x WHERE e.position = ? AND x.stream = e.stream AND x.position < e.position
+           AND (coalesce(x.fold_at, json_extract(x.meta, '$.recordedAt')), x.origin, x.revision)
+             > (coalesce(e.fold_at, json_extract(e.meta, '$.recordedAt')), e.origin, e.revision) LIMIT 1`,
+      )
+      .pluck();
+  }
+
+  /** Creates tables on first use; rebuilds a projection whose version changed; drops tables no projection owns. */
+  install(onRebuild?: (name: string, done: number, total: number) => void): void {
+    const stale: Projection[] = [];
+    this.db
+      .transaction(() => {
+        for (const table of legacyTables) this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(table)}`);
+        const known = new Set(this.list.map((p) => p.name));
+        for (const row of this.db.prepare<[], StateRow>('SELECT * FROM projection_state').all())
+          if (!known.has(row.name)) this.db.prepare('DELETE FROM projection_state WHERE name = ?').run(row.name);
+        for (const p of this.list) {
+          const row = this.state.get(p.name);
+          if (row !== undefined && row.version > p.version)
+            throw new Error(`read model ${p.name} was built by a newer stance-state (version ${row.version}; this one has ${p.version})`);
+          if (row === undefined) {
+            for (const spec of p.tables) {
+              this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(spec.name)}`);
+              this.db.exec(tableDdl(sqlite, spec, spec.name));
+              for (const ddl of indexDdls(sqlite, spec, spec.name, 1)) this.db.exec(ddl);
+            }
+            this.db.prepare('INSERT INTO projection_state VALUES (?, ?, 0, 1)').run(p.name, p.version);
+          } else if (row.version !== p.version) stale.push(p);
+        }
+      })
+      .immediate();
+    if (stale.length > 0) this.rebuildAll(stale, (p, done, total) => onRebuild?.(p.name, done, total));
+  }
+
+  /** Events of the batch that replicated in late (sorting before events of their stream already applied). */
+  private refolds(events: readonly RecordedEvent[]): Map<number, RecordedEvent[]> {
+    const refolds = new Map<number, RecordedEvent[]>();
+    const local = this.context.merge().local;
+    for (const event of events)
+      if (event.meta.origin !== local && this.sortsBefore.get(event.position) === 1)
+        refolds.set(event.position, this.store.readMergedSync(event.stream, event.position));
+    return refolds;
+  }
+
+  /** Applies events to `projections` (tables named by `namer`) and writes the changes; inside the caller's transaction. */
+  private applyTo(projections: readonly Projection[], namer: Namer, events: readonly RecordedEvent[], imported: boolean): void {
+    if (events.length === 0 || projections.length === 0) return;
+    const refolds = imported ? this.refolds(events) : new Map<number, RecordedEvent[]>();
+    const cache = new RowCache(this.specs);
+    for (const [table, keys] of rowsToLoad(projections, events, refolds)) {
+      const spec = this.specs.get(table) as TableSpec;
+      loadRows(this.statements, spec, namer(table), keys, (key, row) => cache.loaded(table, key, row));
+    }
+    applyBatch(projections, cache, events, refolds, this.context);
+    for (const changes of cache.changes()) saveChanges(this.statements, changes, namer(changes.spec.name));
+  }
+
+  /** Runs inside the append transaction: first what others appended unprojected, then these events. */
+  apply(events: readonly RecordedEvent[], imported: boolean): void {
+    const first = events[0];
+    if (first === undefined) return;
+    this.catchUpTo(first.position - 1);
+    this.applyTo(this.list, identity, events, imported);
+    const last = (events[events.length - 1] as RecordedEvent).position;
+    for (const p of this.list) this.setPosition.run(last, p.name);
+  }
+
+  /** Applies, per projection, the events up to `position` it has not applied (appended by a writer without it). */
+  private catchUpTo(position: number): void {
+    for (const p of this.list) {
+      let from = this.state.get(p.name)?.position ?? 0;
+      while (from < position) {
+        const events = [...this.store.readAllSync({ fromPosition: from, limit: Math.min(chunkSize, position - from) })];
+        if (events.length === 0) break;
+        this.applyTo([p], identity, events, true);
+        from = (events[events.length - 1] as RecordedEvent).position;
+        this.setPosition.run(from, p.name);
+      }
+    }
+  }
+
+  /** Brings every read model up to the log's head. */
+  refresh(): void {
+    const head = this.store.headPositionSync();
+    if (this.lowest() < head) this.db.transaction(() => this.catchUpTo(head)).immediate();
+  }
+
+  lowest(): number {
+    return Math.min(...this.list.map((p) => this.state.get(p.name)?.position ?? 0));
+  }
+
+  status(): ProjectionStatus[] {
+    return this.list.map((p) => {
+      const row = this.state.get(p.name);
+      const table = p.tables[0]?.name ?? p.name;
+      const rows = (this.db.prepare(`SELECT count(*) AS n FROM ${sqlite.id(table)}`).get() as { n: number } | undefined)?.n ?? 0;
+      return { name: p.name, version: row?.version ?? p.version, position: row?.position ?? 0, rows };
+    });
+  }
+
+  names(): string[] {
+    return this.list.map((p) => p.name);
+  }
+
+  /** Rebuilds one projection (or all) from the log; returns the events applied. */
+  rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): number {
+    const chosen = name === undefined ? this.list : this.list.filter((p) => p.name === name);
+    return this.rebuildAll(chosen, (p, done, total) => onProgress?.(p.name, done, total));
+  }
+
+  /**
+   * Rebuilds projections side by side in one pass over the log into shadow tables, in chunks each in its own
+   * transaction (other writers get the lock between them and keep the live tables current); secondary indexes are
+   * built after the bulk (SQLite builds an index from sorted keys far faster than it maintains one row by row); then
+   * under the write lock what was appended meanwhile is applied and the shadows replace the live tables.
+   */
+  private rebuildAll(chosen: readonly Projection[], onProgress: (p: Projection, done: number, total: number) => void): number {
+    if (chosen.length === 0) return 0;
+    const shadows = chosen.map((p) => {
+      const generation = (this.state.get(p.name)?.generation ?? 0) + 1;
+      const shadow: Namer = (logical) => `${logical}__g${generation}`;
+      return { p, generation, shadow };
+    });
+    const namer: Namer = (logical) => {
+      for (const s of shadows) if (s.p.tables.some((t) => t.name === logical)) return s.shadow(logical);
+      return logical;
+    };
+    this.db.transaction(() => {
+      for (const { p, shadow } of shadows)
+        for (const spec of p.tables) {
+          this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(shadow(spec.name))}`);
+          this.db.exec(tableDdl(sqlite, spec, shadow(spec.name)));
+        }
+    })();
+    this.statements.clear();
+    const total = this.store.headPositionSync();
+    let position = 0;
+    let applied = 0;
+    const progress = () => {
+      for (const p of chosen) onProgress(p, position, Math.max(total, position));
+    };
+    const step = this.db.transaction((events: readonly RecordedEvent[]) => this.applyTo(chosen, namer, events, true));
+    for (;;) {
+      const events = [...this.store.readAllSync({ fromPosition: position, limit: chunkSize })];
+      if (events.length === 0) break;
+      step.immediate(events);
+      applied += events.length;
+      position = (events[events.length - 1] as RecordedEvent).position;
+      progress();
+    }
+    this.db
+      .transaction(() => {
+        for (const { p, shadow, generation } of shadows)
+          for (const spec of p.tables) for (const ddl of indexDdls(sqlite, spec, shadow(spec.name), generation)) this.db.exec(ddl);
+      })
+      .immediate();
+    this.db
+      .transaction(() => {
+        for (;;) {
+          const events = [...this.store.readAllSync({ fromPosition: position, limit: chunkSize })];
+          if (events.length === 0) break;
+          this.applyTo(chosen, namer, events, true);
+          applied += events.length;
+          position = (events[events.length - 1] as RecordedEvent).position;
+        }
+        for (const { p, shadow, generation } of shadows) {
+          for (const spec of p.tables) {
+            this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(spec.name)}`);
+            this.db.exec(`ALTER TABLE ${sqlite.id(shadow(spec.name))} RENAME TO ${sqlite.id(spec.name)}`);
+          }
+          this.db.prepare('INSERT OR REPLACE INTO projection_state VALUES (?, ?, ?, ?)').run(p.name, p.version, position, generation);
+        }
+      })
+      .immediate();
+    this.statements.clear();
+    progress();
+    return applied;
+  }
+}
