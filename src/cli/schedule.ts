@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
 import { InstantFromIso, type JobRecord, type RunRecord } from '../engine/index.js';
-import { decodeOrThrow, Id, Scope, Text, type Instant } from '../events/index.js';
+import { decodeOrThrow, Id, ScopeName, Text, type Instant } from '../events/index.js';
 import { DomainError } from '../errors.js';
 import { nextRuns, ScanScheduler, shellExecutor, type SchedulerEvent } from '../schedule/index.js';
 import { IntFromString } from './args.js';
@@ -26,8 +26,8 @@ const AddArgs = t.strict({
   misfire: optional(Misfire),
   overlap: optional(Overlap),
   timeout: optional(IntFromString('seconds (0 = no limit)', 0, 31_536_000)),
-  account: optional(Scope),
-  region: optional(Scope),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
   disabled: optional(t.boolean),
 });
 const NextArgs = t.strict({
