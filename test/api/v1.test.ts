@@ -91,7 +91,10 @@ V1('tracking a batch reports counts and position; findings list by asset, lifecy
   const ids = async (query: string) => listOf<Json>(await get(t.url, `/v1/findings${query}`), 'findings').map((x) => x.finding_id);
   assert.equal(await ids('?asset=a1'), ['f1', 'f2']);
   assert.equal(await ids('?rule=r1'), ['f1', 'f3']);
-  await track([f('f1', 'a1', 'r1')], 's1');
+  const again = await track([f('f1', 'a1', 'r1')], 's1');
+  assert.equal([body(again).tracked, body(again).already_seen], [0, 1], 'one scan sights a finding once');
+  await startScan('s2');
+  await track([f('f1', 'a1', 'r1')], 's2');
   assert.equal(await ids('?lifecycle=recurring'), ['f1']);
   assert.equal(await ids('?asset=a1&lifecycle=new'), ['f2']);
 });

@@ -92,10 +92,25 @@ Findings('trackFindings appends a batch atomically and reports what happened', a
   const summary = await engine.trackFindings([f('a'), f('b'), f('c'), f('c')]);
   assert.equal(
     { ...summary, position: 0 },
-    { tracked: 4, new: 1, recurring: 1, reopened: 1, still_suppressed: 1, suppressions_expired: 0, position: 0 },
+    { tracked: 4, new: 1, recurring: 1, reopened: 1, still_suppressed: 1, suppressions_expired: 0, already_seen: 0, position: 0 },
   );
   assert.is(summary.position, head + 4);
   assert.is((await engine.getFindingState('c'))?.scan_count, 2);
+});
+
+Findings('a batch re-run into the same scan records nothing again and says so, on every read model', async () => {
+  await engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  await engine.trackFindings([f('a'), f('b')], { scanId: 's1' });
+  const tables = () => ['findings', 'finding_stats', 'finding_stats_lifecycles'].map((t) => engine.store.db.prepare(`SELECT * FROM ${t}`).all());
+  const head = engine.store.headPositionSync();
+  const before = tables();
+  const again = await engine.trackFindings([f('a'), f('b'), f('c')], { scanId: 's1' });
+  assert.equal([again.tracked, again.new, again.already_seen], [1, 1, 2]);
+  assert.is(engine.store.headPositionSync(), head + 1, 'only c was recorded');
+  assert.is((await engine.getFindingState('a'))?.scan_count, 1);
+  const after = tables();
+  assert.equal(after[0]?.filter((r) => (r as { finding_id: string }).finding_id !== 'c'), before[0]);
+  assert.is((await engine.getFindingStats()).sightings, 3);
 });
 
 Findings('one bad record rejects the whole batch, naming its index and field, and writes nothing', async () => {
