@@ -1,7 +1,16 @@
 import * as t from 'io-ts';
 
+/** A value a message describes rather than quotes: bytes that are not text, say (`byte ff at offset 9`). */
+export class Described {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
+
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
+  if (v instanceof Described) return v.text;
   const text = typeof v === 'string' ? JSON.stringify(v) : safeStringify(v);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
