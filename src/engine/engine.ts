@@ -6,6 +6,7 @@ import * as checkpoints from './checkpoints.js';
 import type { Core } from './core.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
+import { importFindings, type ImportOptions, type ImportRecord } from './import.js';
 import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
@@ -68,6 +69,9 @@ export class StateEngine {
   trackFinding = async (input: TrackFindingInput) => findings.trackFinding(this.core, input);
   trackFindings = async (records: readonly TrackFindingInput[], options: { scanId?: string | undefined } = {}) =>
     findings.trackFindings(this.core, records, options);
+  /** All or nothing; `read` is called twice (check, then append): see import.ts. */
+  importFindings = async (read: () => Iterable<ImportRecord>, options: ImportOptions = {}) =>
+    importFindings(this.core, read, options);
   resolveFinding = async (findingId: string, input: DecisionInput = {}) =>
     findings.resolveFinding(this.core, findingId, input);
   suppressFinding = async (findingId: string, input: SuppressInput) => findings.suppressFinding(this.core, findingId, input);

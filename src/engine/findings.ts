@@ -69,7 +69,7 @@ const decideFinding = (core: Core, command: FindingCommand, actor: string): Find
 };
 
 /** Where a sighting happened: its scan's account and region, and its collector (the scan's only one by default). */
-const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
+export const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
   if (scanId === undefined) return { scanId: null, accountId: '', region: '', collector: collector ?? null };
   const scan = getScan(core, scanId);
   if (scan === null) throw new DomainError('unknown_scan', `scan ${scanId} is not known`);

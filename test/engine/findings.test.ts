@@ -113,6 +113,32 @@ Findings('a batch re-run into the same scan records nothing again and says so, o
   assert.is((await engine.getFindingStats()).sightings, 3);
 });
 
+Findings('an import is all or nothing across its batches: a record gone bad between check and append rolls all back', async () => {
+  const records = Array.from({ length: 2_500 }, (_, i) => ({ where: `line ${i + 1}`, value: { finding_id: `imp-${i}`, asset_id: 'a', rule_id: 'r' } }));
+  const head = engine.store.headPositionSync();
+  let pass = 0;
+  const read = function* () {
+    pass += 1;
+    for (const [i, r] of records.entries()) yield pass === 2 && i === 2_200 ? { ...r, value: { finding_id: '' } } : r;
+  };
+  const error = await raises(() => engine.importFindings(read), InvalidInput);
+  assert.is(error.field, 'line 2201.finding_id');
+  assert.is(engine.store.headPositionSync(), head, 'the first two batches were rolled back with the third');
+  assert.is(await engine.getFindingState('imp-0'), null);
+  const done = await engine.importFindings(function* () {
+    yield* records;
+  });
+  assert.equal([done.tracked, done.position], [2_500, head + 2_500]);
+});
+
+Findings('an import refuses a finding listed twice, naming both places, before writing anything', async () => {
+  const r = (where: string, id: string) => ({ where, value: { finding_id: id, asset_id: 'a', rule_id: 'r' } });
+  const head = engine.store.headPositionSync();
+  const error = await raises(() => engine.importFindings(() => [r('line 1', 'x'), r('line 2', 'y'), r('line 3', 'x')]), InvalidInput);
+  assert.equal([error.field, error.expected], ['line 3.finding_id', 'a finding listed once (also at line 1)']);
+  assert.is(engine.store.headPositionSync(), head);
+});
+
 Findings('one bad record rejects the whole batch, naming its index and field, and writes nothing', async () => {
   const head = engine.store.headPositionSync();
   const error = await raises(() => engine.trackFindings([f('a'), { findingId: 'b', assetId: '', ruleId: 'r' }]), InvalidInput);
