@@ -18,9 +18,7 @@ const checkpointTable = (items: readonly CheckpointRecord[]) =>
     items.map((c) => [c.collector_name, c.account_id, c.region, c.last_scan_id, c.last_scan_time, c.cursor]),
   );
 
-export const registerCheckpoint = (program: Command, ctx: CliContext): void => {
-  const checkpoint = program.command('checkpoint').description('incremental-scan checkpoints per collector, account and region');
-
+export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void => {
   checkpoint
     .command('set <collector> <account> <region>')
     .description('move a checkpoint to a scan (forward in scan time only, unless --force)')

@@ -6,7 +6,6 @@ import { DomainError } from '../errors.js';
 import { IntFromString, optional } from './args.js';
 import { out, printJson, type CliContext } from './context.js';
 import { table } from './format.js';
-import { importRecords, openImportFile } from './import.js';
 import { printList, printRecord } from './output.js';
 import { startProgress, type Progress } from './progress.js';
 
@@ -32,9 +31,7 @@ export const historyTable = (items: readonly HistoryEntry[]) =>
     items.map((h) => [h.recorded_at, h.type, h.lifecycle, h.actor, h.reason, h.scan_id]),
   );
 
-export const registerFinding = (program: Command, ctx: CliContext): void => {
-  const finding = program.command('finding').description('track findings and record decisions on them');
-
+export const registerFinding = (finding: Command, ctx: CliContext): void => {
   finding
     .command('track <findingId>')
     .description('record that a scan saw this finding')
@@ -58,6 +55,7 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scan: optional(Id) }), o);
       const engine = ctx.engine(cmd);
+      const { importRecords, openImportFile } = await import('./import.js'); // stream-json and the readers: imports only
       const source = await openImportFile(file);
       const bars = !ctx.json(cmd);
       const checking = startProgress('check', source.size, bars);

@@ -39,9 +39,7 @@ const scanTable = (scans: readonly ScanRecord[]) =>
     scans.map((s) => [s.scan_id, s.status, s.account_id, s.region, s.started_at, s.duration_seconds, s.asset_count, s.finding_count]),
   );
 
-export const registerScan = (program: Command, ctx: CliContext): void => {
-  const scan = program.command('scan').description('record scans and query them');
-
+export const registerScan = (scan: Command, ctx: CliContext): void => {
   scan
     .command('start <scanId>')
     .description('record that a scan started')

@@ -78,9 +78,7 @@ export const logLine = (e: SchedulerEvent): string =>
 const inZone = (d: Date, tz: string): string =>
   DateTime.fromJSDate(d, { zone: tz }).toISO({ suppressMilliseconds: true }) ?? d.toISOString();
 
-export const registerSchedule = (program: Command, ctx: CliContext): void => {
-  const schedule = program.command('schedule').description('scheduled scan jobs: cron, AWS cron, rate and one-time');
-
+export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
   schedule
     .command('add <name> <expr>')
     .description('add a job: five-field cron, cron(...) (AWS), rate(...) or at(...)')
@@ -176,9 +174,10 @@ export const registerSchedule = (program: Command, ctx: CliContext): void => {
       else out(runs.join('\n'));
     });
 
-  program
-    .command('scheduler')
-    .description('the scheduler daemon')
+};
+
+export const registerScheduler = (scheduler: Command, ctx: CliContext): void => {
+  scheduler
     .command('run')
     .description('fire due jobs until interrupted, one log line per event on stderr')
     .option('--once', 'fire what is due now, wait for those runs, exit')

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './children.js';
 
-/** The built binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
-export const binPath = join(repoRoot, 'dist/src/cli/bin.js');
+/** The built (bundled) binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
+export const binPath = join(repoRoot, 'dist/stance-state.js');
 
 export interface CliRun {
   readonly code: number | null;
