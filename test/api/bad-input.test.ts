@@ -1,10 +1,10 @@
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { get, post, startTestServer, writeToken, type HttpResult, type TestServer } from '../support/http.js';
+import { get, post, request, startTestServer, writeToken, type HttpResult, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const BadInput = suite('api: bodies that are not UTF-8, nest too deep or run over 1 MiB');
+const BadInput = suite('api: bodies that are not UTF-8, nest too deep or run over 1 MiB; empty ids');
 let dir = '';
 let t: TestServer;
 BadInput.before(async () => {
@@ -68,6 +68,21 @@ BadInput('a body nested 100,000 deep is 400 naming the depth limit, not a 500', 
   refused(metadata, 400, head);
   assert.match(reply(metadata).error, 'nested at most 64 levels deep');
   assert.is((await get(t.url, '/health')).status, 200);
+});
+
+BadInput('an empty account or region is 400 naming it, in /v1 and the Stance-compatible routes', async () => {
+  await t.engine.startScan({ scanId: 'cp', snapshotId: 'x' });
+  await t.engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'us-east-1', scanId: 'cp' });
+  const head = t.engine.store.headPositionSync();
+  const stance = await post(t.url, '/api/state/delete-checkpoint', { collector: 'iam', account: '111', region: '' }, { token: writeToken });
+  refused(stance, 400, head);
+  assert.is(reply(stance).field, 'region');
+  const v1 = await request(t.url, 'DELETE', '/v1/checkpoints/iam//us-east-1', { token: writeToken });
+  refused(v1, 400, head);
+  assert.is(reply(v1).field, 'account');
+  const scan = await send('/v1/scans', JSON.stringify({ scan_id: 's-empty', snapshot_id: 'x', region: '' }));
+  refused(scan, 400, head);
+  assert.is(reply(scan).field, 'region');
 });
 
 /**
