@@ -27,7 +27,8 @@ export const checkpointFromRow = (r: CheckpointRow): Checkpoint => ({
 
 export const checkpointsProjection: Projection = {
   name: 'checkpoints',
-  version: 1,
+  // 2: checkpoint_id encodes `%` and `:` in scope parts, so scopes that collided on `:` get rows of their own.
+  version: 2,
   tables: ['checkpoints'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('checkpoints')} (checkpoint_id TEXT PRIMARY KEY, collector_name TEXT NOT NULL,
