@@ -1,13 +1,19 @@
 import * as t from 'io-ts';
 
-/**
- * Masks the secret part of anything shaped like one of our tokens (`sst_<id>_<secret>`): a token pasted into the
- * wrong argument or field must not come back in a message, a log line or an answer. The id stays, to say which.
- */
-export const redactTokens = (text: string): string => text.replace(/(sst_[0-9a-f]{16}_)[A-Za-z0-9_-]+/g, '$1…');
+export { redactTokens } from './redact.js';
+import { redactTokens } from './redact.js';
+
+/** A value a message describes rather than quotes: bytes that are not text, say (`byte ff at offset 9`). */
+export class Described {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
 
 const show = (v: unknown): string => {
   if (v === undefined) return 'nothing';
+  if (v instanceof Described) return v.text;
   const text = redactTokens(typeof v === 'string' ? JSON.stringify(v) : safeStringify(v));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };

@@ -87,7 +87,7 @@ const startProcess = async (argv: readonly string[]): Promise<{ child: ChildProc
 
 /** The real binary (built dist/ when present, else the TypeScript through tsx), on a free port. */
 const startServe = () => {
-  const built = join(root, 'dist/src/cli/bin.js');
+  const built = join(root, 'dist/stance-state.js');
   const entry = existsSync(built) ? [built] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')];
   return startProcess([...entry, '--data', dir, 'serve', '--port', '0']);
 };

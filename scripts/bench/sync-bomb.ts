@@ -56,7 +56,7 @@ try {
   const probe = "process.on('exit', () => process.stderr.write(`\\npeak_rss_mb=${Math.round(process.resourceUsage().maxRSS / 1024)}\\n`));";
   const run = spawnSync(
     process.execPath,
-    ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, join(root, 'dist/src/cli/bin.js'), '--data', join(dir, 'replica'), 'sync', 'pull', '--hub', `file://${join(dir, 'hub')}`, '--json'],
+    ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, join(root, 'dist/stance-state.js'), '--data', join(dir, 'replica'), 'sync', 'pull', '--hub', `file://${join(dir, 'hub')}`, '--json'],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const peak = /peak_rss_mb=(\d+)/.exec(run.stderr)?.[1];

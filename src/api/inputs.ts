@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { InstantFromIso } from '../engine/index.js';
-import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, Scope, Text } from '../events/index.js';
+import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, ScopeName, Text } from '../events/index.js';
 import { ScanCursor } from './cursor.js';
 import { IntFromString, optional } from '../events/index.js';
 
@@ -15,13 +15,13 @@ export const MinPosition = IntFromString('a log position (0 or more)');
 export const NoQuery = t.strict({});
 export const ScansQuery = t.strict({
   status: optional(ScanStatus),
-  account: optional(Scope),
-  region: optional(Scope),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
   since: optional(InstantFromIso),
   limit: optional(Limit),
   cursor: optional(ScanCursor),
 });
-export const LastScanQuery = t.strict({ account: optional(Scope), region: optional(Scope) });
+export const LastScanQuery = t.strict({ account: optional(ScopeName), region: optional(ScopeName) });
 export const FindingsQuery = t.strict({
   asset: optional(Id),
   lifecycle: optional(Lifecycle),
@@ -30,7 +30,7 @@ export const FindingsQuery = t.strict({
   cursor: optional(Id),
 });
 export const FindingQuery = t.strict({ as_of: optional(InstantFromIso) });
-export const CheckpointsQuery = t.strict({ collector: optional(Id), account: optional(Scope) });
+export const CheckpointsQuery = t.strict({ collector: optional(Id), account: optional(ScopeName) });
 
 /** An optional body field: absent, or null (which JSON clients send for "none"). */
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined, t.null], codec.name);
@@ -39,8 +39,8 @@ export const StartScanBody = t.strict({
   scan_id: Id,
   snapshot_id: Id,
   config_name: nullable(Id),
-  account_id: nullable(Scope),
-  region: nullable(Scope),
+  account_id: nullable(ScopeName),
+  region: nullable(ScopeName),
   collectors: nullable(t.array(Id)),
   full_scope: nullable(t.boolean),
   metadata: nullable(JsonRecord),

@@ -144,7 +144,7 @@ export const componentSchemas: Readonly<Record<string, Schema>> = {
   }),
   FindingHistory: object({ finding_id: str, history: list('HistoryEntry') }),
   TrackSummary: object(
-    counts(['tracked', 'new', 'recurring', 'reopened', 'still_suppressed', 'suppressions_expired', 'position']),
+    counts(['tracked', 'new', 'recurring', 'reopened', 'still_suppressed', 'suppressions_expired', 'already_seen', 'position']),
   ),
   Me: object({
     name: { ...str, nullable: true },

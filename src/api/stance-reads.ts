@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { countCheckpoints, countScansByStatus, listScanPage } from '../engine/api-queries.js';
 import type { FindingStats } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
-import { Id, instantOf, Lifecycle, ScanStatus, Scope } from '../events/index.js';
+import { Id, instantOf, Lifecycle, ScanStatus, ScopeName } from '../events/index.js';
 import { HttpError } from './errors.js';
 import { IntFromString, optional } from '../events/index.js';
 import { defineRoute, json, type Route } from './route.js';
@@ -19,7 +19,7 @@ import { backends, features, lifecycles, moduleStatus, scanStatuses } from './st
 const lifecycleNames = ['new', 'recurring', 'resolved', 'reopened', 'suppressed', 'false_positive'] as const;
 const Limit = IntFromString('a count (1-10000)', 1, 10_000);
 const Days = IntFromString('a number of days (0-36500)', 0, 36_500);
-const CheckpointKey = t.strict({ collector: optional(Id), account: optional(Scope), region: optional(Scope) });
+const CheckpointKey = t.strict({ collector: optional(Id), account: optional(ScopeName), region: optional(ScopeName) });
 
 const required = <T>(value: T | undefined, field: string): T => {
   if (value === undefined) throw new InvalidInput(field, undefined, `the ${field} parameter (required)`);
@@ -71,7 +71,7 @@ export const stanceReadRoutes: readonly Route[] = [
     if (scan === null) throw new HttpError(404, `Scan not found: ${id}`);
     return json(scan);
   }),
-  get('checkpoints', t.strict({ collector: optional(Id), account: optional(Scope), limit: optional(Limit) }), async (ctx, q) => {
+  get('checkpoints', t.strict({ collector: optional(Id), account: optional(ScopeName), limit: optional(Limit) }), async (ctx, q) => {
     const limit = q.limit ?? 50;
     const all = await ctx.engine.listCheckpoints({ collector: q.collector, accountId: q.account });
     // The original's order and its seven columns (no metadata).

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { DomainError, InvalidInput } from '../errors.js';
-import { decodeOrThrow, Id, Scope, Text } from '../events/index.js';
+import { decodeOrThrow, Id, ScopeName, Text } from '../events/index.js';
 import { HttpError } from './errors.js';
 import { optional } from '../events/index.js';
 import { actorOf, defineRoute, json, type Route, type RouteContext } from './route.js';
@@ -44,7 +44,7 @@ const post = (
 const none = t.strict({});
 const SuppressFields = t.strict({ finding_id: optional(Id), by: optional(Id), reason: optional(Text) });
 const ResolveFields = t.strict({ finding_id: optional(Id) });
-const CheckpointFields = t.strict({ collector: optional(Id), account: optional(Scope), region: optional(Scope) });
+const CheckpointFields = t.strict({ collector: optional(Id), account: optional(ScopeName), region: optional(ScopeName) });
 
 export const stanceWriteRoutes: readonly Route[] = [
   // `by` (the original defaulted it to "api") is now the person an admin or service identity acts for; without

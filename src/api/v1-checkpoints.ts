@@ -1,11 +1,11 @@
 import * as t from 'io-ts';
 import { DomainError } from '../errors.js';
-import { decodeOrThrow, Id, Scope } from '../events/index.js';
+import { decodeOrThrow, Id, ScopeName } from '../events/index.js';
 import { CheckpointsQuery, NoQuery } from './inputs.js';
 import { actorOf, defineRoute, json, type Route, type RouteContext } from './route.js';
 
-// Account and region may be empty (a global collector): `/v1/checkpoints/iam//` names that checkpoint.
-const KeyParams = t.strict({ collector: Id, account: Scope, region: Scope });
+// Account and region are named (a global collector uses a region such as `global`): an empty one is bad input.
+const KeyParams = t.strict({ collector: Id, account: ScopeName, region: ScopeName });
 const keyOf = (ctx: RouteContext) => decodeOrThrow(KeyParams, ctx.params);
 const path = '/v1/checkpoints/{collector}/{account}/{region}';
 const missing = (k: t.TypeOf<typeof KeyParams>) =>

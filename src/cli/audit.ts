@@ -16,10 +16,8 @@ const auditTable = (items: readonly AuditEntry[]) =>
     items.map((e) => [e.at, e.event, who(e), e.event === 'write_refused' ? `${e.method} ${e.route}` : e.subject, e.status, e.remote, e.detail]),
   );
 
-export const registerAudit = (program: Command, ctx: CliContext): void => {
-  program
-    .command('audit')
-    .description('the access audit, oldest first: tokens made and revoked, policy changes, writes the HTTP API refused')
+export const registerAudit = (audit: Command, ctx: CliContext): void => {
+  audit
     .option('--since <iso>', 'only entries at or after this instant')
     .option('--limit <n>', 'only the newest n entries')
     .action(async (o: Record<string, unknown>, cmd: Command) => {

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import type { CheckpointRecord } from '../engine/index.js';
-import { decodeOrThrow, Id, Scope, Text } from '../events/index.js';
+import { decodeOrThrow, Id, ScopeName, Text } from '../events/index.js';
 import { DomainError } from '../errors.js';
 import { optional } from './args.js';
 import { out, printJson, type CliContext } from './context.js';
 import { table } from './format.js';
 import { printList, printRecord } from './output.js';
 
-const Key = { collector: Id, account: Scope, region: Scope };
+const Key = { collector: Id, account: ScopeName, region: ScopeName };
 const SetArgs = t.strict({ ...Key, scan: Id, cursor: optional(Text), force: optional(t.boolean) });
 const KeyArgs = t.strict(Key);
 
@@ -18,9 +18,7 @@ const checkpointTable = (items: readonly CheckpointRecord[]) =>
     items.map((c) => [c.collector_name, c.account_id, c.region, c.last_scan_id, c.last_scan_time, c.cursor]),
   );
 
-export const registerCheckpoint = (program: Command, ctx: CliContext): void => {
-  const checkpoint = program.command('checkpoint').description('incremental-scan checkpoints per collector, account and region');
-
+export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void => {
   checkpoint
     .command('set <collector> <account> <region>')
     .description('move a checkpoint to a scan (forward in scan time only, unless --force)')
@@ -67,7 +65,7 @@ export const registerCheckpoint = (program: Command, ctx: CliContext): void => {
     .option('--collector <name>', 'only this collector')
     .option('--account <id>', 'only this account')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ collector: optional(Id), account: optional(Scope) }), o);
+      const a = decodeOrThrow(t.strict({ collector: optional(Id), account: optional(ScopeName) }), o);
       printList(ctx, cmd, await ctx.engine(cmd).listCheckpoints({ collector: a.collector, accountId: a.account }), checkpointTable);
     });
 };

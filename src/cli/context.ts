@@ -32,7 +32,9 @@ export const logPathOf = (dataDir: string): string => join(dataDir, 'stance.db')
 
 /**
  * Creates a directory and its missing parents, one level at a time (Node's recursive mkdir never returns on some
- * paths, /proc/x for one). A path that cannot be a directory is bad input for the option that named it.
+ * paths, /proc/x for one), each 0700: a data dir holds findings and job commands, key dirs private keys, and
+ * nothing of them is for other local users. An existing directory keeps its mode. A path that cannot be a directory
+ * is bad input for the option that named it.
  */
 export const ensureDirectory = (field: string, dir: string): void => {
   const kind = (path: string) => {
@@ -49,7 +51,7 @@ export const ensureDirectory = (field: string, dir: string): void => {
   const parent = dirname(dir);
   if (parent !== dir) ensureDirectory(field, parent);
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, 0o700);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' && kind(dir) === 'directory') return;
     throw new InvalidInput(field, dir, `a directory it can create (${(error as Error).message})`);

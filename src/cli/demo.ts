@@ -14,10 +14,8 @@ import { statsText } from './stats.js';
 import { runDemoWorkload, demoStoryFinding } from './demo-workload.js';
 
 /** The main job: 30 days of daily scans over 3 accounts x 2 regions, then what the engine knows about them. */
-export const registerDemo = (program: Command, ctx: CliContext): void => {
-  program
-    .command('demo')
-    .description('simulate 30 days of scans (3 accounts x 2 regions, ~100k events) and show scans, stats, one audit trail and log verify')
+export const registerDemo = (demo: Command, ctx: CliContext): void => {
+  demo
     .option('--days <n>', 'days to simulate', '30')
     .action(async (o: { days: string }, cmd: Command) => {
       const days = Number(o.days);

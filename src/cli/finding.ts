@@ -6,9 +6,8 @@ import { DomainError } from '../errors.js';
 import { IntFromString, optional } from './args.js';
 import { out, printJson, type CliContext } from './context.js';
 import { table } from './format.js';
-import { readFindingsFile } from './import.js';
 import { printList, printRecord } from './output.js';
-import { startProgress } from './progress.js';
+import { startProgress, type Progress } from './progress.js';
 
 const TrackArgs = t.strict({ findingId: Id, asset: Id, rule: Id, scan: optional(Id), collector: optional(Id) });
 const ListArgs = t.strict({
@@ -19,7 +18,6 @@ const ListArgs = t.strict({
   cursor: optional(Id),
 });
 const FindingId = t.strict({ findingId: Id });
-const importChunk = 10_000;
 
 const findingTable = (items: readonly FindingRecord[]) =>
   table(
@@ -43,9 +41,7 @@ export const historyTable = (items: readonly HistoryEntry[]) =>
 // as on behalf of, beside the actor (the OS user or --as).
 const byHelp = 'the person this decision is made for (recorded as on behalf of; default: the actor)';
 
-export const registerFinding = (program: Command, ctx: CliContext): void => {
-  const finding = program.command('finding').description('track findings and record decisions on them');
-
+export const registerFinding = (finding: Command, ctx: CliContext): void => {
   finding
     .command('track <findingId>')
     .description('record that a scan saw this finding')
@@ -68,25 +64,40 @@ export const registerFinding = (program: Command, ctx: CliContext): void => {
     .option('--scan <scanId>', 'the running scan that saw them')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scan: optional(Id) }), o);
-      const records = readFindingsFile(file);
       const engine = ctx.engine(cmd);
-      const progress = startProgress('import', records.length, !ctx.json(cmd));
-      const totals = { tracked: 0, new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, position: engine.store.headPositionSync() };
+      const { importRecords, openImportFile } = await import('./import.js'); // stream-json and the readers: imports only
+      const source = await openImportFile(file);
+      const bars = !ctx.json(cmd);
+      const checking = startProgress('check', source.size, bars);
+      const appending: { bar?: Progress } = {};
+      let pass = 0;
+      let totals;
       try {
-        for (let i = 0; i < records.length; i += importChunk) {
-          const summary = await engine.trackFindings(records.slice(i, i + importChunk), { scanId: a.scan }, ctx.actor(cmd));
-          for (const key of ['tracked', 'new', 'recurring', 'reopened', 'still_suppressed', 'suppressions_expired'] as const) totals[key] += summary[key];
-          totals.position = summary.position;
-          progress.update(Math.min(records.length, i + importChunk));
-        }
+        totals = await engine.importFindings(
+          () => {
+            pass += 1;
+            return importRecords(source, file, pass === 1 ? (n) => checking.update(n) : () => undefined);
+          },
+          {
+            identity: ctx.actor(cmd),
+            scanId: a.scan,
+            onProgress: (done, total) => {
+              checking.stop();
+              (appending.bar ??= startProgress('import', total, bars)).update(done);
+            },
+          },
+        );
       } finally {
-        progress.stop();
+        checking.stop();
+        appending.bar?.stop();
+        source.close();
       }
       if (ctx.json(cmd)) printJson(totals);
       else
         out(
           `tracked ${totals.tracked}: ${totals.new} new, ${totals.recurring} recurring, ${totals.reopened} reopened, ` +
-            `${totals.still_suppressed} suppressed or false positive${totals.suppressions_expired ? `, ${totals.suppressions_expired} suppressions expired` : ''}`,
+            `${totals.still_suppressed} suppressed or false positive${totals.suppressions_expired ? `, ${totals.suppressions_expired} suppressions expired` : ''}` +
+            `${totals.already_seen ? `; ${totals.already_seen} already seen in this scan` : ''}`,
         );
     });
 

@@ -1,48 +1,105 @@
-import { readFileSync } from 'node:fs';
-import { FindingRecordInput, type TrackFindingInput } from '../engine/index.js';
-import { decodeOrThrow } from '../events/index.js';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ImportRecord } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
+import { arrayRecords } from './import-array.js';
+import { lineRecords } from './import-lines.js';
+
+const chunkBytes = 1024 * 1024;
+const byteOrderMark = Buffer.from([0xef, 0xbb, 0xbf]);
+
+const unreadable = (path: string, error: unknown) =>
+  new InvalidInput('file', path, `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+
+export interface ImportFile {
+  /** A regular file the import can read twice (check, then append). */
+  readonly path: string;
+  readonly size: number;
+  /** Removes the private copy of stdin or a pipe, if one was made. */
+  close(): void;
+}
 
 /**
- * Reads an import file (a path, or `-` for stdin): a JSON array of `{finding_id, asset_id, rule_id}` or NDJSON,
- * one object a line. Every record is checked before anything is written; the first bad one is named by its line
- * (NDJSON) or index (array) and field. A finding listed twice is refused too: one scan sees a finding once.
+ * An import file ready to be read twice: a regular file as it is; stdin (`-`) or a pipe copied first into a private
+ * temporary file (0600 in a 0700 directory), since it can be read only once.
  */
-export const readFindingsFile = (path: string): TrackFindingInput[] => {
-  let text: string;
-  try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    throw new InvalidInput('file', path, `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  const trimmed = text.trimStart();
-  const items: { where: string; value: unknown }[] = [];
-  if (trimmed.startsWith('[')) {
-    let parsed: unknown;
+export const openImportFile = async (path: string): Promise<ImportFile> => {
+  if (path !== '-') {
+    let info;
     try {
-      parsed = JSON.parse(text);
+      info = statSync(path);
     } catch (error) {
-      throw new InvalidInput('file', path, `a JSON array or NDJSON (${(error as Error).message})`);
+      throw unreadable(path, error);
     }
-    if (!Array.isArray(parsed)) throw new InvalidInput('file', path, 'a JSON array or NDJSON');
-    parsed.forEach((value, i) => items.push({ where: `records[${i}]`, value }));
-  } else {
-    text.split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
-      const where = `line ${i + 1}`;
-      try {
-        items.push({ where, value: JSON.parse(line) });
-      } catch {
-        throw new InvalidInput(where, line.length > 60 ? `${line.slice(0, 57)}...` : line, 'a JSON object');
-      }
-    });
+    if (info.isFile()) return { path, size: info.size, close: () => undefined };
+    if (info.isDirectory()) throw new InvalidInput('file', path, 'a readable file, not a directory');
   }
-  const seen = new Map<string, string>();
-  return items.map(({ where, value }) => {
-    const r = decodeOrThrow(FindingRecordInput, value, where);
-    const first = seen.get(r.finding_id);
-    if (first !== undefined) throw new InvalidInput(`${where}.finding_id`, r.finding_id, `a finding listed once (also at ${first})`);
-    seen.set(r.finding_id, where);
-    return { findingId: r.finding_id, assetId: r.asset_id, ruleId: r.rule_id, collector: r.collector };
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'stance-state-import-'));
+  const copy = join(dir, 'input');
+  try {
+    await pipeline(path === '-' ? process.stdin : createReadStream(path), createWriteStream(copy, { mode: 0o600 }));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw unreadable(path, error);
+  }
+  return { path: copy, size: statSync(copy).size, close: () => rmSync(dir, { recursive: true, force: true }) };
 };
+
+/** The file's bytes in chunks, each valid until the next is read; `onBytes` hears how many have been read. */
+function* chunksOf(path: string, shown: string, onBytes: (n: number) => void): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw unreadable(shown, error);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new InvalidInput('file', shown, 'a readable file');
+    let total = 0;
+    // One buffer, read into again and again: a fresh 1 MiB per chunk is external memory V8 frees only at its leisure,
+    // and peak RSS grew by a hundred megabytes. Readers copy what they keep past the next chunk.
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunkBytes, null);
+      if (n === 0) return;
+      total += n;
+      onBytes(total);
+      yield n === chunkBytes ? chunk : chunk.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/**
+ * The records of an import file, in order, read in 1 MiB chunks so memory stays bounded whatever its size: a JSON
+ * array (its first non-blank byte is `[`) or NDJSON, one object a line. A leading UTF-8 byte-order mark (Windows
+ * tools write one) is skipped. Bad bytes, nesting or JSON are refused naming the line or record, field and offset.
+ */
+export function* importRecords(file: ImportFile, shown: string, onBytes: (n: number) => void = () => undefined): Generator<ImportRecord> {
+  const chunks = chunksOf(file.path, shown, onBytes);
+  const peeked: Buffer[] = [];
+  let base = 0;
+  let first: number | undefined;
+  // Read by hand, not for-of: leaving a for-of would close the generator, and the file with it.
+  while (first === undefined) {
+    const next = chunks.next();
+    if (next.done === true) break;
+    let bytes = next.value;
+    if (peeked.length === 0 && bytes.subarray(0, 3).equals(byteOrderMark)) {
+      bytes = bytes.subarray(3);
+      base = 3;
+    }
+    peeked.push(Buffer.from(bytes)); // a copy: the next read reuses the buffer
+    first = bytes.find((b) => !isBlank(b));
+  }
+  const all = (function* () {
+    yield* peeked;
+    yield* chunks;
+  })();
+  yield* first === 0x5b ? arrayRecords(all, base) : lineRecords(all, base);
+}

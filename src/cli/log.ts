@@ -18,9 +18,7 @@ const eventLine = (e: RecordedEvent): string => {
 export const describeBad = (bad: BadEvent): string =>
   `stream ${bad.stream} (origin ${bad.origin}) revision ${bad.revision} at position ${bad.position}: ${bad.problem}`;
 
-export const registerLog = (program: Command, ctx: CliContext): void => {
-  const log = program.command('log').description('inspect and check the event log');
-
+export const registerLog = (log: Command, ctx: CliContext): void => {
   log
     .command('stats')
     .description('count events and streams; head position and bytes on disk')

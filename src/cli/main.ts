@@ -1,27 +1,95 @@
 import { Command, CommanderError } from 'commander';
-import { AccessDenied, DomainError, InvalidInput, redactTokens } from '../errors.js';
-import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
-import { CliContext } from './context.js';
-import { registerAudit } from './audit.js';
-import { registerCheckpoint } from './checkpoint.js';
-import { registerDemo } from './demo.js';
-import { registerFinding } from './finding.js';
-import { registerLog } from './log.js';
-import { registerPolicy } from './policy.js';
-import { registerProjections } from './projections.js';
-import { registerScan } from './scan.js';
-import { registerSchedule } from './schedule.js';
-import { registerServe } from './serve.js';
-import { registerStats } from './stats.js';
-import { registerSync } from './sync.js';
-import { registerToken } from './token.js';
+import type { AccessDenied, DomainError, InvalidInput } from '../errors.js';
+import { redactTokens } from '../redact.js';
+import type { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
+import type { CliContext } from './context.js';
+
+type Register = (command: Command, ctx: CliContext) => void;
+
+/**
+ * The top-level commands as `--help` lists them. A command's module (and what it imports: the engine and SQLite,
+ * hubs, the HTTP server, the scheduler) is loaded only when the command line names it, so `--help` loads none and
+ * `finding track` loads the engine but no hub, server or scheduler: start-up costs what the command needs.
+ */
+const commands: readonly { name: string; description: string; load: () => Promise<Register> }[] = [
+  { name: 'scan', description: 'record scans and query them', load: async () => (await import('./scan.js')).registerScan },
+  {
+    name: 'checkpoint',
+    description: 'incremental-scan checkpoints per collector, account and region',
+    load: async () => (await import('./checkpoint.js')).registerCheckpoint,
+  },
+  {
+    name: 'finding',
+    description: 'track findings and record decisions on them',
+    load: async () => (await import('./finding.js')).registerFinding,
+  },
+  {
+    name: 'stats',
+    description: 'finding counts by lifecycle (uncapped), totals and mean time to resolve',
+    load: async () => (await import('./stats.js')).registerStats,
+  },
+  {
+    name: 'projections',
+    description: 'the read models the queries use',
+    load: async () => (await import('./projections.js')).registerProjections,
+  },
+  {
+    name: 'sync',
+    description: 'replicate the log with hubs (a directory or Azure Blob Storage)',
+    load: async () => (await import('./sync.js')).registerSync,
+  },
+  { name: 'log', description: 'inspect and check the event log', load: async () => (await import('./log.js')).registerLog },
+  {
+    name: 'demo',
+    description: 'simulate 30 days of scans (3 accounts x 2 regions, ~100k events) and show scans, stats, one audit trail and log verify',
+    load: async () => (await import('./demo.js')).registerDemo,
+  },
+  {
+    name: 'schedule',
+    description: 'scheduled scan jobs: cron, AWS cron, rate and one-time',
+    load: async () => (await import('./schedule.js')).registerSchedule,
+  },
+  {
+    name: 'scheduler',
+    description: 'the scheduler daemon',
+    load: async () => (await import('./schedule.js')).registerScheduler,
+  },
+  { name: 'token', description: 'identities for the HTTP API: per-person and per-service bearer tokens', load: async () => (await import('./token.js')).registerToken },
+  { name: 'policy', description: 'rules decisions must follow (recorded as events)', load: async () => (await import('./policy.js')).registerPolicy },
+  {
+    name: 'audit',
+    description: 'the access audit, oldest first: tokens made and revoked, policy changes, writes the HTTP API refused',
+    load: async () => (await import('./audit.js')).registerAudit,
+  },
+  {
+    name: 'serve',
+    description: 'serve the read models over HTTP: /v1, the original’s /api/state/*, /health, /metrics, /openapi',
+    load: async () => (await import('./serve.js')).registerServe,
+  },
+];
+
+/** The global options that take a value: the command's name is the first other word. */
+const valued = new Set(['--data', '--as']);
+
+/** The top-level command a command line names (`help <command>` names it too), or undefined. */
+export const commandNamed = (argv: readonly string[]): string | undefined => {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--') break;
+    if (valued.has(arg)) i += 1;
+    else if (!arg.startsWith('-')) words.push(arg);
+  }
+  return words[0] === 'help' ? words[1] : words[0];
+};
 
 const fail = (message: string, code: 1 | 2): number => {
   process.stderr.write(`stance-state: ${redactTokens(message)}\n`);
   return code;
 };
 
-export const buildProgram = (ctx: CliContext): Command => {
+/** The program with every command listed; the named one (if any) fully defined over `ctx`. */
+export const buildProgram = async (argv: readonly string[], ctx: () => Promise<CliContext>): Promise<Command> => {
   // exitOverride() before any .command(), so subcommands inherit it.
   const program = new Command('stance-state')
     .description('event-sourced state engine for cloud security posture scanning')
@@ -31,41 +99,38 @@ export const buildProgram = (ctx: CliContext): Command => {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerScan(program, ctx);
-  registerCheckpoint(program, ctx);
-  registerFinding(program, ctx);
-  registerStats(program, ctx);
-  registerProjections(program, ctx);
-  registerSync(program, ctx);
-  registerLog(program, ctx);
-  registerDemo(program, ctx);
-  registerSchedule(program, ctx);
-  registerServe(program, ctx);
-  registerToken(program, ctx);
-  registerPolicy(program, ctx);
-  registerAudit(program, ctx);
+  const named = commandNamed(argv);
+  for (const c of commands) {
+    const command = program.command(c.name).description(c.description);
+    if (c.name === named) (await c.load())(command, await ctx());
+  }
   return program;
 };
 
+const named = <E extends Error>(error: unknown, name: string): error is E => error instanceof Error && error.name === name;
+
 /** Runs one command line; returns the exit code (0 ok, 1 domain error or unsound log, 2 bad input). */
 export const main = async (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const ctx = new CliContext(env);
-  const program = buildProgram(ctx);
+  const opened: { context?: CliContext } = {};
+  // The context holds the store and engine: loaded only for a command that may use them.
+  const ctx = async () => (opened.context ??= new (await import('./context.js')).CliContext(env));
   try {
+    const program = await buildProgram(argv, ctx);
     await program.parseAsync(argv as string[], { from: 'user' });
-    return ctx.exitCode;
+    return opened.context?.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander has printed why
-    if (error instanceof InvalidInput) return fail(error.message, 2);
-    if (error instanceof DomainError || error instanceof AccessDenied) return fail(error.message, 1);
-    if (error instanceof WrongExpectedRevision)
+    // Errors by name: importing their classes would load io-ts, the store and SQLite for every command, --help too.
+    if (named<InvalidInput>(error, 'InvalidInput')) return fail(error.message, 2);
+    if (named<DomainError>(error, 'DomainError') || named<AccessDenied>(error, 'AccessDenied')) return fail(error.message, 1);
+    if (named<WrongExpectedRevision>(error, 'WrongExpectedRevision'))
       return fail(`conflict: another writer changed ${error.stream} (revision ${error.actual}); try again`, 1);
-    if (error instanceof DuplicateEventId) return fail(error.message, 1);
-    if (error instanceof Error && error.name === 'HubError') return fail(error.message, 1);
+    if (named<DuplicateEventId>(error, 'DuplicateEventId')) return fail(error.message, 1);
+    if (named(error, 'HubError')) return fail(error.message, 1);
     if (isEnvironmentError(error)) return fail(error.message, 1);
     throw error; // a bug: keep its stack
   } finally {
-    await ctx.close();
+    await opened.context?.close();
   }
 };
 

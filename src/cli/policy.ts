@@ -8,8 +8,7 @@ const MaxDays = t.union([t.literal('none'), IntFromString('a number of days (1-3
 const text = (maxDays: number | null) =>
   `suppression-max-days  ${maxDays === null ? 'none (a reason is required; an end date is optional)' : `${maxDays} (a reason and an end date at most ${maxDays} days ahead are required)`}`;
 
-export const registerPolicy = (program: Command, ctx: CliContext): void => {
-  const policy = program.command('policy').description('rules decisions must follow (recorded as events)');
+export const registerPolicy = (policy: Command, ctx: CliContext): void => {
 
   policy
     .command('show')

@@ -7,9 +7,7 @@ import { table } from './format.js';
 import { printList } from './output.js';
 import { startProgress, type Progress } from './progress.js';
 
-export const registerProjections = (program: Command, ctx: CliContext): void => {
-  const projections = program.command('projections').description('the read models the queries use');
-
+export const registerProjections = (projections: Command, ctx: CliContext): void => {
   projections
     .command('status')
     .description('each projection: name, version, log position, rows')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { InstantFromIso } from '../engine/index.js';
-import { decodeOrThrow, Id, ScanStatus, Scope, Text } from '../events/index.js';
+import { decodeOrThrow, Id, ScanStatus, ScopeName, Text } from '../events/index.js';
 import type { ScanRecord } from '../engine/index.js';
 import { DomainError } from '../errors.js';
 import { IntFromString, optional } from './args.js';
@@ -13,8 +13,8 @@ const StartArgs = t.strict({
   scanId: Id,
   snapshot: Id,
   config: optional(Id),
-  account: optional(Scope),
-  region: optional(Scope),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
   collector: optional(t.array(Id)),
   fullScope: optional(t.boolean),
 });
@@ -27,8 +27,8 @@ const CompleteArgs = t.strict({
 const ListArgs = t.strict({
   status: optional(ScanStatus),
   since: optional(InstantFromIso),
-  account: optional(Scope),
-  region: optional(Scope),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
   limit: optional(IntFromString('a count (1-10000)', 1, 10_000)),
 });
 const CleanupArgs = t.strict({ days: IntFromString('a number of days (0 or more)', 0, 100_000) });
@@ -39,9 +39,7 @@ const scanTable = (scans: readonly ScanRecord[]) =>
     scans.map((s) => [s.scan_id, s.status, s.account_id, s.region, s.started_at, s.duration_seconds, s.asset_count, s.finding_count]),
   );
 
-export const registerScan = (program: Command, ctx: CliContext): void => {
-  const scan = program.command('scan').description('record scans and query them');
-
+export const registerScan = (scan: Command, ctx: CliContext): void => {
   scan
     .command('start <scanId>')
     .description('record that a scan started')
@@ -116,7 +114,7 @@ export const registerScan = (program: Command, ctx: CliContext): void => {
     .option('--account <id>', 'only this account')
     .option('--region <name>', 'only this region')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const a = decodeOrThrow(t.strict({ account: optional(Scope), region: optional(Scope) }), o);
+      const a = decodeOrThrow(t.strict({ account: optional(ScopeName), region: optional(ScopeName) }), o);
       const record = await ctx.engine(cmd).getLastScan(a.account ?? '', a.region ?? '');
       if (record === null) {
         if (ctx.json(cmd)) printJson(null);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
 import { InstantFromIso, type JobRecord, type RunRecord } from '../engine/index.js';
-import { decodeOrThrow, Id, Scope, Text, type Instant } from '../events/index.js';
+import { decodeOrThrow, Id, ScopeName, Text, type Instant } from '../events/index.js';
 import { DomainError } from '../errors.js';
 import { nextRuns, ScanScheduler, shellExecutor, type SchedulerEvent } from '../schedule/index.js';
 import { IntFromString } from './args.js';
@@ -26,8 +26,8 @@ const AddArgs = t.strict({
   misfire: optional(Misfire),
   overlap: optional(Overlap),
   timeout: optional(IntFromString('seconds (0 = no limit)', 0, 31_536_000)),
-  account: optional(Scope),
-  region: optional(Scope),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
   disabled: optional(t.boolean),
 });
 const NextArgs = t.strict({
@@ -78,9 +78,7 @@ export const logLine = (e: SchedulerEvent): string =>
 const inZone = (d: Date, tz: string): string =>
   DateTime.fromJSDate(d, { zone: tz }).toISO({ suppressMilliseconds: true }) ?? d.toISOString();
 
-export const registerSchedule = (program: Command, ctx: CliContext): void => {
-  const schedule = program.command('schedule').description('scheduled scan jobs: cron, AWS cron, rate and one-time');
-
+export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
   schedule
     .command('add <name> <expr>')
     .description('add a job: five-field cron, cron(...) (AWS), rate(...) or at(...)')
@@ -176,9 +174,10 @@ export const registerSchedule = (program: Command, ctx: CliContext): void => {
       else out(runs.join('\n'));
     });
 
-  program
-    .command('scheduler')
-    .description('the scheduler daemon')
+};
+
+export const registerScheduler = (scheduler: Command, ctx: CliContext): void => {
+  scheduler
     .command('run')
     .description('fire due jobs until interrupted, one log line per event on stderr')
     .option('--once', 'fire what is due now, wait for those runs, exit')

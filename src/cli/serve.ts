@@ -53,10 +53,8 @@ const untilSignal = () => {
   return { stopped, dispose: () => dispose() };
 };
 
-export const registerServe = (program: Command, ctx: CliContext): void => {
-  program
-    .command('serve')
-    .description('serve the read models over HTTP: /v1, the original’s /api/state/*, /health, /metrics, /openapi')
+export const registerServe = (serve: Command, ctx: CliContext): void => {
+  serve
     .option('--port <n>', 'TCP port; 0 picks a free one (the URL printed says which)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--token-file <file>', 'file with the token writes need (default: $STANCE_STATE_TOKEN; none: no writes)')

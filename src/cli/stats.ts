@@ -14,11 +14,8 @@ export const statsText = (s: FindingStats): string =>
     `mean time to resolve  ${s.mean_time_to_resolve_seconds === null ? '-' : `${(s.mean_time_to_resolve_seconds / 86_400).toFixed(2)} days`}`,
   ].join('\n');
 
-export const registerStats = (program: Command, ctx: CliContext): void => {
-  program
-    .command('stats')
-    .description('finding counts by lifecycle (uncapped), totals and mean time to resolve')
-    .action(async (_o: object, cmd: Command) => {
+export const registerStats = (stats: Command, ctx: CliContext): void => {
+  stats.action(async (_o: object, cmd: Command) => {
       const stats = await ctx.engine(cmd).getFindingStats();
       if (ctx.json(cmd)) printJson(stats);
       else out(statsText(stats));

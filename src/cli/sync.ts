@@ -53,9 +53,8 @@ const resultText = (r: SyncResult): string =>
     ...r.warnings.map((w) => `  warning: ${w}`),
   ].join('\n');
 
-export const registerSync = (program: Command, ctx: CliContext): void => {
+export const registerSync = (group: Command, ctx: CliContext): void => {
   const env = ctx.env;
-  const group = program.command('sync').description('replicate the log with hubs (a directory or Azure Blob Storage)');
 
   const addRun = (name: string, fixed: SyncDirection | null, description: string) => {
     const cmd = group

@@ -22,8 +22,7 @@ const tokenTable = (items: readonly TokenRecord[]) =>
 
 const repeat = (v: string, acc: string[] = []) => [...acc, v];
 
-export const registerToken = (program: Command, ctx: CliContext): void => {
-  const token = program.command('token').description('identities for the HTTP API: per-person and per-service bearer tokens');
+export const registerToken = (token: Command, ctx: CliContext): void => {
 
   token
     .command('create <name>')

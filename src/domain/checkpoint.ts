@@ -56,7 +56,20 @@ export const checkpoint: Decider<CheckpointState, CheckpointCommand, CheckpointE
   evolve,
 };
 
-export const checkpointStreamOf = (k: CheckpointKey): string => `checkpoint-${k.collector}:${k.accountId}:${k.region}`;
-/** The original's checkpoint_id: the first 16 hex digits of SHA-256 over `collector:account:region`. */
-export const checkpointIdOf = (k: CheckpointKey): string =>
-  createHash('sha256').update(`${k.collector}:${k.accountId}:${k.region}`).digest('hex').slice(0, 16);
+/**
+ * One part of a checkpoint's scope as it appears in its stream name and id: only `%` and `:` are escaped (`%25`,
+ * `%3A`), so `iam` / `111:x` / `r` and `iam:111` / `x` / `r` no longer share a stream, while every scope free of
+ * both characters (all of them before this encoding) keeps its stream name and checkpoint_id.
+ */
+export const encodeScopePart = (part: string): string => part.replace(/%/g, '%25').replace(/:/g, '%3A');
+const scopeText = (k: CheckpointKey): string =>
+  `${encodeScopePart(k.collector)}:${encodeScopePart(k.accountId)}:${encodeScopePart(k.region)}`;
+
+export const checkpointStreamOf = (k: CheckpointKey): string => `checkpoint-${scopeText(k)}`;
+/**
+ * The stream a key was written to before scope parts were encoded; it differs from checkpointStreamOf only when a
+ * part holds `%` or `:`, and may then be shared with other keys (their events tell them apart).
+ */
+export const legacyCheckpointStreamOf = (k: CheckpointKey): string => `checkpoint-${k.collector}:${k.accountId}:${k.region}`;
+/** The original's checkpoint_id: the first 16 hex digits of SHA-256 over `collector:account:region`, parts encoded. */
+export const checkpointIdOf = (k: CheckpointKey): string => createHash('sha256').update(scopeText(k)).digest('hex').slice(0, 16);

@@ -157,6 +157,10 @@ const unknown = (findingId: string) => new DomainError('unknown_finding', `findi
 const decide = (state: FindingState, command: FindingCommand): readonly FindingEvent[] | DomainError => {
   const { findingId } = command.data;
   if (command.type === 'TrackFinding') {
+    // A sighting is identified by (scan, finding): a scan that reports a finding twice (a re-run of a killed import,
+    // a retried call) saw it once. Comparing with the last scan keeps the state bounded; a sighting without a scan
+    // is always a new one.
+    if (state !== null && command.data.scanId !== null && state.lastScanId === command.data.scanId) return [];
     const tracked: FindingEvent = { type: 'FindingTracked', data: command.data };
     const until = state?.lifecycle === 'suppressed' ? state.suppressedUntil : null;
     if (until !== null && until <= command.data.seenAt) // Instants compare as strings

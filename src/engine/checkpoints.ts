@@ -1,10 +1,21 @@
 import type { CheckpointRow } from '../../projections/index.js';
-import { checkpoint, checkpointStreamOf, scan, scanStreamOf, type CheckpointKey, type Identity } from '../domain/index.js';
+import {
+  checkpoint,
+  checkpointStreamOf,
+  fold,
+  legacyCheckpointStreamOf,
+  scan,
+  scanStreamOf,
+  type CheckpointEvent,
+  type CheckpointKey,
+  type CheckpointState,
+  type Identity,
+} from '../domain/index.js';
 import { DomainError } from '../errors.js';
-import { decodeOrThrow } from '../events/index.js';
+import { asDomainEvent, decodeOrThrow } from '../events/index.js';
 import { now, sql, type Core } from './core.js';
 import { metaOf, requireScope } from './actor.js';
-import { handle, loadFromStream } from './handle.js';
+import { handle, loadFromStream, type Loaded } from './handle.js';
 import { CheckpointInput, CheckpointKeyInput } from './inputs.js';
 import { checkpointRecord, type CheckpointRecord } from './records.js';
 
@@ -14,6 +25,25 @@ export const getCheckpoint = (core: Core, collector: string, accountId: string, 
     )
     .get(collector, accountId, region);
   return row === undefined ? null : checkpointRecord(row);
+};
+
+const sameKey = (a: CheckpointKey, b: CheckpointKey): boolean =>
+  a.collector === b.collector && a.accountId === b.accountId && a.region === b.region;
+
+/**
+ * A checkpoint folded from its stream; for a scope holding `%` or `:`, first from the stream it was written to before
+ * scope parts were encoded. Either stream may hold other keys' events (the collisions the encoding ends), so only
+ * this key's are folded. The expected revision is that of the stream appended to.
+ */
+const loadCheckpoint = (core: Core, key: CheckpointKey): Loaded<CheckpointState> => {
+  const stream = checkpointStreamOf(key);
+  const legacy = legacyCheckpointStreamOf(key);
+  const current = [...core.store.readStreamSync(stream)];
+  const events = [...(legacy === stream ? [] : core.store.readStreamSync(legacy)), ...current]
+    .map((e) => asDomainEvent(e) as CheckpointEvent)
+    .filter((e) => sameKey(e.data, key));
+  const last = current[current.length - 1];
+  return { state: fold(checkpoint, events), revision: last === undefined ? 'no_stream' : last.revision };
 };
 
 /**
@@ -27,7 +57,7 @@ export const updateCheckpoint = (core: Core, input: CheckpointInput, identity?: 
   if (scanState === null) throw new DomainError('unknown_scan', `scan ${i.scanId} is not known`);
   const key: CheckpointKey = { collector: i.collector, accountId: i.accountId, region: i.region };
   const stream = checkpointStreamOf(key);
-  handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {
+  handle(core.store, stream, checkpoint, () => loadCheckpoint(core, key), {
     type: 'UpdateCheckpoint',
     data: {
       ...key,
@@ -55,7 +85,7 @@ export const deleteCheckpoint = (
   requireScope(identity, key.accountId, key.region, `checkpoint ${key.collector}`);
   const stream = checkpointStreamOf(key);
   try {
-    handle(core.store, stream, checkpoint, () => loadFromStream(core.store, stream, checkpoint), {
+    handle(core.store, stream, checkpoint, () => loadCheckpoint(core, key), {
       type: 'DeleteCheckpoint',
       data: { collector: key.collector, accountId: key.accountId, region: key.region, deletedAt: now(core) },
     }, metaOf(identity));

@@ -9,6 +9,7 @@ import * as checkpoints from './checkpoints.js';
 import type { Core } from './core.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
+import { importFindings, type ImportOptions, type ImportRecord } from './import.js';
 import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
@@ -88,6 +89,9 @@ export class StateEngine {
     findings.markFalsePositive(this.core, findingId, input, identity);
   addFindingNote = async (findingId: string, input: NoteInput, identity?: Identity) =>
     findings.addFindingNote(this.core, findingId, input, identity);
+  /** All or nothing; `read` is called twice (check, then append): see import.ts. */
+  importFindings = async (read: () => Iterable<ImportRecord>, options: ImportOptions = {}) =>
+    importFindings(this.core, read, options);
   getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
   listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
   getFindingStats = async () => getFindingStats(this.core);

@@ -80,7 +80,7 @@ const decideFinding = (core: Core, command: FindingCommand, meta: CommandMeta, i
 };
 
 /** Where a sighting happened: its scan's account and region, and its collector (the scan's only one by default). */
-const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
+export const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
   if (scanId === undefined) return { scanId: null, accountId: '', region: '', collector: collector ?? null };
   const scan = getScan(core, scanId);
   if (scan === null) throw new DomainError('unknown_scan', `scan ${scanId} is not known`);
@@ -109,12 +109,15 @@ export interface TrackSummary {
   /** Seen again while suppressed or marked false positive: counted, lifecycle kept. */
   readonly still_suppressed: number;
   readonly suppressions_expired: number;
+  /** Sighted before in the same scan (a re-run import, a retried call): one sighting, nothing recorded. */
+  readonly already_seen: number;
   readonly position: number;
 }
 
 /**
  * A batch of sightings in one atomic append: states from the read model, one decision each, expected revisions
- * per finding; on a conflict the whole batch is decided again once. A finding listed twice counts twice.
+ * per finding; on a conflict the whole batch is decided again once. A finding listed twice counts twice without a
+ * scan and once within one (the domain decides: a sighting is (scan, finding)).
  */
 export const trackFindings = (
   core: Core,
@@ -138,7 +141,7 @@ export const trackFindings = (
   for (let attempt = 0; ; attempt += 1) {
     const states = new Map<string, Loaded<FindingState>>();
     const decided = new Map<string, DomainEvent[]>();
-    const counts = { new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0 };
+    const counts = { new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, already_seen: 0 };
     for (const i of inputs) {
       let loaded = states.get(i.findingId);
       if (loaded === undefined) states.set(i.findingId, (loaded = loadFinding(core, i.findingId)));
@@ -147,6 +150,10 @@ export const trackFindings = (
         data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope(i.scanId, i.collector) },
       };
       const events = finding.decide(loaded.state, command) as readonly DomainEvent[];
+      if (events.length === 0) {
+        counts.already_seen += 1;
+        continue;
+      }
       const before = loaded.state;
       const after = events.reduce((s, e) => finding.evolve(s, e as never), before);
       states.set(i.findingId, { state: after, revision: loaded.revision });
@@ -163,11 +170,12 @@ export const trackFindings = (
       events: toNewEvents(events, meta),
       expectedRevision: states.get(id)?.revision ?? 'any',
     }));
-    if (writes.length === 0) return { tracked: 0, ...counts, position: core.store.headPositionSync() };
+    const tracked = inputs.length - counts.already_seen;
+    if (writes.length === 0) return { tracked, ...counts, position: core.store.headPositionSync() };
     try {
       const results = core.store.appendSync(writes);
       const position = Math.max(...results.map((r) => r.position));
-      return { tracked: inputs.length, ...counts, position };
+      return { tracked, ...counts, position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;
       if (attempt >= 1) throw new DomainError('conflict', `${error.stream} was changed by another writer during the batch; try again`);

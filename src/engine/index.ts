@@ -3,6 +3,7 @@ export type * from './audit.js';
 export * from './engine.js';
 export type * from './findings.js';
 export type * from './history.js';
+export type * from './import.js';
 export * from './inputs.js';
 export { AddJobInput, JobId, RunOutcome, UpdateJobInput, type Claim, type Fired, type Jobs, type OpenJobRun } from './jobs.js';
 export type * from './job-records.js';

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
-import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, Text } from '../events/index.js';
+import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, ScopeName, Text } from '../events/index.js';
 
 /** What a caller may pass: optional fields may be missing or undefined (commander leaves absent options undefined). */
 export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K] | undefined } & {
@@ -35,12 +35,13 @@ export const ListScansInput = t.strict({
 });
 export type ListScansInput = Input<typeof ListScansInput>;
 
-export const CheckpointKeyInput = t.strict({ collector: Id, accountId: Scope, region: Scope });
+// A checkpoint names its account and region: an empty one is bad input (events of older logs may still hold one).
+export const CheckpointKeyInput = t.strict({ collector: Id, accountId: ScopeName, region: ScopeName });
 
 export const CheckpointInput = t.strict({
   collector: Id,
-  accountId: Scope,
-  region: Scope,
+  accountId: ScopeName,
+  region: ScopeName,
   scanId: Id,
   cursor: optional(Text),
   force: optional(t.boolean),

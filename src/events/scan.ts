@@ -9,6 +9,8 @@ export type ScanStatus = t.TypeOf<typeof ScanStatus>;
 
 /** An account or region name; empty means "not given", as in the original. */
 export const Scope = t.refinement(t.string, (s) => s.length <= 256 && !/[\u0000-\u001f\u007f]/.test(s), 'scope name');
+/** An account or region someone names (an argument, a body field): empty is bad input, as every empty id is. */
+export const ScopeName = t.refinement(Scope, (s) => s.length > 0, 'scope name (1-256 characters, no control characters)');
 
 /** Schema 1 of each scan event's data. A new shape is schema 2 plus an upcaster, never an edit here. */
 export const scanEvents = {

@@ -91,7 +91,10 @@ V1('tracking a batch reports counts and position; findings list by asset, lifecy
   const ids = async (query: string) => listOf<Json>(await get(t.url, `/v1/findings${query}`), 'findings').map((x) => x.finding_id);
   assert.equal(await ids('?asset=a1'), ['f1', 'f2']);
   assert.equal(await ids('?rule=r1'), ['f1', 'f3']);
-  await track([f('f1', 'a1', 'r1')], 's1');
+  const again = await track([f('f1', 'a1', 'r1')], 's1');
+  assert.equal([body(again).tracked, body(again).already_seen], [0, 1], 'one scan sights a finding once');
+  await startScan('s2');
+  await track([f('f1', 'a1', 'r1')], 's2');
   assert.equal(await ids('?lifecycle=recurring'), ['f1']);
   assert.equal(await ids('?asset=a1&lifecycle=new'), ['f2']);
 });
@@ -172,12 +175,13 @@ V1('stats count every lifecycle', async () => {
 V1('checkpoints list, show, and delete; deleting twice is 404', async () => {
   await t.engine.startScan({ scanId: 's1', snapshotId: 'x' });
   await t.engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'us-east-1', scanId: 's1', cursor: 'c1' });
-  await t.engine.updateCheckpoint({ collector: 'iam', accountId: '', region: '', scanId: 's1' });
+  await t.engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'global', scanId: 's1' });
   const list = listOf<Json>(await get(t.url, '/v1/checkpoints?collector=iam'), 'checkpoints');
   assert.is(list.length, 2);
   const one = await get(t.url, '/v1/checkpoints/iam/111/us-east-1');
   assert.equal([one.status, body(one).cursor], [200, 'c1']);
-  assert.is((await get(t.url, '/v1/checkpoints/iam//')).status, 200, 'empty account and region are path segments too');
+  const empty = await get(t.url, '/v1/checkpoints/iam//');
+  assert.equal([empty.status, (empty.json as { field?: string }).field], [400, 'account'], 'an empty account is bad input');
   const del = await request(t.url, 'DELETE', '/v1/checkpoints/iam/111/us-east-1', { token: 'test-write-token-0123456789' });
   assert.equal([del.status, body(del).deleted], [200, true]);
   const again = await request(t.url, 'DELETE', '/v1/checkpoints/iam/111/us-east-1', { token: 'test-write-token-0123456789' });

@@ -1,6 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkpoint, checkpointIdOf, fold, type CheckpointCommand, type CheckpointEvent } from '../../src/domain/index.js';
+import {
+  checkpoint,
+  checkpointIdOf,
+  checkpointStreamOf,
+  fold,
+  legacyCheckpointStreamOf,
+  type CheckpointCommand,
+  type CheckpointEvent,
+} from '../../src/domain/index.js';
 import { specify } from '../support/decider.js';
 import { at } from '../support/findings.js';
 
@@ -41,6 +49,29 @@ Checkpoints('checkpoint ids are the original first 16 hex digits of SHA-256', ()
   // sha256('iam:111:us-east-1') = bc21f9353c534ac5…, as the original's update_checkpoint computes it.
   assert.is(checkpointIdOf(key), 'bc21f9353c534ac5');
   assert.is.not(checkpointIdOf(key), checkpointIdOf({ ...key, region: 'eu-west-1' }));
+});
+
+Checkpoints('scopes that differ only in where a colon falls get their own stream and id', () => {
+  const a = { collector: 'iam', accountId: '111', region: 'us-east-1:x' };
+  const b = { collector: 'iam:111', accountId: 'us-east-1', region: 'x' };
+  assert.is.not(checkpointStreamOf(a), checkpointStreamOf(b));
+  assert.is.not(checkpointIdOf(a), checkpointIdOf(b));
+  assert.is(checkpointStreamOf(a), 'checkpoint-iam:111:us-east-1%3Ax');
+  assert.is(checkpointStreamOf(b), 'checkpoint-iam%3A111:us-east-1:x');
+});
+
+Checkpoints('a percent sign is escaped too, so an escaped colon and a literal %3A differ', () => {
+  const colon = { collector: 'iam', accountId: '111', region: 'a:b' };
+  const literal = { collector: 'iam', accountId: '111', region: 'a%3Ab' };
+  assert.is(checkpointStreamOf(literal), 'checkpoint-iam:111:a%253Ab');
+  assert.is.not(checkpointStreamOf(colon), checkpointStreamOf(literal));
+  assert.is.not(checkpointIdOf(colon), checkpointIdOf(literal));
+});
+
+Checkpoints('a scope without % or : keeps the stream name and id it had before the encoding', () => {
+  assert.is(checkpointStreamOf(key), legacyCheckpointStreamOf(key));
+  assert.is(checkpointStreamOf(key), 'checkpoint-iam:111:us-east-1');
+  assert.is(checkpointIdOf(key), 'bc21f9353c534ac5');
 });
 
 Checkpoints.run();

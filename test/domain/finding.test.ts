@@ -141,3 +141,29 @@ Lifecycle('commands on a finding never tracked are refused', () => {
 });
 
 Lifecycle.run();
+
+const Sightings = suite('domain/finding: a sighting is (scan, finding)');
+
+Sightings('a second sighting of a finding in the same scan decides nothing', () => {
+  given(tracked('f1', at(1), 's1')).when(track('f1', at(2), 's1')).then();
+});
+
+Sightings('a sighting in the same scan after other decisions still decides nothing', () => {
+  given(tracked('f1', at(1), 's1'), suppressed('f1', at(2))).when(track('f1', at(3), 's1')).then();
+  given(tracked('f1', at(1), 's1'), resolved('f1', at(2))).when(track('f1', at(3), 's1')).then();
+});
+
+Sightings('a sighting in another scan counts', () => {
+  given(tracked('f1', at(1), 's1')).when(track('f1', at(2), 's2')).then(tracked('f1', at(2), 's2'));
+});
+
+Sightings('sightings without a scan always count, and do not hide the last scan', () => {
+  given(tracked('f1', at(1))).when(track('f1', at(2))).then(tracked('f1', at(2)));
+  given(tracked('f1', at(1), 's1'), tracked('f1', at(2))).when(track('f1', at(3), 's1')).then();
+});
+
+Sightings('the first sighting of a finding in a scan is recorded', () => {
+  given().when(track('f1', at(1), 's1')).then(tracked('f1', at(1), 's1'));
+});
+
+Sightings.run();

@@ -92,10 +92,51 @@ Findings('trackFindings appends a batch atomically and reports what happened', a
   const summary = await engine.trackFindings([f('a'), f('b'), f('c'), f('c')]);
   assert.equal(
     { ...summary, position: 0 },
-    { tracked: 4, new: 1, recurring: 1, reopened: 1, still_suppressed: 1, suppressions_expired: 0, position: 0 },
+    { tracked: 4, new: 1, recurring: 1, reopened: 1, still_suppressed: 1, suppressions_expired: 0, already_seen: 0, position: 0 },
   );
   assert.is(summary.position, head + 4);
   assert.is((await engine.getFindingState('c'))?.scan_count, 2);
+});
+
+Findings('a batch re-run into the same scan records nothing again and says so, on every read model', async () => {
+  await engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  await engine.trackFindings([f('a'), f('b')], { scanId: 's1' });
+  const tables = () => ['findings', 'finding_stats', 'finding_stats_lifecycles'].map((t) => engine.store.db.prepare(`SELECT * FROM ${t}`).all());
+  const head = engine.store.headPositionSync();
+  const before = tables();
+  const again = await engine.trackFindings([f('a'), f('b'), f('c')], { scanId: 's1' });
+  assert.equal([again.tracked, again.new, again.already_seen], [1, 1, 2]);
+  assert.is(engine.store.headPositionSync(), head + 1, 'only c was recorded');
+  assert.is((await engine.getFindingState('a'))?.scan_count, 1);
+  const after = tables();
+  assert.equal(after[0]?.filter((r) => (r as { finding_id: string }).finding_id !== 'c'), before[0]);
+  assert.is((await engine.getFindingStats()).sightings, 3);
+});
+
+Findings('an import is all or nothing across its batches: a record gone bad between check and append rolls all back', async () => {
+  const records = Array.from({ length: 2_500 }, (_, i) => ({ where: `line ${i + 1}`, value: { finding_id: `imp-${i}`, asset_id: 'a', rule_id: 'r' } }));
+  const head = engine.store.headPositionSync();
+  let pass = 0;
+  const read = function* () {
+    pass += 1;
+    for (const [i, r] of records.entries()) yield pass === 2 && i === 2_200 ? { ...r, value: { finding_id: '' } } : r;
+  };
+  const error = await raises(() => engine.importFindings(read), InvalidInput);
+  assert.is(error.field, 'line 2201.finding_id');
+  assert.is(engine.store.headPositionSync(), head, 'the first two batches were rolled back with the third');
+  assert.is(await engine.getFindingState('imp-0'), null);
+  const done = await engine.importFindings(function* () {
+    yield* records;
+  });
+  assert.equal([done.tracked, done.position], [2_500, head + 2_500]);
+});
+
+Findings('an import refuses a finding listed twice, naming both places, before writing anything', async () => {
+  const r = (where: string, id: string) => ({ where, value: { finding_id: id, asset_id: 'a', rule_id: 'r' } });
+  const head = engine.store.headPositionSync();
+  const error = await raises(() => engine.importFindings(() => [r('line 1', 'x'), r('line 2', 'y'), r('line 3', 'x')]), InvalidInput);
+  assert.equal([error.field, error.expected], ['line 3.finding_id', 'a finding listed once (also at line 1)']);
+  assert.is(engine.store.headPositionSync(), head);
 });
 
 Findings('one bad record rejects the whole batch, naming its index and field, and writes nothing', async () => {

@@ -133,4 +133,36 @@ Scans('checkpoints are listed by collector and account, and deleted once', async
   assert.is(await engine.getCheckpoint('iam', '1', 'r1'), null);
 });
 
+Scans('checkpoints a log wrote under colliding stream names stay apart: forward-only and delete keep to their own key', async () => {
+  const older = await engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  clock.advance(60);
+  const newer = await engine.startScan({ scanId: 's2', snapshotId: 'x' });
+  const a = { collector: 'iam', accountId: '111', region: 'us-east-1:x' };
+  const b = { collector: 'iam:111', accountId: 'us-east-1', region: 'x' };
+  // As the log stood before scope parts were encoded: both keys in one stream, checkpoint-iam:111:us-east-1:x.
+  const updated = (key: typeof a, scan: typeof older) => ({
+    type: 'CheckpointUpdated',
+    data: { ...key, scanId: scan.scan_id, scanTime: scan.started_at, cursor: '', forced: false, metadata: {} },
+  });
+  engine.store.appendSync([{ stream: 'checkpoint-iam:111:us-east-1:x', events: [updated(a, newer), updated(b, older)] }]);
+  assert.equal((await engine.listCheckpoints()).map((c) => [c.collector_name, c.last_scan_id]), [['iam', 's2'], ['iam:111', 's1']]);
+  const back = await raises(() => engine.updateCheckpoint({ ...a, scanId: 's1' }), DomainError);
+  assert.is(back.code, 'illegal_transition', 'the legacy stream is folded: a stands at s2');
+  assert.is(await engine.deleteCheckpoint(b.collector, b.accountId, b.region), true);
+  assert.is((await engine.getCheckpoint(a.collector, a.accountId, a.region))?.last_scan_id, 's2', 'deleting b left a');
+  assert.is(await engine.deleteCheckpoint(b.collector, b.accountId, b.region), false);
+  assert.is((await engine.updateCheckpoint({ ...b, scanId: 's1' })).last_scan_id, 's1', 'b starts again after its delete');
+});
+
+Scans('an empty account or region of a checkpoint is bad input, and nothing is written', async () => {
+  await engine.startScan({ scanId: 's1', snapshotId: 'x' });
+  const head = engine.store.headPositionSync();
+  for (const [accountId, region, field] of [['111', '', 'region'], ['', 'us-east-1', 'accountId']] as const) {
+    const error = await raises(() => engine.updateCheckpoint({ collector: 'iam', accountId, region, scanId: 's1' }), InvalidInput);
+    assert.is(error.field, field);
+    assert.is((await raises(() => engine.deleteCheckpoint('iam', accountId, region), InvalidInput)).field, field);
+  }
+  assert.is(engine.store.headPositionSync(), head);
+});
+
 Scans.run();

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './children.js';
 
-/** The built binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
-export const binPath = join(repoRoot, 'dist/src/cli/bin.js');
+/** The built (bundled) binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
+export const binPath = join(repoRoot, 'dist/stance-state.js');
 
 export interface CliRun {
   readonly code: number | null;
@@ -11,17 +11,31 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export const startCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
-  spawn(process.execPath, [binPath, ...args], {
+export const startCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): ChildProcess =>
+  spawn(process.execPath, [...nodeArgs, binPath, ...args], {
     cwd: repoRoot,
     env: { ...process.env, STANCE_STATE_DIR: '', NO_COLOR: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 
+/** Node options that make the binary print its peak RSS (bytes) as its last line of stderr: `maxrss <n>`. */
+export const reportPeakRss = [
+  '--import',
+  'data:text/javascript,process.on("exit",()=>process.stderr.write(`maxrss ${process.resourceUsage().maxRSS*1024}\\n`))',
+];
+/** The peak RSS a run printed under `reportPeakRss`, and its stderr without that line. */
+export const peakRssOf = (run: CliRun): { rss: number; stderr: string } => {
+  const m = /maxrss (\d+)\n$/.exec(run.stderr);
+  return { rss: Number(m?.[1] ?? NaN), stderr: m ? run.stderr.slice(0, m.index) : run.stderr };
+};
+
 /** Runs the real binary to completion; `input` is written to its stdin. */
-export const runCli = (args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+export const runCli = (
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string | Buffer; nodeArgs?: readonly string[] } = {},
+) =>
   new Promise<CliRun>((resolve, reject) => {
-    const child = startCli(args, options.env);
+    const child = startCli(args, options.env, options.nodeArgs);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

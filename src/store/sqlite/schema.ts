@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Durability } from '../contract.js';
 
@@ -33,11 +34,26 @@ CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 export const appendOnlyTriggers = ['events_no_update', 'events_no_delete'] as const;
 
 /**
+ * Creates a new log file 0600 before SQLite opens it: SQLite would make it 0644 (less the umask), readable by every
+ * local user, and it gives the -wal and -shm files it makes later the main file's mode. An existing file keeps its
+ * mode (an operator may have shared it with a group on purpose).
+ */
+const createPrivately = (path: string): void => {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+};
+
+/**
  * Opens (creating if needed) a log file. WAL lets readers in other processes read while one writes;
  * `synchronous=FULL` fsyncs the WAL at every commit, so an acknowledged append survives power loss, while
  * `NORMAL` survives a process crash but may lose the last commits on power loss (sqlite.org/pragma.html#pragma_synchronous).
  */
 export const openLogDatabase = (path: string, durability: Durability, readonly = false): Database.Database => {
+  if (!readonly) createPrivately(path);
   const db = new Database(path, { readonly, fileMustExist: readonly });
   // Wait for another process's write lock instead of failing at once.
   db.pragma('busy_timeout = 15000');

@@ -179,6 +179,31 @@ export class SqliteEventStore implements EventStore {
     return results;
   }
 
+  /**
+   * Runs `work` in one write transaction: the appends it makes (each a savepoint inside it) land together or not at
+   * all, whatever their number; a throw rolls every one back. The lock is held throughout, so keep `work` to what
+   * must be atomic (an import, not the reading and checking before it).
+   */
+  atomically<T>(work: () => T): T {
+    const result = this.db.transaction(work).immediate();
+    this.local.emit('appended');
+    return result;
+  }
+
+  /**
+   * Runs `work` with SQLite's page cache held to `mib` (64 MiB otherwise), then restores it: a long import keeps
+   * its resident memory bounded at some cost in speed. Pages over the cap are spilled to the WAL mid-transaction.
+   */
+  withPageCache<T>(mib: number, work: () => T): T {
+    const before = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma(`cache_size = ${-Math.round(mib * 1024)}`);
+    try {
+      return work();
+    } finally {
+      this.db.pragma(`cache_size = ${before}`);
+    }
+  }
+
   async append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const [result] = this.appendSync([{ stream, events, ...options }]);
     return result as AppendResult;

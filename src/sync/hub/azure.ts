@@ -1,10 +1,18 @@
-import { BlobServiceClient, type ContainerListBlobFlatSegmentResponse, type ContainerListBlobHierarchySegmentResponse } from '@azure/storage-blob';
+import { createRequire } from 'node:module';
+import type { BlobServiceClient, ContainerListBlobFlatSegmentResponse, ContainerListBlobHierarchySegmentResponse } from '@azure/storage-blob';
 import { InvalidInput } from '../../errors.js';
 import { HubError } from './errors.js';
 import { checkKey, checkPrefix, keyRule, maxKeyLength } from './key.js';
 import { checkMetadata, decodeMetadataValue, encodeMetadataValue } from './metadata.js';
 import type { HubEnv, HubRetryOptions, HubScheme } from './scheme.js';
 import type { HubMetadata, HubObject, HubStorage, ListOptions, ReadOptions } from './storage.js';
+
+/**
+ * The Azure SDK, loaded when an azblob:// hub is opened: with its XML parser it took longer to load than the rest of
+ * the CLI together, and every sync command paid for it, file hubs too. Required (its CommonJS build) rather than
+ * imported, so opening a hub stays synchronous.
+ */
+const azureSdk = (): typeof import('@azure/storage-blob') => createRequire(import.meta.url)('@azure/storage-blob');
 
 export interface AzureHubOptions {
   /** Account key or SAS connection string; used for the client only, never printed. */
@@ -52,7 +60,7 @@ export const azureHub = (options: AzureHubOptions): HubStorage => {
   const url = `azblob://${options.container}${options.prefix === '' ? '' : `/${options.prefix}`}`;
   let service: BlobServiceClient;
   try {
-    service = BlobServiceClient.fromConnectionString(options.connectionString, {
+    service = azureSdk().BlobServiceClient.fromConnectionString(options.connectionString, {
       retryOptions: {
         maxTries: retry.maxTries,
         retryDelayInMs: retry.retryDelayMs,

@@ -1,6 +1,6 @@
 /** The directory hub's tree: listing it in key order, making and fsyncing directories, sweeping dead temp files. */
 import { type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkKey } from './key.js';
 
@@ -74,10 +74,11 @@ export const lstatOrNull = async (path: string): Promise<Stats | null> => {
   }
 };
 
-/** mkdir that tolerates a racing creator: true when this call made the directory. */
-export const makeDir = async (path: string): Promise<boolean> => {
+/** mkdir that tolerates a racing creator: true when this call made the directory, with exactly `mode` (not less the umask). */
+export const makeDir = async (path: string, mode: number): Promise<boolean> => {
   try {
-    await mkdir(path);
+    await mkdir(path, mode);
+    await chmod(path, mode);
     return true;
   } catch (error) {
     if (errnoOf(error) === 'EEXIST') return false;

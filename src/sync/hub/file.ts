@@ -48,14 +48,25 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
     return new HubError(what, url, `${op} of "${subject}" failed: ${code ?? String(error)}`, { cause: error });
   };
 
+  /**
+   * Modes of what a create makes below the root: the owner's bits, the root's own group bits (a hub shared by a
+   * group through its root stays shared; files get only its read and write bits) and never any for others, whatever
+   * the umask. A root the hub makes itself is 0700. Set by `prepare` from the root as it is at each create.
+   */
+  let modes = { dir: 0o700, file: 0o600 };
+
   /** Makes the root and temp directory durably (each create: someone may have removed them since). */
   const prepare = async (): Promise<void> => {
     // The missing directories from the root up, then made top-down one at a time: Node's recursive mkdir never
     // returns on some paths (/proc/x for one). Each new entry is durable once its parent is fsynced.
     const missing: string[] = [];
     for (let dir = root; (await statOrNull(dir)) === null && dirname(dir) !== dir; dir = dirname(dir)) missing.push(dir);
-    for (const dir of missing.reverse()) if (await makeDir(dir)) await syncDir(dirname(dir));
-    if (await makeDir(tempDir)) await syncDir(root);
+    for (const dir of missing.reverse()) if (await makeDir(dir, 0o700)) await syncDir(dirname(dir));
+    const rootMode = (await stat(root)).mode;
+    const group = rootMode & 0o070;
+    // The set-group-ID bit is kept on folders: it keeps the root's group on everything made below them.
+    modes = { dir: 0o700 | group | (rootMode & 0o2000), file: 0o600 | (group & 0o060) };
+    if (await makeDir(tempDir, modes.dir)) await syncDir(root);
     swept ??= sweep(tempDir, staleTempMs).catch(() => undefined); // best effort, once per hub value
     await swept;
   };
@@ -79,7 +90,7 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
       let info = await lstatOrNull(next);
       if (info === null) {
         if (!make) return null;
-        if (await makeDir(next)) await syncDir(dir);
+        if (await makeDir(next, modes.dir)) await syncDir(dir);
         info = await lstat(next);
       }
       const at = segments.slice(0, i + 1).join('/');
@@ -156,8 +167,9 @@ export const fileHub = (options: FileHubOptions): HubStorage => {
         await prepare();
         const dir = (await parentOf(key, true)) as string;
         const path = join(dir, nameOf(key));
-        const handle = await open(temp, 'wx', 0o644);
+        const handle = await open(temp, 'wx', modes.file);
         try {
+          await handle.chmod(modes.file); // the link below gives the object this inode, and so this mode
           for (const part of objectParts(body, meta)) await handle.writeFile(part); // writeFile loops on short writes
           await handle.sync();
         } finally {
