@@ -1,4 +1,4 @@
-import { checkpoint, checkpointIdOf, isCheckpointEvent, type Checkpoint, type CheckpointKey } from '../src/domain/index.js';
+import { checkpoint, checkpointIdOf, checkpointStreamOf, isCheckpointEvent, type Checkpoint, type CheckpointKey } from '../src/domain/index.js';
 import { asDomainEvent, canonicalJson, type Instant, type JsonRecord } from '../src/events/index.js';
 import { columns, type Projection, type Row } from './projection.js';
 
@@ -60,7 +60,9 @@ export const checkpointsProjection: Projection = {
       last_scan_time: next.scanTime,
       cursor: next.cursor,
       metadata: canonicalJson(next.metadata),
-      revision: event.meta.origin === local ? event.revision : (row?.revision ?? -1),
+      // The revision a decision appends at is that of the key's own stream (older logs may hold its events in the
+      // stream a colliding scope shared before scope parts were escaped).
+      revision: event.meta.origin === local && event.stream === checkpointStreamOf(e.data) ? event.revision : (row?.revision ?? -1),
       position: event.position,
     };
     rows.put('checkpoints', next_row as unknown as Row);

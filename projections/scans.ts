@@ -93,11 +93,13 @@ export const scansProjection: Projection = {
     const e = asDomainEvent(event);
     if (!isScanEvent(e)) return;
     const row = rows.get('scans', [e.data.scanId]) as ScanRow | undefined;
-    if (row !== undefined && row.origin !== event.meta.origin) return;
+    const local = context.merge().local;
+    // This replica's own retention archives any scan it holds, whoever started it.
+    const archivedHere = e.type === 'ScanArchived' && event.meta.origin === local;
+    if (row !== undefined && row.origin !== event.meta.origin && !archivedHere) return;
     const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
     if (next === null || next.archived) rows.delete('scans', [e.data.scanId]);
     else {
-      const local = context.merge().local;
       const revision = event.meta.origin === local ? event.revision : (row?.revision ?? -1);
       rows.put('scans', rowOf(next, event.meta.origin, revision, event.position) as unknown as Row);
     }

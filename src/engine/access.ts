@@ -22,8 +22,8 @@ import {
   type Role as RoleName,
 } from '../events/index.js';
 import { metaOf } from './actor.js';
-import { now, sql, type Core } from './core.js';
-import { handle, loadFromStream } from './handle.js';
+import { now, type Core } from './core.js';
+import { decideFromLog } from './decide.js';
 
 export const CreateTokenInput = t.strict({
   name: IdentityName,
@@ -80,24 +80,32 @@ const recordOf = (r: TokenRow, at: string): TokenRecord => ({
   revoked_by: r.revoked_by,
 });
 
-const rowById = (core: Core, tokenId: string): TokenRow | undefined =>
-  sql<[string], TokenRow>(core, 'SELECT * FROM access_tokens WHERE token_id = ?').get(tokenId);
+const rowById = async (core: Core, tokenId: string): Promise<TokenRow | undefined> =>
+  (await core.backend.models.rows({ table: 'access_tokens', where: [{ column: 'token_id', op: '=', value: tokenId }] }))[0] as
+    | TokenRow
+    | undefined;
 
-const latestOf = (core: Core, name: string): TokenRow | undefined =>
-  sql<[string], TokenRow>(core, 'SELECT * FROM access_tokens WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(name);
+const latestOf = async (core: Core, name: string): Promise<TokenRow | undefined> =>
+  (
+    await core.backend.models.rows({
+      table: 'access_tokens',
+      where: [{ column: 'name', op: '=', value: name }],
+      order: [{ column: 'created_at', desc: true }, { column: 'token_id', desc: true }],
+      limit: 1,
+    })
+  )[0] as TokenRow | undefined;
 
 /** Makes a token; its secret is in the answer and nowhere else (the log keeps its SHA-256). */
-export const createToken = (core: Core, input: CreateTokenInput, actor?: Identity): CreatedToken => {
+export const createToken = async (core: Core, input: CreateTokenInput, actor?: Identity): Promise<CreatedToken> => {
   const i = decodeOrThrow(CreateTokenInput, input);
   const tokenId = randomBytes(8).toString('hex');
   const secret = `sst_${tokenId}_${randomBytes(32).toString('base64url')}`;
   const stream = tokenStreamOf(i.name);
   const createdAt = now(core);
-  handle(
-    core.store,
+  await decideFromLog(
+    core,
     stream,
     token,
-    () => loadFromStream(core.store, stream, token),
     {
       type: 'CreateToken',
       data: {
@@ -113,48 +121,49 @@ export const createToken = (core: Core, input: CreateTokenInput, actor?: Identit
     },
     metaOf(actor),
   );
-  const row = rowById(core, tokenId);
+  const row = await rowById(core, tokenId);
   if (row === undefined) throw new DomainError('unknown_token', `token ${i.name} vanished`);
   return { ...recordOf(row, createdAt), token: secret };
 };
 
-export const revokeToken = (core: Core, name: string, actor?: Identity): TokenRecord => {
+export const revokeToken = async (core: Core, name: string, actor?: Identity): Promise<TokenRecord> => {
   const n = decodeOrThrow(IdentityName, name, 'name');
   const stream = tokenStreamOf(n);
   const at = now(core);
-  handle(core.store, stream, token, () => loadFromStream(core.store, stream, token), {
-    type: 'RevokeToken',
-    data: { name: n, revokedAt: at },
-  }, metaOf(actor));
-  const row = latestOf(core, n);
+  await decideFromLog(core, stream, token, { type: 'RevokeToken', data: { name: n, revokedAt: at } }, metaOf(actor));
+  const row = await latestOf(core, n);
   if (row === undefined) throw new DomainError('unknown_token', `no token named ${n}`);
   return recordOf(row, at);
 };
 
 /** Every token ever made (revoked and expired ones too), by name then creation. */
-export const listTokens = (core: Core): TokenRecord[] => {
+export const listTokens = async (core: Core): Promise<TokenRecord[]> => {
   const at = now(core);
-  return sql<[], TokenRow>(core, 'SELECT * FROM access_tokens ORDER BY name, created_at, rowid')
-    .all()
-    .map((r) => recordOf(r, at));
+  const rows = await core.backend.models.rows({
+    table: 'access_tokens',
+    order: [{ column: 'name' }, { column: 'created_at' }, { column: 'token_id' }],
+  });
+  return rows.map((r) => recordOf(r as unknown as TokenRow, at));
 };
 
 /** Whether any token could authenticate now (writes are enabled by one). */
-export const hasActiveTokens = (core: Core): boolean =>
-  sql<[string], number>(
-    core,
-    'SELECT 1 FROM access_tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) LIMIT 1',
-  )
-    .pluck()
-    .get(now(core)) === 1;
+export const hasActiveTokens = async (core: Core): Promise<boolean> => {
+  const at = now(core);
+  const rows = await core.backend.models.rows({
+    table: 'access_tokens',
+    where: [{ column: 'revoked_at', op: 'is null' }],
+    columns: ['expires_at'],
+  });
+  return rows.some((r) => r.expires_at === null || (r.expires_at as string) > at);
+};
 
 /**
  * The identity a presented token stands for, or null. Read from the read model on every call, which every
  * writer keeps in its append transaction: a revocation by another process counts from the next request on.
  */
-export const authenticate = (core: Core, presented: string): Identity | null => {
+export const authenticate = async (core: Core, presented: string): Promise<Identity | null> => {
   const m = tokenShape.exec(presented);
-  const row = m === null ? undefined : rowById(core, m[1] as string);
+  const row = m === null ? undefined : await rowById(core, m[1] as string);
   const expected = row === undefined ? decoy : Buffer.from(row.sha256, 'hex');
   const matches = timingSafeEqual(sha256(presented), expected);
   if (row === undefined || !matches || statusOf(row, now(core)) !== 'active') return null;
@@ -169,15 +178,15 @@ export const authenticate = (core: Core, presented: string): Identity | null => 
   };
 };
 
-export const getSuppressionPolicy = (core: Core): SuppressionPolicy => {
-  const value = sql<[], string>(core, "SELECT value FROM access_settings WHERE key = 'suppression'").pluck().get();
-  return value === undefined ? defaultSuppressionPolicy : (JSON.parse(value) as SuppressionPolicy);
+export const getSuppressionPolicy = async (core: Core): Promise<SuppressionPolicy> => {
+  const [row] = await core.backend.models.rows({ table: 'access_settings', where: [{ column: 'key', op: '=', value: 'suppression' }] });
+  return row === undefined ? defaultSuppressionPolicy : (JSON.parse(row.value as string) as SuppressionPolicy);
 };
 
 /** Sets the longest a suppression may run (null: no limit); recorded as an event, like every decision. */
-export const setSuppressionPolicy = (core: Core, maxDays: number | null, actor?: Identity): SuppressionPolicy => {
+export const setSuppressionPolicy = async (core: Core, maxDays: number | null, actor?: Identity): Promise<SuppressionPolicy> => {
   const days = maxDays === null ? null : decodeOrThrow(SuppressionMaxDays, maxDays, 'max-days');
-  core.store.appendSync([
+  await core.backend.commit([
     {
       stream: 'policy-suppression',
       events: [{ type: 'SuppressionPolicySet', data: { maxDays: days, at: now(core) }, meta: metaOf(actor) }],

@@ -1,28 +1,13 @@
-import type Database from 'better-sqlite3';
-import type { SqliteEventStore } from '../store/index.js';
 import { instantOf, type Instant } from '../events/index.js';
-import type { Projector } from './projector.js';
+import type { Backend } from '../ports/backend.js';
 
 /** What the engine's command and query modules share. */
 export interface Core {
-  readonly store: SqliteEventStore;
-  readonly projector: Projector;
+  readonly backend: Backend;
   /** Milliseconds since the epoch; tests and the demo inject one. */
   readonly clock: () => number;
+  /** Runs between a decision's load and its commit: a test slips another writer in there. */
+  readonly beforeCommit?: (() => Promise<void>) | undefined;
 }
 
 export const now = (core: Core): Instant => instantOf(core.clock());
-
-const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** A statement prepared once per connection: queries run on every command, preparing is not free. */
-export const sql = <P extends unknown[] = unknown[], R = unknown>(
-  core: Pick<Core, 'store'>,
-  text: string,
-): Database.Statement<P, R> => {
-  let statements = cache.get(core.store.db);
-  if (statements === undefined) cache.set(core.store.db, (statements = new Map()));
-  let statement = statements.get(text);
-  if (statement === undefined) statements.set(text, (statement = core.store.db.prepare(text)));
-  return statement as unknown as Database.Statement<P, R>;
-};

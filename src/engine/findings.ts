@@ -1,12 +1,21 @@
-import { findingFromRow, findingRowOf, findingSelect, type FindingRow } from '../../projections/index.js';
-import { checkSuppression, finding, findingStreamOf, type FindingCommand, type FindingState, type Identity } from '../domain/index.js';
+import { findingFromRow, type FindingRow } from '../../projections/index.js';
+import {
+  checkSuppression,
+  evolveFrom,
+  finding,
+  findingStreamOf,
+  isFindingEvent,
+  type FindingCommand,
+  type FindingState,
+  type Identity,
+} from '../domain/index.js';
 import { DomainError } from '../errors.js';
-import { decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
-import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
-import { now, sql, type Core } from './core.js';
+import { asDomainEvent, decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
+import type { StreamWrite } from '../ports/log.js';
+import { now, type Core } from './core.js';
 import { getSuppressionPolicy } from './access.js';
 import { attributed, metaOf, requireScope } from './actor.js';
-import { handle, toNewEvents, type CommandMeta, type Loaded } from './handle.js';
+import { decideAndCommit, loadMany, loadOne, toNewEvents, type CommandMeta, type EntityKind, type Loaded } from './decide.js';
 import {
   ByInput,
   DecisionInput,
@@ -19,70 +28,74 @@ import {
 import { findingRecord, type FindingRecord } from './records.js';
 import { getScan } from './scans.js';
 
-// Built once: the statement cache is keyed by this text, and a batch looks up every finding it tracks.
-const rowSql = `SELECT ${findingSelect} FROM findings WHERE finding_id = ?`;
-
-const rowOf = (core: Core, findingId: string): FindingRow | undefined => {
-  const raw = sql<[string], (string | number | null)[]>(core, rowSql).raw().get(findingId);
-  return raw === undefined ? undefined : findingRowOf(raw);
+/** A finding's decision state: its read-model row (the fold over every origin), and what the log has after it. */
+export const findingKind: EntityKind<FindingState> = {
+  table: 'findings',
+  key: 'finding_id',
+  streamOf: findingStreamOf,
+  fromRow: (row) => findingFromRow(row as unknown as FindingRow),
+  initial: null,
+  evolve: (state, event, merge) => {
+    const e = asDomainEvent(event);
+    return isFindingEvent(e) ? evolveFrom(state, e, event.meta.origin, merge) : state;
+  },
 };
 
-const notesOf = (core: Core, findingId: string): string[] =>
-  sql<[string], { text: string }>(core, 'SELECT text FROM finding_notes WHERE finding_id = ? ORDER BY seq')
-    .all(findingId)
-    .map((r) => r.text);
+const rowOf = async (core: Core, findingId: string): Promise<FindingRow | undefined> =>
+  (await core.backend.models.rows({ table: 'findings', where: [{ column: 'finding_id', op: '=', value: findingId }] }))[0] as
+    | FindingRow
+    | undefined;
 
-/** The notes of a page of findings in one query (one per finding was most of a page's cost). */
-const notesOfPage = (core: Core, ids: readonly string[]): Map<string, string[]> => {
+/** The notes of findings, in the order they were added, in one query per 500 findings. */
+const notesOf = async (core: Core, ids: readonly string[]): Promise<Map<string, string[]>> => {
   const notes = new Map<string, string[]>();
   for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const rows = core.store.db
-      .prepare<string[], { finding_id: string; text: string }>(
-        `SELECT finding_id, text FROM finding_notes WHERE finding_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY finding_id, seq`,
-      )
-      .all(...chunk);
-    for (const r of rows) notes.set(r.finding_id, [...(notes.get(r.finding_id) ?? []), r.text]);
+    const rows = await core.backend.models.rows({
+      table: 'finding_notes',
+      where: [{ column: 'finding_id', op: 'in', value: ids.slice(i, i + 500) }],
+      order: [{ column: 'finding_id' }, { column: 'position' }],
+    });
+    for (const r of rows) notes.set(r.finding_id as string, [...(notes.get(r.finding_id as string) ?? []), r.text as string]);
   }
   return notes;
 };
 
-/**
- * A finding's state for a decision comes from its read-model row (kept in the append transaction, and merged over
- * every origin); the expected revision is that of this origin's own stream, the one the decision appends to.
- */
-const loadFinding = (core: Core, findingId: string): Loaded<FindingState> => {
-  const row = rowOf(core, findingId);
-  if (row === undefined) return { state: null, revision: 'no_stream' };
-  return { state: findingFromRow(row), revision: core.store.streamRevisionSync(findingStreamOf(findingId)) ?? 'no_stream' };
-};
-
-export const getFindingState = (core: Core, findingId: string): FindingRecord | null => {
-  const row = rowOf(core, findingId);
-  return row === undefined ? null : findingRecord(row, notesOf(core, findingId));
+export const getFindingState = async (core: Core, findingId: string): Promise<FindingRecord | null> => {
+  const row = await rowOf(core, findingId);
+  return row === undefined ? null : findingRecord(row, (await notesOf(core, [findingId])).get(findingId) ?? []);
 };
 
 /**
- * One decision on one finding. The identity's scopes are checked against the state each attempt loads (the state
- * the decision is made on), so a finding that moved account between two attempts is judged where it is now.
+ * One decision on one finding, decided on the state that same attempt loads. The identity's scopes are checked
+ * against it, so a finding that moved account between two attempts is judged where it is now.
  */
-const decideFinding = (core: Core, command: FindingCommand, meta: CommandMeta, identity?: Identity): FindingRecord => {
+const decideFinding = async (core: Core, command: FindingCommand, meta: CommandMeta, identity?: Identity): Promise<FindingRecord> => {
   const id = command.data.findingId;
-  const load = () => {
-    const loaded = loadFinding(core, id);
-    if (loaded.state !== null) requireScope(identity, loaded.state.accountId, loaded.state.region, `finding ${id}`);
-    return loaded;
-  };
-  handle(core.store, findingStreamOf(id), finding, load, command, meta);
-  const record = getFindingState(core, id);
+  const stream = findingStreamOf(id);
+  await decideAndCommit(core, stream, async () => {
+    const { state, revision } = await loadOne(core, findingKind, id);
+    if (state !== null) requireScope(identity, state.accountId, state.region, `finding ${id}`);
+    const decided = finding.decide(state, command);
+    if (decided instanceof DomainError) throw decided;
+    const writes = decided.length === 0 ? [] : [{ stream, events: toNewEvents(decided, meta), expectedRevision: revision }];
+    return { writes, value: null };
+  });
+  const record = await getFindingState(core, id);
   if (record === null) throw new DomainError('unknown_finding', `finding ${id} is not tracked`);
   return record;
 };
 
+export interface SightingScope {
+  readonly scanId: string | null;
+  readonly accountId: string;
+  readonly region: string;
+  readonly collector: string | null;
+}
+
 /** Where a sighting happened: its scan's account and region, and its collector (the scan's only one by default). */
-export const scopeOf = (core: Core, scanId: string | undefined, collector: string | undefined) => {
+export const scopeOf = async (core: Core, scanId: string | undefined, collector: string | undefined): Promise<SightingScope> => {
   if (scanId === undefined) return { scanId: null, accountId: '', region: '', collector: collector ?? null };
-  const scan = getScan(core, scanId);
+  const scan = await getScan(core, scanId);
   if (scan === null) throw new DomainError('unknown_scan', `scan ${scanId} is not known`);
   if (scan.status !== 'running')
     throw new DomainError('illegal_transition', `scan ${scanId} is ${scan.status}; findings are tracked while it runs`);
@@ -90,9 +103,9 @@ export const scopeOf = (core: Core, scanId: string | undefined, collector: strin
   return { scanId, accountId: scan.account_id, region: scan.region, collector: collector ?? only ?? null };
 };
 
-export const trackFinding = (core: Core, input: TrackFindingInput, identity?: Identity): FindingRecord => {
+export const trackFinding = async (core: Core, input: TrackFindingInput, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(TrackFindingInput, input);
-  const scope = scopeOf(core, i.scanId, i.collector);
+  const scope = await scopeOf(core, i.scanId, i.collector);
   requireScope(identity, scope.accountId, scope.region, `finding ${i.findingId}`);
   return decideFinding(
     core,
@@ -115,40 +128,35 @@ export interface TrackSummary {
 }
 
 /**
- * A batch of sightings in one atomic append: states from the read model, one decision each, expected revisions
- * per finding; on a conflict the whole batch is decided again once. A finding listed twice counts twice without a
- * scan and once within one (the domain decides: a sighting is (scan, finding)).
+ * A batch of sightings in one commit: every finding's state loaded at once, one decision each, expected revisions
+ * per finding from that load; on a conflict the whole batch is decided again. A finding listed twice counts twice
+ * without a scan and once within one (the domain decides: a sighting is (scan, finding)).
  */
-export const trackFindings = (
+export const trackFindings = async (
   core: Core,
   records: readonly TrackFindingInput[],
   options: { scanId?: string | undefined } = {},
   identity?: Identity,
-): TrackSummary => {
+): Promise<TrackSummary> => {
   const inputs = records.map((r, index) => decodeOrThrow(TrackFindingInput, { ...r, scanId: r.scanId ?? options.scanId }, `records[${index}]`));
-  const scopes = new Map<string, ReturnType<typeof scopeOf>>();
-  const scope = (scanId: string | undefined, collector: string | undefined) => {
-    const key = `${scanId ?? ''}\u0000${collector ?? ''}`;
-    let found = scopes.get(key);
-    if (found === undefined) {
-      scopes.set(key, (found = scopeOf(core, scanId, collector)));
-      requireScope(identity, found.accountId, found.region, scanId === undefined ? 'a sighting without a scan' : `scan ${scanId}`);
-    }
-    return found;
-  };
+  const scopes = new Map<string, SightingScope>();
+  for (const i of inputs) {
+    const key = `${i.scanId ?? ''}\u0000${i.collector ?? ''}`;
+    if (scopes.has(key)) continue;
+    const found = await scopeOf(core, i.scanId, i.collector);
+    requireScope(identity, found.accountId, found.region, i.scanId === undefined ? 'a sighting without a scan' : `scan ${i.scanId}`);
+    scopes.set(key, found);
+  }
   const meta = metaOf(identity);
   const seenAt = now(core);
-  for (let attempt = 0; ; attempt += 1) {
-    const states = new Map<string, Loaded<FindingState>>();
+  const { value, appended } = await decideAndCommit(core, 'a finding of the batch', async () => {
+    const states = new Map<string, Loaded<FindingState>>(await loadMany(core, findingKind, inputs.map((i) => i.findingId)));
     const decided = new Map<string, DomainEvent[]>();
     const counts = { new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, already_seen: 0 };
     for (const i of inputs) {
-      let loaded = states.get(i.findingId);
-      if (loaded === undefined) states.set(i.findingId, (loaded = loadFinding(core, i.findingId)));
-      const command: FindingCommand = {
-        type: 'TrackFinding',
-        data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope(i.scanId, i.collector) },
-      };
+      const loaded = states.get(i.findingId) as Loaded<FindingState>;
+      const scope = scopes.get(`${i.scanId ?? ''}\u0000${i.collector ?? ''}`) as SightingScope;
+      const command: FindingCommand = { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope } };
       const events = finding.decide(loaded.state, command) as readonly DomainEvent[];
       if (events.length === 0) {
         counts.already_seen += 1;
@@ -170,59 +178,42 @@ export const trackFindings = (
       events: toNewEvents(events, meta),
       expectedRevision: states.get(id)?.revision ?? 'any',
     }));
-    const tracked = inputs.length - counts.already_seen;
-    if (writes.length === 0) return { tracked, ...counts, position: core.store.headPositionSync() };
-    try {
-      const results = core.store.appendSync(writes);
-      const position = Math.max(...results.map((r) => r.position));
-      return { tracked, ...counts, position };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevision)) throw error;
-      if (attempt >= 1) throw new DomainError('conflict', `${error.stream} was changed by another writer during the batch; try again`);
-    }
-  }
+    return { writes, value: { tracked: inputs.length - counts.already_seen, ...counts } };
+  });
+  const position = appended.length > 0 ? Math.max(...appended.map((r) => r.position)) : await core.backend.log.headPosition();
+  return { ...value, position };
 };
 
-export const resolveFinding = (core: Core, findingId: string, input: DecisionInput = {}, identity?: Identity): FindingRecord => {
+export const resolveFinding = async (core: Core, findingId: string, input: DecisionInput = {}, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(DecisionInput, input);
   const { by, meta } = attributed(identity, i.by);
-  return decideFinding(
-    core,
-    { type: 'ResolveFinding', data: { findingId, by, reason: i.reason ?? '', scanId: null, at: now(core) } },
-    meta,
-    identity,
-  );
+  return decideFinding(core, { type: 'ResolveFinding', data: { findingId, by, reason: i.reason ?? '', scanId: null, at: now(core) } }, meta, identity);
 };
 
 /** A suppression is a risk acceptance: a reason always, and an end within the policy's maximum when one is set. */
-export const suppressFinding = (core: Core, findingId: string, input: SuppressInput, identity?: Identity): FindingRecord => {
+export const suppressFinding = async (core: Core, findingId: string, input: SuppressInput, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(SuppressInput, input);
   const { by, meta } = attributed(identity, i.by);
   const at = now(core);
   const data = { findingId, by, reason: i.reason ?? '', until: (i.until ?? null) as Instant | null, at };
-  const refused = checkSuppression(getSuppressionPolicy(core), data);
+  const refused = checkSuppression(await getSuppressionPolicy(core), data);
   if (refused !== null) throw refused;
   return decideFinding(core, { type: 'SuppressFinding', data }, meta, identity);
 };
 
-export const unsuppressFinding = (core: Core, findingId: string, input: ByInput = {}, identity?: Identity): FindingRecord => {
+export const unsuppressFinding = async (core: Core, findingId: string, input: ByInput = {}, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(ByInput, input);
   const { by, meta } = attributed(identity, i.by);
   return decideFinding(core, { type: 'UnsuppressFinding', data: { findingId, by, at: now(core) } }, meta, identity);
 };
 
-export const markFalsePositive = (core: Core, findingId: string, input: FalsePositiveInput, identity?: Identity): FindingRecord => {
+export const markFalsePositive = async (core: Core, findingId: string, input: FalsePositiveInput, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(FalsePositiveInput, input);
   const { by, meta } = attributed(identity, i.by);
-  return decideFinding(
-    core,
-    { type: 'MarkFalsePositive', data: { findingId, by, reason: i.reason ?? '', at: now(core) } },
-    meta,
-    identity,
-  );
+  return decideFinding(core, { type: 'MarkFalsePositive', data: { findingId, by, reason: i.reason ?? '', at: now(core) } }, meta, identity);
 };
 
-export const addFindingNote = (core: Core, findingId: string, input: NoteInput, identity?: Identity): FindingRecord => {
+export const addFindingNote = async (core: Core, findingId: string, input: NoteInput, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(NoteInput, input);
   const { by, meta } = attributed(identity, i.by);
   return decideFinding(core, { type: 'AddFindingNote', data: { findingId, by, text: i.text, at: now(core) } }, meta, identity);
@@ -234,21 +225,22 @@ export interface FindingPage {
   readonly next_cursor: string | null;
 }
 
-export const listFindingStates = (core: Core, input: ListFindingsInput = {}): FindingPage => {
+export const listFindingStates = async (core: Core, input: ListFindingsInput = {}): Promise<FindingPage> => {
   const i = decodeOrThrow(ListFindingsInput, input);
-  const where: string[] = [];
-  const params: string[] = [];
-  if (i.assetId !== undefined) (where.push('asset_id = ?'), params.push(i.assetId));
-  if (i.lifecycle !== undefined) (where.push('lifecycle = ?'), params.push(i.lifecycle));
-  if (i.ruleId !== undefined) (where.push('rule_id = ?'), params.push(i.ruleId));
-  if (i.cursor !== undefined) (where.push('finding_id > ?'), params.push(i.cursor));
   const limit = i.limit ?? 1000;
-  const rows = sql<unknown[], FindingRow>(core, 
-      `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY finding_id LIMIT ?`,
-    )
-    .all(...params, limit + 1);
+  const rows = (await core.backend.models.rows({
+    table: 'findings',
+    where: [
+      ...(i.assetId === undefined ? [] : [{ column: 'asset_id', op: '=' as const, value: i.assetId }]),
+      ...(i.lifecycle === undefined ? [] : [{ column: 'lifecycle', op: '=' as const, value: i.lifecycle }]),
+      ...(i.ruleId === undefined ? [] : [{ column: 'rule_id', op: '=' as const, value: i.ruleId }]),
+    ],
+    ...(i.cursor === undefined ? {} : { after: { columns: ['finding_id'], values: [i.cursor] } }),
+    order: [{ column: 'finding_id' }],
+    limit: limit + 1,
+  })) as unknown as FindingRow[];
   const page = rows.slice(0, limit);
-  const notes = notesOfPage(core, page.map((r) => r.finding_id));
+  const notes = await notesOf(core, page.map((r) => r.finding_id));
   return {
     findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [])),
     next_cursor: rows.length > limit ? (page[page.length - 1]?.finding_id ?? null) : null,

@@ -1,8 +1,8 @@
 import { jobFromRow, type JobRow } from '../../projections/index.js';
-import { scheduleTypeOf, type FinishedRun, type JobState, type OpenRun } from '../domain/index.js';
-import type { Json, MisfirePolicy, OverlapPolicy, RunResult, RunTrigger } from '../events/index.js';
-import { sql, type Core } from './core.js';
-import type { Loaded } from './handle.js';
+import { isJobEvent, job, jobStreamOf, scheduleTypeOf, type FinishedRun, type JobState, type OpenRun } from '../domain/index.js';
+import { asDomainEvent, type Json, type MisfirePolicy, type OverlapPolicy, type RunResult, type RunTrigger } from '../events/index.js';
+import type { Core } from './core.js';
+import { loadOne, type EntityKind, type Loaded } from './decide.js';
 
 /** One run of a job: the original's ScanResult.to_dict, plus the run's id, trigger, fire time and result. */
 export interface RunRecord {
@@ -103,18 +103,26 @@ export const jobRecord = (row: JobRow): JobRecord => {
   };
 };
 
-const rowOf = (core: Core, jobId: string): JobRow | undefined =>
-  sql<[string], JobRow>(core, 'SELECT * FROM jobs WHERE job_id = ?').get(jobId);
-
-/** A job's state for a decision comes from its read-model row, kept in the append transaction. */
-export const loadJob = (core: Core, jobId: string): Loaded<JobState> => {
-  const row = rowOf(core, jobId);
-  if (row === undefined) return { state: null, revision: 'no_stream' };
-  return { state: jobFromRow(row), revision: row.revision };
+/** A job's decision state: its read-model row (only this data dir's own job events count). */
+export const jobKind: EntityKind<JobState> = {
+  table: 'jobs',
+  key: 'job_id',
+  streamOf: jobStreamOf,
+  fromRow: (row) => jobFromRow(row as unknown as JobRow),
+  initial: null,
+  evolve: (state, event, merge) => {
+    const e = asDomainEvent(event);
+    return isJobEvent(e) && event.meta.origin === merge.local ? job.evolve(state, e) : state;
+  },
 };
 
+const rowOf = async (core: Core, jobId: string): Promise<JobRow | undefined> =>
+  (await core.backend.models.rows({ table: 'jobs', where: [{ column: 'job_id', op: '=', value: jobId }] }))[0] as JobRow | undefined;
+
+export const loadJob = (core: Core, jobId: string): Promise<Loaded<JobState>> => loadOne(core, jobKind, jobId);
+
 /** A removed job is gone for queries. */
-export const getJob = (core: Core, jobId: string): JobRecord | null => {
-  const row = rowOf(core, jobId);
+export const getJob = async (core: Core, jobId: string): Promise<JobRecord | null> => {
+  const row = await rowOf(core, jobId);
   return row === undefined || row.removed === 1 ? null : jobRecord(row);
 };

@@ -29,12 +29,12 @@ import {
   type JsonRecord,
   optional,
 } from '../events/index.js';
-import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
-import { now, sql, type Core } from './core.js';
-import { loadFromStream, toNewEvents } from './handle.js';
+import type { StreamWrite } from '../ports/log.js';
+import { now, type Core } from './core.js';
+import { decideAndCommit, loadOne, toNewEvents } from './decide.js';
 import type { Input } from './inputs.js';
 import { getJob, loadJob, runRecord, type JobRecord, type RunRecord } from './job-records.js';
-import { expireSuppressions } from './scans.js';
+import { expireSuppressions, scanKind } from './scans.js';
 
 /** Who runs what it fires: recorded with each run, so a restarted scheduler can tell a run whose process died. */
 export interface Claim {
@@ -85,8 +85,6 @@ const jobWrite = (jobId: string, events: readonly JobEvent[], expectedRevision: 
   events: toNewEvents(events),
   expectedRevision,
 });
-const conflict = (jobId: string) =>
-  new DomainError('conflict', `job ${jobId} was changed by another writer twice; try again`);
 
 type Planned = Pick<Extract<JobCommand, { type: 'StartRuns' }>['data'], 'runs' | 'skipped'>;
 type Plan = (j: Job, at: Instant) => Planned | null;
@@ -96,41 +94,35 @@ type Plan = (j: Job, at: Instant) => Planned | null;
  * same fire times fails on the revision, plans again from the new state and finds them settled. So each fire time
  * runs once however many schedulers share the log.
  */
-const start = (core: Core, jobId: string, claim: Claim, plan: Plan): Fired => {
-  for (let attempt = 0; ; attempt += 1) {
-    const { state, revision } = loadJob(core, jobId);
+const start = async (core: Core, jobId: string, claim: Claim, plan: Plan): Promise<Fired> => {
+  const { value } = await decideAndCommit(core, `job ${jobId}`, async () => {
+    const { state, revision } = await loadJob(core, jobId);
     if (state === null || state.removed) throw new DomainError('unknown_job', `job ${jobId} is not known`);
     const at = now(core);
     const planned = plan(state, at);
-    if (planned === null) return nothing;
+    if (planned === null) return { writes: [], value: [] as JobEvent[] };
     const decided = job.decide(state, { type: 'StartRuns', data: { jobId, at, ...claim, ...planned } });
     if (decided instanceof DomainError) throw decided;
-    if (decided.length === 0) return nothing;
+    if (decided.length === 0) return { writes: [], value: [] as JobEvent[] };
     const writes: StreamWrite[] = [jobWrite(jobId, decided, revision)];
     for (const e of decided) if (e.type === 'JobRunStarted') writes.push(scanStartOf(state, e));
-    try {
-      core.store.appendSync(writes);
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevision)) throw error;
-      if (attempt >= 1) throw conflict(jobId);
-      core.projector.refresh(); // the writer may keep no projections: bring the row up to the log first
-      continue;
-    }
-    const started = decided.filter((e): e is DomainEventOf<'JobRunStarted'> & JobEvent => e.type === 'JobRunStarted');
-    const skip = decided.find((e) => e.type === 'JobRunsSkipped');
-    return {
-      job: getJob(core, jobId),
-      runs: started.map(({ data: { jobId: _, ...run } }) => runRecord(jobId, run)),
-      skipped: skip?.type === 'JobRunsSkipped' ? skip.data : null,
-      contended: false,
-    };
-  }
+    return { writes, value: [...decided] };
+  });
+  if (value.length === 0) return nothing;
+  const started = value.filter((e): e is DomainEventOf<'JobRunStarted'> & JobEvent => e.type === 'JobRunStarted');
+  const skip = value.find((e) => e.type === 'JobRunsSkipped');
+  return {
+    job: await getJob(core, jobId),
+    runs: started.map(({ data: { jobId: _, ...run } }) => runRecord(jobId, run)),
+    skipped: skip?.type === 'JobRunsSkipped' ? skip.data : null,
+    contended: false,
+  };
 };
 
 /** Fires what is due for one job now: runs due within the grace, missed ones by its misfire policy. */
-export const fireDue = (core: Core, jobId: string, claim: Claim, options: FiringOptions = defaultFiring): Fired => {
+export const fireDue = async (core: Core, jobId: string, claim: Claim, options: FiringOptions = defaultFiring): Promise<Fired> => {
   try {
-    return start(core, jobId, claim, (j, at) => {
+    return await start(core, jobId, claim, (j, at) => {
       const firing = planFiring(j, at, options);
       if (firing === null) return null;
       return { runs: firing.runs.map((r) => ({ ...r, ...runIds(j, r.scheduledFor) })), skipped: firing.skipped };
@@ -142,7 +134,7 @@ export const fireDue = (core: Core, jobId: string, claim: Claim, options: Firing
 };
 
 /** Starts a run now, whatever the schedule (the original's run_job_now); refused while one runs under overlap skip. */
-export const runNow = (core: Core, jobId: string, claim: Claim): Fired =>
+export const runNow = (core: Core, jobId: string, claim: Claim): Promise<Fired> =>
   start(core, jobId, claim, (j, at) => ({
     runs: [{ ...runIds(j, at), scheduledFor: at, trigger: 'manual' }],
     skipped: null,
@@ -163,19 +155,19 @@ export type RunOutcome = Input<typeof RunOutcome>;
  * Records a run's end with its scan's: JobRunFinished and ScanCompleted (success) or ScanFailed in one append. A
  * command may complete its scan itself (`stance-state scan complete $STANCE_SCAN_ID`): then only the run ends.
  */
-export const finishRun = (core: Core, jobId: string, runId: string, outcome: RunOutcome): RunRecord => {
+export const finishRun = async (core: Core, jobId: string, runId: string, outcome: RunOutcome): Promise<RunRecord> => {
   const o = decodeOrThrow(RunOutcome, outcome, 'outcome');
-  for (let attempt = 0; ; attempt += 1) {
-    const { state, revision } = loadJob(core, jobId);
+  const at = now(core);
+  const { value } = await decideAndCommit(core, `job ${jobId}`, async () => {
+    const { state, revision } = await loadJob(core, jobId);
     const open = state?.running.find((r) => r.runId === runId);
-    const scanLoaded = open === undefined ? null : loadFromStream(core.store, scanStreamOf(open.scanId), scan);
+    const scanLoaded = open === undefined ? null : await loadOne(core, scanKind, open.scanId);
     const scanState = scanLoaded?.state ?? null;
     const reported = scanState !== null && scanState.status !== 'running' && o.assetCount === undefined;
     const assetCount = reported ? scanState.assetCount : (o.assetCount ?? 0);
     const findingCount = reported ? scanState.findingCount : (o.findingCount ?? 0);
     // A failed scan needs its reason: the result names it when the executor gave none.
     const error = o.result === 'success' ? (o.error ?? '') : o.error || o.result;
-    const at = now(core);
     const decided = job.decide(state, {
       type: 'FinishRun',
       data: { jobId, at, runId, result: o.result, exitCode: o.exitCode ?? null, error, assetCount, findingCount },
@@ -184,30 +176,17 @@ export const finishRun = (core: Core, jobId: string, runId: string, outcome: Run
     const writes: StreamWrite[] = [jobWrite(jobId, decided, revision)];
     if (open !== undefined && scanState?.status === 'running' && scanLoaded !== null) {
       const errorMessage = o.result === 'success' ? '' : error;
-      const completed = scan.decide(scanState, {
-        type: 'CompleteScan',
-        data: { scanId: open.scanId, assetCount, findingCount, errorMessage, at },
-      });
+      const completed = scan.decide(scanState, { type: 'CompleteScan', data: { scanId: open.scanId, assetCount, findingCount, errorMessage, at } });
       if (completed instanceof DomainError) throw completed;
-      const stream = scanStreamOf(open.scanId);
-      writes.push({ stream, events: toNewEvents(completed), expectedRevision: scanLoaded.revision });
+      writes.push({ stream: scanStreamOf(open.scanId), events: toNewEvents(completed), expectedRevision: scanLoaded.revision });
     }
-    try {
-      core.store.appendSync(writes);
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevision)) throw error;
-      if (attempt >= 1) throw conflict(jobId);
-      core.projector.refresh();
-      continue;
-    }
-    expireSuppressions(core, at); // as completing any scan does
-    const finished = decided[0];
-    const run = open ?? null;
-    if (finished?.type !== 'JobRunFinished' || run === null)
-      throw new DomainError('illegal_transition', `run ${runId} did not finish`);
-    const { jobId: _, runId: _r, scanId: _s, ...rest } = finished.data;
-    return runRecord(jobId, { ...run, ...rest });
-  }
+    return { writes, value: { decided, open: open ?? null } };
+  });
+  await expireSuppressions(core, at); // as completing any scan does
+  const finished = value.decided[0];
+  if (finished?.type !== 'JobRunFinished' || value.open === null) throw new DomainError('illegal_transition', `run ${runId} did not finish`);
+  const { jobId: _, runId: _r, scanId: _s, ...rest } = finished.data;
+  return runRecord(jobId, { ...value.open, ...rest });
 };
 
 export interface OpenJobRun {
@@ -217,12 +196,14 @@ export interface OpenJobRun {
 }
 
 /** Every run in progress, of every job (removed ones too): what a starting scheduler checks for runs left behind. */
-export const openRuns = (core: Core): OpenJobRun[] =>
-  sql<[], { job_id: string; timeout_seconds: number; running: string }>(
-    core,
-    "SELECT job_id, timeout_seconds, running FROM jobs WHERE running <> '[]' ORDER BY job_id",
-  )
-    .all()
-    .flatMap((r) =>
-      (JSON.parse(r.running) as OpenRun[]).map((run) => ({ jobId: r.job_id, timeoutSeconds: r.timeout_seconds, run })),
-    );
+export const openRuns = async (core: Core): Promise<OpenJobRun[]> => {
+  const rows = await core.backend.models.rows({
+    table: 'jobs',
+    where: [{ column: 'running', op: '<>', value: '[]' }],
+    columns: ['job_id', 'timeout_seconds', 'running'],
+    order: [{ column: 'job_id' }],
+  });
+  return rows.flatMap((r) =>
+    (JSON.parse(r.running as string) as OpenRun[]).map((run) => ({ jobId: r.job_id as string, timeoutSeconds: r.timeout_seconds as number, run })),
+  );
+};

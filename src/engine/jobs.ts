@@ -17,8 +17,8 @@ import {
   optional,
 } from '../events/index.js';
 import { nextRuns } from '../schedule/expression/index.js';
-import { now, sql, type Core } from './core.js';
-import { handle } from './handle.js';
+import { now, type Core } from './core.js';
+import { decideAndCommit, toNewEvents } from './decide.js';
 import { InstantFromIso, type Input } from './inputs.js';
 import { getJob, jobRecord, loadJob, type JobRecord } from './job-records.js';
 import { finishRun, fireDue, openRuns, runNow, type Claim, type RunOutcome } from './job-runs.js';
@@ -54,15 +54,20 @@ export type UpdateJobInput = Input<typeof UpdateJobInput>;
 
 export const defaultTimeoutSeconds = 3600;
 
-const required = (core: Core, jobId: string): JobRecord => {
-  const record = getJob(core, jobId);
+const required = async (core: Core, jobId: string): Promise<JobRecord> => {
+  const record = await getJob(core, jobId);
   if (record === null) throw new DomainError('unknown_job', `job ${jobId} is not known`);
   return record;
 };
 
-const decideJob = (core: Core, command: JobCommand): void => {
+const decideJob = async (core: Core, command: JobCommand): Promise<void> => {
   const stream = jobStreamOf(command.data.jobId);
-  handle(core.store, stream, job, () => loadJob(core, command.data.jobId), command);
+  await decideAndCommit(core, stream, async () => {
+    const { state, revision } = await loadJob(core, command.data.jobId);
+    const decided = job.decide(state, command);
+    if (decided instanceof DomainError) throw decided;
+    return { writes: decided.length === 0 ? [] : [{ stream, events: toNewEvents(decided), expectedRevision: revision }], value: null };
+  });
 };
 
 /** A schedule that parses in its zone and fires at least once after `at`; InvalidInput names the faulty field. */
@@ -71,14 +76,14 @@ const checkSchedule = (schedule: string, tz: string, anchor: Instant, at: Instan
     throw new InvalidInput('schedule', schedule, `a schedule with a fire time after ${at}`);
 };
 
-export const addJob = (core: Core, input: AddJobInput): JobRecord => {
+export const addJob = async (core: Core, input: AddJobInput): Promise<JobRecord> => {
   const i = decodeOrThrow(AddJobInput, input);
   const at = now(core);
   const anchor = i.anchor ?? at;
   const timezone = i.timezone ?? 'UTC';
   checkSchedule(i.schedule, timezone, anchor, at);
   const jobId = i.jobId ?? randomBytes(6).toString('hex');
-  decideJob(core, {
+  await decideJob(core, {
     type: 'CreateJob',
     data: {
       jobId,
@@ -102,9 +107,9 @@ export const addJob = (core: Core, input: AddJobInput): JobRecord => {
 };
 
 /** Changes some settings; a new schedule, zone or anchor counts its fire times from now (none are misfires). */
-export const updateJob = (core: Core, jobId: string, input: UpdateJobInput): JobRecord => {
+export const updateJob = async (core: Core, jobId: string, input: UpdateJobInput): Promise<JobRecord> => {
   const i = decodeOrThrow(UpdateJobInput, input);
-  const { state } = loadJob(core, jobId);
+  const { state } = await loadJob(core, jobId);
   if (state === null || state.removed) throw new DomainError('unknown_job', `job ${jobId} is not known`);
   const at = now(core);
   const next = {
@@ -122,24 +127,24 @@ export const updateJob = (core: Core, jobId: string, input: UpdateJobInput): Job
     anchor: i.anchor ?? state.anchor,
   };
   checkSchedule(next.schedule, next.timezone, next.anchor, at);
-  decideJob(core, { type: 'UpdateJob', data: { jobId, ...next, updatedAt: at } });
+  await decideJob(core, { type: 'UpdateJob', data: { jobId, ...next, updatedAt: at } });
   return required(core, jobId);
 };
 
-export const enableJob = (core: Core, jobId: string): JobRecord => {
-  decideJob(core, { type: 'EnableJob', data: { jobId, at: now(core) } });
+export const enableJob = async (core: Core, jobId: string): Promise<JobRecord> => {
+  await decideJob(core, { type: 'EnableJob', data: { jobId, at: now(core) } });
   return required(core, jobId);
 };
 
-export const disableJob = (core: Core, jobId: string): JobRecord => {
-  decideJob(core, { type: 'DisableJob', data: { jobId, at: now(core) } });
+export const disableJob = async (core: Core, jobId: string): Promise<JobRecord> => {
+  await decideJob(core, { type: 'DisableJob', data: { jobId, at: now(core) } });
   return required(core, jobId);
 };
 
 /** Removes a job; false when there was none (the original's bool). Its events stay for audit. */
-export const removeJob = (core: Core, jobId: string): boolean => {
+export const removeJob = async (core: Core, jobId: string): Promise<boolean> => {
   try {
-    decideJob(core, { type: 'RemoveJob', data: { jobId, at: now(core) } });
+    await decideJob(core, { type: 'RemoveJob', data: { jobId, at: now(core) } });
     return true;
   } catch (error) {
     if (error instanceof DomainError && error.code === 'unknown_job') return false;
@@ -147,27 +152,36 @@ export const removeJob = (core: Core, jobId: string): boolean => {
   }
 };
 
-export const listJobs = (core: Core, filter: { enabled?: boolean | undefined } = {}): JobRecord[] => {
-  const where = filter.enabled === undefined ? '' : ` AND enabled = ${filter.enabled ? 1 : 0}`;
-  return sql<[], JobRow>(core, `SELECT * FROM jobs WHERE removed = 0${where} ORDER BY name, job_id`)
-    .all()
-    .map(jobRecord);
+export const listJobs = async (core: Core, filter: { enabled?: boolean | undefined } = {}): Promise<JobRecord[]> => {
+  const rows = await core.backend.models.rows({
+    table: 'jobs',
+    where: [
+      { column: 'removed', op: '=', value: 0 },
+      ...(filter.enabled === undefined ? [] : [{ column: 'enabled', op: '=' as const, value: filter.enabled ? 1 : 0 }]),
+    ],
+    order: [{ column: 'name' }, { column: 'job_id' }],
+  });
+  return rows.map((r) => jobRecord(r as unknown as JobRow));
 };
 
+const due = [
+  { column: 'enabled', op: '=' as const, value: 1 },
+  { column: 'removed', op: '=' as const, value: 0 },
+];
+
 /** Enabled jobs whose next fire time is at or before `at` (the original's get_pending_jobs). */
-export const pendingJobs = (core: Core, at: Instant = now(core)): JobRecord[] =>
-  sql<[string], JobRow>(
-    core,
-    `SELECT * FROM jobs WHERE enabled = 1 AND removed = 0 AND next_run IS NOT NULL AND next_run <= ?
-     ORDER BY next_run, job_id`,
-  )
-    .all(at)
-    .map(jobRecord);
+export const pendingJobs = async (core: Core, at: Instant = now(core)): Promise<JobRecord[]> => {
+  const rows = await core.backend.models.rows({
+    table: 'jobs',
+    where: [...due, { column: 'next_run', op: 'is not null' }, { column: 'next_run', op: '<=', value: at }],
+    order: [{ column: 'next_run' }, { column: 'job_id' }],
+  });
+  return rows.map((r) => jobRecord(r as unknown as JobRow));
+};
 
 /** The earliest next fire time of any enabled job, or null: how long a scheduler may sleep. */
-export const nextDueAt = (core: Core): Instant | null =>
-  sql<[], { next: Instant | null }>(core, 'SELECT min(next_run) AS next FROM jobs WHERE enabled = 1 AND removed = 0')
-    .get()?.next ?? null;
+export const nextDueAt = async (core: Core): Promise<Instant | null> =>
+  (await core.backend.models.min('jobs', 'next_run', due)) as Instant | null;
 
 /**
  * The jobs part of the engine facade (`engine.jobs`): commands and queries over jobs, and what a scheduler calls to

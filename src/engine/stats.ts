@@ -1,13 +1,9 @@
-import { sql, type Core } from './core.js';
+import type { Core } from './core.js';
 import type { FindingStats } from './records.js';
 
 /** From the finding_stats counters: no scan over findings, no cap. */
-export const getFindingStats = (core: Core): FindingStats => {
-  const counters = new Map(
-    sql<[], { key: string; value: number }>(core, 'SELECT key, value FROM finding_stats')
-      .all()
-      .map((r) => [r.key, r.value]),
-  );
+export const getFindingStats = async (core: Core): Promise<FindingStats> => {
+  const counters = await core.backend.models.counters('finding_stats');
   const c = (key: string) => counters.get(key) ?? 0;
   const lifecycle = (name: string) => c(`lifecycle:${name}`);
   const resolutions = c('resolutions');

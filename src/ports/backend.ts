@@ -117,6 +117,11 @@ export interface Backend {
     rules: ImportRules,
     local: (outcome: ImportOutcome) => readonly StreamWrite[],
   ): Promise<ImportOutcome & { readonly appended: readonly AppendResult[] }>;
+  /**
+   * Runs `work` as one unit: every commit inside lands together or none does (an import that must be all or
+   * nothing). Other writers wait meanwhile; keep it for work that must be atomic.
+   */
+  unitOfWork<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves once every read model reflects `position` (true), or false after `timeoutMs`. */
   waitFor(position: number, timeoutMs: number): Promise<boolean>;
   /** Brings read models up to the log's head (events appended by writers that did not project them). */

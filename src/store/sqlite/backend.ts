@@ -78,6 +78,24 @@ export class SqliteBackend implements Backend {
     return this.store.importSync(events, rules, local);
   }
 
+  /**
+   * BEGIN IMMEDIATE around `work`: the commits inside nest as savepoints. The engine's work on SQLite is
+   * synchronous under its promises, so nothing else of this process runs inside the transaction.
+   */
+  async unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+    const db = this.store.db;
+    if (db.inTransaction) return work();
+    db.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const result = await work();
+      db.prepare('COMMIT').run();
+      return result;
+    } catch (error) {
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
+      throw error;
+    }
+  }
+
   async waitFor(position: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

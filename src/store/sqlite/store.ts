@@ -235,16 +235,20 @@ export class SqliteEventStore implements EventStore {
    * replica folds to merge what several origins recorded about one entity. A replicated event recorded beyond its
    * batch's clock bound folds at its capped instant (`fold_at`).
    */
-  readMergedSync(stream: string, upToPosition = Number.MAX_SAFE_INTEGER): RecordedEvent[] {
+  readMergedSync(stream: string, upToPosition = Number.MAX_SAFE_INTEGER, afterPosition = 0): RecordedEvent[] {
     assertStreamName(stream);
-    this.merged ??= this.db.prepare<[string, number], EventRow>(
-      `SELECT ${eventColumns} FROM events WHERE stream = ? AND position <= ?
+    this.merged ??= this.db.prepare<[string, number, number], EventRow>(
+      `SELECT ${eventColumns} FROM events WHERE stream = ? AND position <= ? AND position > ?
        ORDER BY coalesce(fold_at, json_extract(meta, '$.recordedAt')), origin, revision`,
     );
-    return this.merged.all(stream, upToPosition).map(toRecorded);
+    return this.merged.all(stream, upToPosition, afterPosition).map(toRecorded);
   }
 
-  private merged: Database.Statement<[string, number], EventRow> | null = null;
+  async readEntity(stream: string, options: { afterPosition?: number; upToPosition?: number } = {}): Promise<RecordedEvent[]> {
+    return this.readMergedSync(stream, options.upToPosition, options.afterPosition);
+  }
+
+  private merged: Database.Statement<[string, number, number], EventRow> | null = null;
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     const { sql, params } = filterSql(options.filter);
