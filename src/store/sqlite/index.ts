@@ -1,3 +1,2 @@
 export * from './store.js';
 export { logFormat } from './schema.js';
-export { ForeignEvent, type Divergence, type ImportOutcome } from './import.js';

@@ -18,7 +18,8 @@ import type {
   Subscription,
   VerifyReport,
 } from '../contract.js';
-import { Appender, prepareWrites, type PreparedWrite } from './append.js';
+import { prepareWrites, type PreparedWrite } from '../prepare.js';
+import { Appender } from './append.js';
 import { Importer, type ImportOutcome } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
 import { eventColumns, toRecorded, type EventRow } from './rows.js';
