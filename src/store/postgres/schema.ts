@@ -78,32 +78,40 @@ INSERT INTO ${n.versions} (version) VALUES (${postgresLogFormat});
 `;
 
 /**
- * Creates the schema's tables once. Processes starting together serialize on an advisory lock held for the DDL's
- * transaction: `CREATE ... IF NOT EXISTS` alone still fails when two sessions create the same object at once (both
- * pass the existence check, one then violates a catalog unique index). An existing log is never altered: if its
- * triggers were dropped, recreating them would hide the evidence that verify reports.
+ * Creates the schema's tables once. Processes starting together serialize on an advisory lock: `CREATE ... IF NOT
+ * EXISTS` alone still fails when two sessions create the same object at once (both pass the existence check, one
+ * then violates a catalog unique index). The lock is a session lock taken before BEGIN, not a transaction lock:
+ * a session that looked the tables up before waiting keeps a cached "does not exist" until it starts a new
+ * transaction (catalog invalidations are read at transaction start and relation locks, not at advisory locks), so
+ * the check under the lock must run in a transaction begun after the lock was granted. An existing log is never
+ * altered: if its triggers were dropped, recreating them would hide the evidence that verify reports.
  */
 export const ensureSchema = async (client: pg.ClientBase, n: SchemaNames): Promise<void> => {
   const current = await formatOf(client, n);
   if (current !== null) return checkFormat(current, n);
-  await client.query('BEGIN');
+  await client.query(`SELECT pg_advisory_lock(${n.ddlLock})`);
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(${n.ddlLock})`);
-    const again = await formatOf(client, n);
-    if (again === null) {
-      // CREATE SCHEMA needs the CREATE privilege on the database even with IF NOT EXISTS: skip it when an
-      // administrator made the schema for a role that may only create inside it.
-      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [n.schema]);
-      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${n.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${n.versions} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      await client.query(ddl(n));
-    } else checkFormat(again, n);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    await client.query('BEGIN');
+    try {
+      const again = await formatOf(client, n);
+      if (again === null) {
+        // CREATE SCHEMA needs the CREATE privilege on the database even with IF NOT EXISTS: skip it when an
+        // administrator made the schema for a role that may only create inside it.
+        const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [n.schema]);
+        if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${n.schema}"`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${n.versions} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
+        await client.query(ddl(n));
+      } else checkFormat(again, n);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    // If this fails the connection is gone, and the session lock with it.
+    await client.query(`SELECT pg_advisory_unlock(${n.ddlLock})`).catch(() => undefined);
   }
 };
 

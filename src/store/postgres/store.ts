@@ -164,8 +164,11 @@ export class PostgresEventStore implements EventStore {
       idle_in_transaction_session_timeout: 60_000,
     };
     const pool = new pg.Pool({ ...connection, max: poolSize });
-    // An idle client whose connection the server closed emits here; the next checkout makes a new one.
+    // A connection the server closed (idle timeout, restart, pg_terminate_backend) emits 'error' on its client, and an
+    // unhandled 'error' ends the process. A query in flight rejects with the fault anyway; an idle client is replaced
+    // at the next checkout.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const client = await pool.connect().catch((error: unknown) => {
         throw new Error(`cannot connect to ${location.display}: ${(error as Error).message}`);
@@ -334,17 +337,23 @@ export class PostgresEventStore implements EventStore {
     return (rows[0]?.p ?? []).map(Number).sort((a, b) => a - b);
   }
 
-  /** Every row of the commit in one statement, with the clock and the one NOTIFY of this commit. */
+  /**
+   * Every row of the commit in one statement, with the clock and the one NOTIFY of this commit. Unlocked, the clock
+   * is not written: its row would serialize the writers through its row lock, and that mode exists to show what
+   * happens without serialization.
+   */
   private async insert(client: pg.PoolClient, batch: RowBatch, clock: Instant): Promise<void> {
     const n = this.names;
     const last = batch.positions[batch.positions.length - 1] ?? 0;
+    const writeClock = this.locked
+      ? `, clk AS (INSERT INTO ${n.meta} (key, value) VALUES ('clock', $11) ON CONFLICT (key) DO UPDATE
+                   SET value = excluded.value WHERE store_meta.value COLLATE "C" < excluded.value COLLATE "C" RETURNING 1)`
+      : '';
     try {
       await client.query(
         `WITH ins AS (INSERT INTO ${n.events} (position, id, stream, origin, revision, type, schema, data, meta, checksum)
-                      ${insertColumns} RETURNING 1),
-              clk AS (INSERT INTO ${n.meta} (key, value) VALUES ('clock', $11) ON CONFLICT (key) DO UPDATE
-                      SET value = excluded.value WHERE store_meta.value COLLATE "C" < excluded.value COLLATE "C" RETURNING 1)
-         SELECT pg_notify($12, $13)`,
+                      ${insertColumns} RETURNING 1)${writeClock}
+         SELECT pg_notify($12, $13)${this.locked ? '' : ', $11::text'}`,
         [...batch.values(), clock, n.channel, String(last)],
       );
     } catch (error) {
