@@ -1,7 +1,7 @@
 /**
  * A PostgreSQL writer process for multi-process tests. Usage: pg-child.ts <mode> <url> <label> [count] [maxBatch]
- * - `batches`: appends `count` batches of batchPlan(label, k, maxBatch) (ids derived from (label, k)); prints `ack <k>`
- *   after each acknowledged commit and `done` at the end.
+ * - `batches`: appends `count` batches of batchPlan(label, k, maxBatch) (ids derived from (label, k)), every other
+ *   one with a transaction hook; prints `ack <k>` after each acknowledged commit and `done` at the end.
  * - `contend`: `count` times, reads the revision of finding-contended and appends one event expecting it; prints
  *   `ack <revision>` for a success and `conflict` for a WrongExpectedRevision; `done` at the end.
  * - `open`: opens the store (creating the schema if needed), prints `opened <origin>`, closes.
@@ -38,7 +38,10 @@ try {
   if (mode === 'open') say(`opened ${store.origin}`);
   else if (mode === 'batches') {
     for (let k = 0; k < count; k += 1) {
-      await store.appendMany(batchPlan(label, k, maxBatch).writes);
+      const { writes } = batchPlan(label, k, maxBatch);
+      // Every other commit as the engine's will be, with read-model writes in its transaction (a round trip here).
+      if (k % 2 === 0) await store.commit(writes, { inTransaction: async (client) => void (await client.query('SELECT 1')) });
+      else await store.appendMany(writes);
       say(`ack ${k}`);
     }
   } else if (mode === 'contend') {

@@ -32,18 +32,22 @@ export interface Plan {
   /** Checksum each fresh stream's chain continues from. */
   readonly chainFrom: ReadonlyMap<string, string>;
   readonly eventCount: number;
+  /** The hybrid clock as this read found it: the newest instant recorded (null before the first commit). */
+  readonly clock: Instant | null;
 }
 
 interface LookupRow {
+  kind: 'tail' | 'id' | 'clock';
   stream: string;
   revision: number;
+  /** The checksum; the clock's value for the `clock` row. */
   checksum: string;
   id: string | null;
 }
 
 /**
- * Reads, in one round trip, the tail of every stream the batch writes (this origin's chain) and any event of this
- * origin that already has an id the batch gives; then decides each write in order as the embedded store does:
+ * Reads, in one round trip, the tail of every stream the batch writes (this origin's chain), any event of this
+ * origin that already has an id the batch gives, and the hybrid clock; then decides each write in order as the embedded store does:
  * an idempotent re-append, a wrong expectation, a duplicate id, or events to insert. Runs outside the transaction
  * (or before the order lock): a writer that slips in between is caught by the unique constraints at insert, and the
  * commit starts over.
@@ -64,19 +68,23 @@ export const planWrites = async (
     }
   const streams = [...new Set(writes.map((w) => w.stream))];
   const { rows } = await client.query<LookupRow>(
-    `SELECT k.stream, t.revision, t.checksum, NULL::text AS id
+    `SELECT 'tail' AS kind, k.stream, t.revision, t.checksum, NULL::text AS id
        FROM unnest($2::text[]) AS k(stream)
        CROSS JOIN LATERAL (SELECT revision, checksum FROM ${n.events} e
                            WHERE e.stream = k.stream AND e.origin = $1 ORDER BY revision DESC LIMIT 1) t
      UNION ALL
-     SELECT stream, revision, checksum, id::text FROM ${n.events} WHERE origin = $1 AND id = ANY($3::uuid[])`,
+     SELECT 'id', stream, revision, checksum, id::text FROM ${n.events} WHERE origin = $1 AND id = ANY($3::uuid[])
+     UNION ALL
+     SELECT 'clock', '', 0, value, NULL FROM ${n.meta} WHERE key = 'clock'`,
     [origin, streams, given],
   );
   const tails = new Map<string, { revision: number; checksum: string }>();
   const existing = new Map<string, LookupRow>();
+  let clock: Instant | null = null;
   for (const row of rows) {
-    if (row.id === null) tails.set(row.stream, row);
-    else existing.set(row.id, row);
+    if (row.kind === 'tail') tails.set(row.stream, row);
+    else if (row.kind === 'id' && row.id !== null) existing.set(row.id, row);
+    else if (row.kind === 'clock') clock = row.checksum as Instant;
   }
 
   const replays: { index: number; write: PreparedWrite; at: LookupRow }[] = [];
@@ -105,7 +113,7 @@ export const planWrites = async (
     eventCount += write.events.length;
   });
   const replayed = replays.length === 0 ? new Map<number, AppendResult>() : await replay(client, n, origin, replays);
-  return { replayed, fresh, chainFrom, eventCount };
+  return { replayed, fresh, chainFrom, eventCount, clock };
 };
 
 /** Same ids, same content, same place: the original results (one query for every re-appended write). */
@@ -151,7 +159,10 @@ const checkExpected = (stream: string, expected: ExpectedRevision, last: number 
   if (!ok) throw new WrongExpectedRevision(stream, expected, actual);
 };
 
-/** Column arrays for one multi-row `INSERT … SELECT FROM unnest(…)`. */
+/**
+ * Column arrays for one multi-row `INSERT … SELECT FROM unnest(…)`. Positions are kept apart: a commit learns them
+ * only from the insert itself, an import before it.
+ */
 export class RowBatch {
   readonly positions: number[] = [];
   readonly ids: string[] = [];
@@ -164,8 +175,7 @@ export class RowBatch {
   readonly meta: string[] = [];
   readonly checksums: string[] = [];
 
-  push(row: EventRow): void {
-    this.positions.push(row.position);
+  push(row: Omit<EventRow, 'position'>): void {
     this.ids.push(row.id);
     this.streams.push(row.stream);
     this.origins.push(row.origin);
@@ -178,52 +188,62 @@ export class RowBatch {
   }
 
   get length(): number {
-    return this.positions.length;
+    return this.ids.length;
   }
 
-  values(): unknown[] {
-    return [this.positions, this.ids, this.streams, this.origins, this.revisions, this.types, this.schemas, this.data, this.meta, this.checksums];
+  /** The nine columns after the position, as parameters $1 … $9. */
+  columns(): unknown[] {
+    return [this.ids, this.streams, this.origins, this.revisions, this.types, this.schemas, this.data, this.meta, this.checksums];
   }
 }
 
-export const insertColumns = `SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-  $7::integer[], $8::json[], $9::json[], $10::text[])`;
+/** `u` holds the rows, `u.ord` their 1-based place in the batch. */
+export const unnestRows = `unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::json[], $8::json[],
+  $9::text[]) WITH ORDINALITY AS u(id, stream, origin, revision, type, schema, data, meta, checksum, ord)`;
+
+export const eventTargets = '(position, id, stream, origin, revision, type, schema, data, meta, checksum)';
 
 /**
- * Gives the planned events their positions, recordedAt, meta and checksums, and adds their rows to `batch`.
- * Pure: runs under the order lock, after the positions and the clock are known.
+ * Gives the planned events their recordedAt, meta and checksums and adds their rows to `batch` (checksums do not
+ * cover positions, so this runs before the order lock). Returns how to finish the results once the positions,
+ * one per row in batch order, are known.
  */
 export const materialize = (
   plan: Plan,
   origin: string,
   recordedAt: Instant,
-  positions: readonly number[],
   batch: RowBatch,
-): { results: Map<number, AppendResult>; fresh: RecordedEvent[] } => {
+): ((positions: readonly number[]) => { results: Map<number, AppendResult>; fresh: RecordedEvent[] }) => {
   const chain = new Map(plan.chainFrom);
   const bare: EventMeta = Object.freeze({ origin, recordedAt });
   const bareJson = canonicalJson(bare);
-  const results = new Map<number, AppendResult>();
-  const fresh: RecordedEvent[] = [];
-  let p = 0;
+  const start = batch.length;
+  const pending: { index: number; events: Omit<RecordedEvent, 'position'>[] }[] = [];
   for (const w of plan.fresh) {
     let prev = chain.get(w.stream) ?? genesisChecksum;
-    const events: RecordedEvent[] = [];
+    const events: Omit<RecordedEvent, 'position'>[] = [];
     w.events.forEach((e, i) => {
       const revision = w.firstRevision + i;
       const meta: EventMeta = e.metaGiven ? { ...e.meta, origin, recordedAt } : bare;
       const metaJson = e.metaGiven ? canonicalJson(meta) : bareJson;
       const checksum = checksumOf({ id: e.id, stream: w.stream, revision, type: e.type, schema: e.schema, dataJson: e.dataJson, metaJson }, prev);
-      const position = positions[p] as number;
-      p += 1;
-      batch.push({ position, id: e.id, stream: w.stream, origin, revision, type: e.type, schema: e.schema, data: e.dataJson, meta: metaJson, checksum });
-      events.push({ id: e.id, stream: w.stream, revision, position, type: e.type, schema: e.schema, data: e.data, meta, checksum });
+      batch.push({ id: e.id, stream: w.stream, origin, revision, type: e.type, schema: e.schema, data: e.dataJson, meta: metaJson, checksum });
+      events.push({ id: e.id, stream: w.stream, revision, type: e.type, schema: e.schema, data: e.data, meta, checksum });
       prev = checksum;
     });
     chain.set(w.stream, prev);
-    const tail = events[events.length - 1] as RecordedEvent;
-    results.set(w.index, { stream: w.stream, revision: tail.revision, position: tail.position, events });
-    fresh.push(...events);
+    pending.push({ index: w.index, events });
   }
-  return { results, fresh };
+  return (positions) => {
+    const results = new Map<number, AppendResult>();
+    const fresh: RecordedEvent[] = [];
+    let p = start;
+    for (const { index, events } of pending) {
+      const placed = events.map((e) => ({ ...e, position: positions[p++] as number }));
+      const tail = placed[placed.length - 1] as RecordedEvent;
+      results.set(index, { stream: tail.stream, revision: tail.revision, position: tail.position, events: placed });
+      fresh.push(...placed);
+    }
+    return { results, fresh };
+  };
 };

@@ -110,10 +110,11 @@ export const planImport = async (client: pg.ClientBase, n: SchemaNames, input: r
   return { toInsert, skipped, diverged, newest };
 };
 
-/** Adds the planned imports' rows at their positions; returns them as readers will see them. */
+/** Adds the planned imports' rows, at their positions, to `batch`; returns them as readers will see them. */
 export const materializeImport = (plan: ImportPlan, positions: readonly number[], batch: RowBatch): RecordedEvent[] =>
   plan.toInsert.map(({ event: e, data, dataJson, metaJson }, i) => {
     const position = positions[i] as number;
-    batch.push({ position, id: e.id, stream: e.stream, origin: e.meta.origin, revision: e.revision, type: e.type, schema: e.schema, data: dataJson, meta: metaJson, checksum: e.checksum });
+    batch.positions.push(position);
+    batch.push({ id: e.id, stream: e.stream, origin: e.meta.origin, revision: e.revision, type: e.type, schema: e.schema, data: dataJson, meta: metaJson, checksum: e.checksum });
     return { id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum };
   });

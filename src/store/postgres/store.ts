@@ -17,7 +17,7 @@ import type { ImportOutcome } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
 import { prepareWrites } from '../prepare.js';
 import { toRecorded, type EventRow } from '../recorded.js';
-import { insertColumns, materialize, planWrites, RowBatch, type Plan } from './append.js';
+import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
 import { materializeImport, planImport } from './import.js';
 import { Notifier } from './notifier.js';
 import { checkCount, readAllPages, readStreamPages, subscriptionPage } from './read.js';
@@ -196,26 +196,45 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Appends a batch of writes in one transaction and runs `inTransaction` in it before COMMIT. A writer that got
-   * to a stream first between the read and the insert is caught by the unique constraints; the commit then starts
-   * over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision).
+   * Appends a batch of writes in one transaction and runs `inTransaction` in it before COMMIT. Everything that does
+   * not need the order lock happens before it: one read of the streams' tails, the ids and the clock, the
+   * expectation checks, the checksums. Then one statement takes the lock, moves the clock, draws the positions,
+   * inserts every row and notifies; without a hook it is the whole transaction (one round trip holds the lock: the
+   * statement and its commit). A writer that got to a stream first is caught by the unique constraints: the commit
+   * starts over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision).
    */
   async commit<T = undefined>(writes: readonly StreamWrite[], options: CommitOptions<T> = {}): Promise<{ results: readonly AppendResult[]; value: T | undefined }> {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
     const prepared = prepareWrites(writes, this.clock());
+    const hook = options.inTransaction;
     return this.transaction(async (client) => {
       const plan = await planWrites(client, this.names, this.origin, prepared);
       if (plan.eventCount === 0) return { results: ordered(writes.length, plan.replayed, new Map()), value: undefined };
-      return this.inTransaction(client, async () => {
-        const { clock, positions } = await this.lockAndDraw(client, plan.eventCount);
-        const recordedAt = later(instantOf(this.clock()), clock);
-        const batch = new RowBatch();
-        const { results, fresh } = materialize(plan, this.origin, recordedAt, positions, batch);
-        await this.insert(client, batch, recordedAt);
-        const all = ordered(writes.length, plan.replayed, results);
-        const value = options.inTransaction === undefined ? undefined : await options.inTransaction(client, { results: all, appended: fresh, imported: [] });
-        return { results: all, value };
-      });
+      const body = async () => {
+        let clock = plan.clock;
+        for (let attempt = 1; ; attempt += 1) {
+          const recordedAt = later(instantOf(this.clock()), clock);
+          const batch = new RowBatch();
+          const place = materialize(plan, this.origin, recordedAt, batch);
+          const first = await this.insertDrawing(client, batch, recordedAt);
+          if (first !== null) {
+            const { results, fresh } = place(range(first, batch.length));
+            const all = ordered(writes.length, plan.replayed, results);
+            return { results: all, value: hook === undefined ? undefined : await hook(client, { results: all, appended: fresh, imported: [] }) };
+          }
+          // Another writer recorded a later instant than our wall clock (an import of newer events, a host whose
+          // clock runs ahead): recordedAt must not go back, so the checksums are made again from that instant.
+          if (attempt >= maxAttempts) throw new Error(`${this.location}: the hybrid clock kept moving ahead of this writer`);
+          clock = (await client.query<{ value: Instant }>(`SELECT value FROM ${this.names.meta} WHERE key = 'clock'`)).rows[0]?.value ?? null;
+        }
+      };
+      if (hook === undefined) {
+        const result = await body();
+        this.notifier.wake();
+        return result;
+      }
+      await client.query('BEGIN');
+      return this.inTransaction(client, body);
     });
   }
 
@@ -231,7 +250,8 @@ export class PostgresEventStore implements EventStore {
   /**
    * Replicates events recorded elsewhere (sync pull), keeping their ids, origins, revisions, instants and checksums,
    * with the embedded store's checks (see import.ts), and appends `local(outcome)` in the same transaction. The
-   * hybrid clock moves past the newest instant imported, so what this origin writes next sorts after it.
+   * hybrid clock moves past the newest instant imported, so what this origin writes next sorts after it. The
+   * imported events' positions are drawn first, under the lock, because `local` sees the outcome with them.
    */
   async importEvents<T = undefined>(
     events: readonly unknown[],
@@ -246,6 +266,7 @@ export class PostgresEventStore implements EventStore {
         writes = options.local?.(none) ?? [];
         if (writes.length === 0) return { ...none, appended: [], value: undefined };
       }
+      await client.query('BEGIN');
       return this.inTransaction(client, async () => {
         const { clock, positions } = await this.lockAndDraw(client, plan.toInsert.length);
         const batch = new RowBatch();
@@ -258,13 +279,15 @@ export class PostgresEventStore implements EventStore {
         if (writes.length > 0) {
           // Planned under the lock: nobody else can write in between, so no race is possible here.
           const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
-          const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
           newClock = later(instantOf(this.clock()), newClock);
-          const made = materialize(local, this.origin, newClock, more, batch);
+          const place = materialize(local, this.origin, newClock, batch);
+          const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
+          batch.positions.push(...more);
+          const made = place(batch.positions);
           appended = ordered(writes.length, local.replayed, made.results);
           fresh = made.fresh;
         }
-        await this.insert(client, batch, newClock ?? instantOf(this.clock()));
+        await this.insertPlaced(client, batch, newClock ?? instantOf(this.clock()));
         const value = options.inTransaction === undefined ? undefined : await options.inTransaction(client, { results: appended, appended: fresh, imported });
         return { ...outcome, appended, value };
       });
@@ -291,9 +314,8 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** BEGIN … COMMIT around `body`; ROLLBACK on any throw. Wakes this process's subscribers after the commit. */
+  /** Runs `body` in the transaction the caller began, then COMMIT; ROLLBACK on any throw. Wakes this process's subscribers. */
   private async inTransaction<T>(client: pg.PoolClient, body: () => Promise<T>): Promise<T> {
-    // BEGIN travels with the lock statement (one round trip); see lockAndDraw.
     try {
       const result = await body();
       await client.query('COMMIT');
@@ -306,22 +328,69 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Opens the transaction, takes the schema's order lock, reads the hybrid clock and draws `count` positions, in
-   * one round trip of three statements. Each statement of a simple query gets its own snapshot under READ
-   * COMMITTED, so the clock is read after the lock is granted and sees the previous holder's commit.
+   * The commit's one statement: takes the order lock, moves the clock to `recordedAt` unless it is already past it,
+   * draws one position per row, inserts the rows at them and sends the commit's one NOTIFY. Returns the first
+   * position, or null when the clock was past `recordedAt` (then nothing was written).
+   *
+   * The statement's snapshot is taken before the lock is granted, so nothing here reads the log through it: the
+   * clock is compared by ON CONFLICT DO UPDATE, which sees the row's latest version; positions come from the
+   * sequence; the unique constraints check against every committed row.
+   */
+  private async insertDrawing(client: pg.PoolClient, batch: RowBatch, recordedAt: Instant): Promise<number | null> {
+    const n = this.names;
+    const values = [...batch.columns(), recordedAt, n.channel, batch.length];
+    try {
+      if (!this.locked) {
+        // Without the lock (unsafe, for measurement): positions from the sequence row by row, no clock.
+        const { rows } = await client.query<{ positions: number[]; ids: string[] }>(
+          `WITH ins AS (INSERT INTO ${n.events} ${eventTargets}
+                        SELECT nextval(${n.positionsLiteral}), u.id, u.stream, u.origin, u.revision, u.type, u.schema, u.data, u.meta, u.checksum
+                        FROM ${unnestRows} ORDER BY u.ord RETURNING position, id)
+           SELECT array_agg(position ORDER BY position) AS positions, array_agg(id::text ORDER BY position) AS ids,
+                  pg_notify($11, max(position)::text), $10::text, $12::int FROM ins`,
+          values,
+        );
+        const ids = rows[0]?.ids ?? [];
+        if (ids.some((id, i) => id !== batch.ids[i])) throw new Error('unlocked insert: positions out of batch order');
+        return rows[0]?.positions[0] ?? null;
+      }
+      const { rows } = await client.query<{ last_position: number }>(
+        `WITH order_lock AS (SELECT pg_advisory_xact_lock(${n.orderLock})),
+              clk AS (INSERT INTO ${n.meta} (key, value) SELECT 'clock', $10 FROM order_lock
+                      ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                      WHERE store_meta.value COLLATE "C" <= excluded.value COLLATE "C" RETURNING 1),
+              draw AS (SELECT setval(${n.positionsLiteral}, nextval(${n.positionsLiteral}) + $12 - 1) AS last_position FROM clk),
+              ins AS (INSERT INTO ${n.events} ${eventTargets}
+                      SELECT d.last_position - $12 + u.ord, u.id, u.stream, u.origin, u.revision, u.type, u.schema, u.data, u.meta, u.checksum
+                      FROM draw d CROSS JOIN ${unnestRows} RETURNING 1)
+         SELECT last_position, pg_notify($11, last_position::text) FROM draw`,
+        values,
+      );
+      const last = rows[0]?.last_position;
+      return last === undefined ? null : last - batch.length + 1;
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new Race(error);
+      throw error;
+    }
+  }
+
+  /**
+   * An import's first statements, in its transaction: take the order lock, read the hybrid clock and draw `count`
+   * positions, in one round trip. Each statement of a simple query gets its own snapshot under READ COMMITTED, so
+   * the clock is read after the lock is granted and sees the previous holder's commit.
    */
   private async lockAndDraw(client: pg.PoolClient, count: number): Promise<{ clock: Instant | null; positions: number[] }> {
     const n = this.names;
     const clock = `(SELECT value FROM ${n.meta} WHERE key = 'clock') AS clock`;
     if (!this.locked) {
-      const results = (await client.query(`BEGIN; SELECT ${clock}`)) as unknown as pg.QueryResult<{ clock: Instant | null }>[];
-      return { clock: results[1]?.rows[0]?.clock ?? null, positions: count === 0 ? [] : await this.draw(client, count) };
+      const { rows } = await client.query<{ clock: Instant | null }>(`SELECT ${clock}`);
+      return { clock: rows[0]?.clock ?? null, positions: count === 0 ? [] : await this.draw(client, count) };
     }
     const draw = count === 0 ? '0::bigint' : `setval(${n.positionsLiteral}, nextval(${n.positionsLiteral}) + ${count - 1})`;
     const results = (await client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(${n.orderLock}); SELECT ${clock}, ${draw} AS last`,
+      `SELECT pg_advisory_xact_lock(${n.orderLock}); SELECT ${clock}, ${draw} AS last`,
     )) as unknown as pg.QueryResult<{ clock: Instant | null; last: number }>[];
-    const row = results[2]?.rows[0];
+    const row = results[1]?.rows[0];
     if (row === undefined) throw new Error('lock statement returned nothing');
     return { clock: row.clock, positions: range(row.last - count + 1, count) };
   }
@@ -337,24 +406,23 @@ export class PostgresEventStore implements EventStore {
     return (rows[0]?.p ?? []).map(Number).sort((a, b) => a - b);
   }
 
-  /**
-   * Every row of the commit in one statement, with the clock and the one NOTIFY of this commit. Unlocked, the clock
-   * is not written: its row would serialize the writers through its row lock, and that mode exists to show what
-   * happens without serialization.
-   */
-  private async insert(client: pg.PoolClient, batch: RowBatch, clock: Instant): Promise<void> {
+  /** An import's rows at the positions it drew, with the clock and the one NOTIFY of the commit. */
+  private async insertPlaced(client: pg.PoolClient, batch: RowBatch, clock: Instant): Promise<void> {
     const n = this.names;
     const last = batch.positions[batch.positions.length - 1] ?? 0;
+    // Unlocked, the clock is not written: its row lock would serialize the writers.
     const writeClock = this.locked
       ? `, clk AS (INSERT INTO ${n.meta} (key, value) VALUES ('clock', $11) ON CONFLICT (key) DO UPDATE
                    SET value = excluded.value WHERE store_meta.value COLLATE "C" < excluded.value COLLATE "C" RETURNING 1)`
       : '';
     try {
       await client.query(
-        `WITH ins AS (INSERT INTO ${n.events} (position, id, stream, origin, revision, type, schema, data, meta, checksum)
-                      ${insertColumns} RETURNING 1)${writeClock}
+        `WITH ins AS (INSERT INTO ${n.events} ${eventTargets}
+                      SELECT p.position, u.id, u.stream, u.origin, u.revision, u.type, u.schema, u.data, u.meta, u.checksum
+                      FROM ${unnestRows} JOIN unnest($10::bigint[]) WITH ORDINALITY AS p(position, ord) ON p.ord = u.ord
+                      RETURNING 1)${writeClock}
          SELECT pg_notify($12, $13)${this.locked ? '' : ', $11::text'}`,
-        [...batch.values(), clock, n.channel, String(last)],
+        [...batch.columns(), batch.positions, clock, n.channel, String(last)],
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new Race(error);
