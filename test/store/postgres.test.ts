@@ -94,6 +94,23 @@ Postgres('a writer that lost the race for a revision gets WrongExpectedRevision;
   assert.ok((await first.verify()).ok);
 });
 
+Postgres('a writer whose wall clock is behind an instant another process committed meanwhile records that instant, never an earlier one', async () => {
+  const schema = await schemaOf();
+  const ahead = await open({ url: schema.url, clock: () => Date.UTC(2030, 0, 1) });
+  const behind = await open({ url: schema.url, clock: () => Date.UTC(2026, 0, 1) });
+  const held = heldCommit();
+  const first = ahead.commit([{ stream: findingStream('a'), events: [note('a', 'ahead')] }], { inTransaction: held.hook });
+  await held.inside;
+  // `behind` reads the clock before `ahead` commits, then waits for the order lock.
+  const second = behind.append(findingStream('b'), [note('b', 'behind')]);
+  await withAdmin(schema.serverUrl, (admin) => waitUntil(async () => (await waitingForAdvisoryLock(admin)) > 0, 'the second writer waits'));
+  held.release();
+  await first;
+  const result = await second;
+  assert.is(result.events[0]?.meta.recordedAt, '2030-01-01T00:00:00.000Z');
+  assert.ok((await behind.verify()).ok);
+});
+
 Postgres('UPDATE, DELETE and TRUNCATE of events are refused by the database', async () => {
   const store = await open();
   await store.append(findingStream('a'), [note('a', '1')]);
