@@ -1,5 +1,5 @@
 /**
- * `node --import tsx scripts/bench/postgres-order.ts [--quick] [--json <file>]`
+ * `node --import tsx scripts/bench/postgres-order.ts [--quick] [--repeat N] [--json <file>]`
  *
  * What the PostgreSQL log's global order costs (src/store/postgres/store.ts: positions under a per-schema advisory
  * lock held from the insert to the commit):
@@ -11,7 +11,8 @@
  *    comparison, when a reader following the other rule (`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
  *    could first have seen the import.
  * Uses STANCE_BENCH_POSTGRES_URL, else starts an embedded server (default settings: fsync and synchronous_commit
- * on). Every writer is its own process (`--child`), started together. A script, not a test: it asserts nothing.
+ * on). Every writer is its own process (`--child`), started together. Each case runs `--repeat` times (default 3)
+ * and reports the median, with the range. A script, not a test: it asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -260,11 +261,13 @@ const importWait = async (server: string, file: string, count: number, withLongT
   await subscriber.close();
   await admin(server, (c) => c.query(`DROP SCHEMA "${schema}" CASCADE`));
   const received = seen.get(lastImported) ?? Number.NaN;
+  const firstReceived = Math.min(...[...seen].filter(([position]) => position <= lastImported).map(([, at]) => at));
   const smallReceived = seen.get(Number(one.position)) ?? Number.NaN;
   return {
     case: withLongTransaction ? "import 10k while another schema's transaction is open" : 'import 10k',
     events: count,
     importMs: Number(imp.ack) - Number(imp.start),
+    subscriberFirstAfterImportAckMs: firstReceived - Number(imp.ack),
     subscriberAfterImportAckMs: received - Number(imp.ack),
     subscriberFromImportStartMs: received - Number(imp.start),
     smallAppendLatencyMs: Number(one.ack) - Number(one.start),
@@ -286,10 +289,22 @@ const main = async () => {
     );
     process.stderr.write(`PostgreSQL ${version}; ${settings.map((s) => `${s.name}=${s.setting}`).join(' ')}; ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}\n`);
     const commits = quick ? 100 : 400;
+    const repeat = Number(args[args.indexOf('--repeat') + 1] ?? 3) || 3;
+    const runs = async <R extends Record<string, unknown>>(make: () => Promise<R>, key: keyof R & string): Promise<Record<string, unknown>> => {
+      const all: R[] = [];
+      for (let i = 0; i < (quick ? 1 : repeat); i += 1) {
+        all.push(await make());
+        process.stderr.write(`  ${JSON.stringify(all.at(-1))}\n`);
+      }
+      const sorted = [...all].sort((a, b) => Number(a[key]) - Number(b[key]));
+      const median = sorted[Math.floor(sorted.length / 2)] as R;
+      return { ...median, [`${key}Range`]: `${sorted[0]?.[key]}-${sorted.at(-1)?.[key]}` };
+    };
     for (const batch of [100, 10, 1])
       for (const ordering of ['locked', 'unlocked'] as const)
         for (const writers of [1, 4]) {
-          const row = await throughput(server.url, writers, ordering, batch === 100 ? commits / 4 : batch === 1 ? commits * 2 : commits, batch);
+          const perWriter = batch === 100 ? commits / 4 : batch === 1 ? commits * 2 : commits;
+          const row = await runs(() => throughput(server.url, writers, ordering, perWriter, batch), 'eventsPerSecond');
           rows.push(row);
           process.stderr.write(`${JSON.stringify(row)}\n`);
         }
@@ -297,7 +312,7 @@ const main = async () => {
     const spoke = await spokeEvents(server.url, count);
     try {
       for (const long of [false, true]) {
-        const row = await importWait(server.url, spoke.file, count, long);
+        const row = await runs(() => importWait(server.url, spoke.file, count, long), 'subscriberAfterSmallAppendStartMs');
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
       }

@@ -289,6 +289,46 @@ Postgres('an import with a gap, an altered checksum or a diverged history writes
   assert.equal((await collect(central.readStream(findingStream('f'), { origin: 'spoke-a' }))).map(textOf), ['1', '2']);
 });
 
+Postgres('two replicas importing the same events at once: one writes them, the other finds them there', async () => {
+  const spoke = await open({ origin: 'spoke-a' });
+  await spoke.append(findingStream('f'), [note('f', '1'), note('f', '2')]);
+  const remote = (await collect(spoke.readAll())).map(({ position: _, ...e }) => e);
+  const schema = await schemaOf();
+  const [first, second] = await Promise.all([open({ url: schema.url, origin: 'central' }), open({ url: schema.url })]);
+  const held = heldCommit();
+  const writing = first.importEvents(remote, { inTransaction: async (client) => void (await held.hook(client, { results: [], appended: [], imported: [] })) });
+  await held.inside;
+  // The second import read the chain before the first committed: its insert collides, and it starts over.
+  const racing = second.importEvents(remote);
+  await withAdmin(schema.serverUrl, (admin) => waitUntil(async () => (await waitingForAdvisoryLock(admin)) > 0, 'the second import waits'));
+  held.release();
+  const [a, b] = await Promise.all([writing, racing]);
+  assert.equal([a.imported.length, b.imported.length, b.skipped], [2, 0, 2]);
+  assert.is((await first.stats()).events, 2);
+});
+
+Postgres("readMerged folds every origin's events of a stream by (recordedAt, origin, revision)", async () => {
+  const early = await open({ origin: 'spoke-z', clock: () => Date.UTC(2026, 0, 1) });
+  await early.append(findingStream('f'), [note('f', 'z early')]);
+  const central = await open({ origin: 'central', clock: () => Date.UTC(2025, 0, 1) });
+  await central.append(findingStream('f'), [note('f', 'central before the import')]);
+  await central.importEvents((await collect(early.readAll())).map(({ position: _, ...e }) => e));
+  await central.append(findingStream('f'), [note('f', 'central after the import')]);
+  const merged = await central.readMerged(findingStream('f'));
+  assert.equal(merged.map(textOf), ['central before the import', 'z early', 'central after the import']);
+  assert.equal((await central.readMerged(findingStream('f'), 1)).map(textOf), ['central before the import']);
+});
+
+Postgres('the origin can be renamed until something is written under it', async () => {
+  const store = await open({ origin: 'first-name' });
+  await store.renameOrigin('second-name');
+  await store.append(findingStream('a'), [note('a', '1')]);
+  assert.is((await collect(store.readAll()))[0]?.meta.origin, 'second-name');
+  const refused = await raises(() => store.renameOrigin('third-name'), InvalidInput);
+  assert.match(refused.message, /already holds events written under that name/);
+  assert.is(store.origin, 'second-name');
+});
+
 Postgres('waitFor resolves once another process commits the position, and gives up after its timeout', async () => {
   const schema = await schemaOf();
   const [writer, waiter] = await Promise.all([open({ url: schema.url }), open({ url: schema.url, pollMs: 5000 })]);
