@@ -98,20 +98,22 @@ const maxAttempts = 8;
  * The log in a PostgreSQL schema, shared by every process and machine of one deployment.
  *
  * A global order no reader can skip. Positions are handed out under a transaction-scoped advisory lock, one per
- * schema, taken as late as possible: a commit first reads its streams' tails and checks expectations and ids (no
- * lock), then takes the lock, reads the clock, draws its positions from the sequence, computes checksums, inserts
- * every row in one statement, runs the transaction hook and commits; the lock is released only after the commit is
- * visible. So positions become visible in increasing order, and a reader that has seen position p will never later
- * see a smaller one: paging `readAll` by position, a subscription and `waitFor` are exact.
+ * schema, taken as late as possible: a commit first reads its streams' tails, the ids it names and the clock, checks
+ * expectations and computes checksums (no lock); then one statement takes the lock, moves the clock, draws its
+ * positions from the sequence, inserts every row and notifies; then the transaction hook, if any, and COMMIT. The
+ * lock is released only after the commit is visible. So positions become visible in increasing order, and a reader
+ * that has seen position p will never later see a smaller one: paging `readAll` by position, a subscription and
+ * `waitFor` are exact. Another schema's writers take another lock and never wait for this one.
  *
  * The alternative, reading only below the oldest running transaction (`transaction_id < pg_snapshot_xmin(
  * pg_current_snapshot())`), lets writers overlap but was not chosen: (1) the snapshot's xmin is cluster-wide, so a
  * long transaction in another deployment's schema (or any database on the server) stalls every subscriber here
  * for as long as it runs; (2) a sequence does not follow transaction ids, so ordering by position below xmin can
- * still skip an event whose transaction took its xid first but its positions later, and ordering by
+ * still skip an event whose transaction took its xid after another's but its positions before them (the other
+ * commits, xmin stays below the first, the reader moves past its positions), and ordering by
  * (transaction_id, position) instead breaks the contract's single increasing position. The lock's cost, writers of
- * one schema committing one at a time for the insert and the commit itself, is measured in
- * scripts/bench/postgres-order.ts.
+ * one schema inserting and committing one at a time (their reads, checks and checksums overlap), is measured by
+ * scripts/bench/postgres-order.ts: see BENCHMARKS.md.
  */
 export class PostgresEventStore implements EventStore {
   readonly backend = 'postgres';
