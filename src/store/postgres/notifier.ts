@@ -12,8 +12,9 @@ export interface NotifierOptions {
  * Wakes the subscribers and waiters of one store when the log may have grown: at once for commits in this process,
  * by LISTEN on the schema's channel for commits elsewhere (one NOTIFY per commit, carrying its last position), and
  * by polling the head every `pollMs` so that a lost connection or a missed notification delays a subscriber by at
- * most one poll, never forever. The LISTEN connection and the timer exist only while someone listens; a dropped
- * connection is reopened with backoff, and a reconnect wakes everyone (notifications sent meanwhile are lost).
+ * most one poll, never forever. The poll runs only while someone listens; the LISTEN connection opens with the first
+ * listener and stays until close (waitFor calls come and go, a connection per call would cost more than it saves).
+ * A dropped connection is reopened with backoff, and a reconnect wakes everyone (notifications sent meanwhile are lost).
  */
 export class Notifier {
   private readonly listeners = new Set<() => void>();
@@ -34,7 +35,7 @@ export class Notifier {
     this.start();
     return () => {
       this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
+      if (this.listeners.size === 0) this.stopPolling();
     };
   }
 
@@ -43,14 +44,9 @@ export class Notifier {
     for (const listener of [...this.listeners]) listener();
   }
 
-  /** Whether the LISTEN connection is up (tests and health). */
-  get listening(): boolean {
-    return this.client !== null;
-  }
-
   private start(): void {
     if (this.closed) return;
-    if (this.timer === null) this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    if (this.timer === null && this.listeners.size > 0) this.timer = setInterval(() => void this.poll(), this.options.pollMs);
     if (this.client === null && this.connecting === null && this.retry === null) this.connecting = this.connect();
   }
 
@@ -76,7 +72,7 @@ export class Notifier {
       return;
     }
     this.connecting = null;
-    if (this.closed || this.listeners.size === 0) {
+    if (this.closed) {
       dead = true;
       release(client);
       return;
@@ -88,7 +84,7 @@ export class Notifier {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.listeners.size === 0 || this.retry !== null) return;
+    if (this.closed || this.retry !== null) return;
     this.backoffMs = Math.min(5000, Math.max(50, this.backoffMs * 2));
     this.retry = setTimeout(() => {
       this.retry = null;
@@ -112,21 +108,21 @@ export class Notifier {
     }
   }
 
-  private stop(): void {
+  private stopPolling(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    if (this.retry !== null) clearTimeout(this.retry);
     this.timer = null;
-    this.retry = null;
-    const client = this.client;
-    this.client = null;
-    if (client !== null) release(client);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.stopPolling();
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
     const pending = this.connecting;
-    this.stop();
+    const client = this.client;
+    this.client = null;
+    if (client !== null) release(client);
     await pending?.catch(() => undefined);
   }
 }

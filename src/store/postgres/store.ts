@@ -468,6 +468,8 @@ export class PostgresEventStore implements EventStore {
     checkCount('position', position, 0);
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
+    const now = await this.headPosition();
+    if (now >= position) return now;
     let signalled = false;
     let wake: (() => void) | null = null;
     const off = this.notifier.on(() => {
