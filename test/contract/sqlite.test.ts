@@ -15,4 +15,4 @@ runStoreContract('sqlite', async (options = {}) => {
       removeDir(dir);
     },
   };
-});
+}, { atomicBatches: true });

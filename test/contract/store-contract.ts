@@ -12,11 +12,17 @@ export interface StoreUnderTest {
 }
 export type StoreFactory = (options?: { clock?: () => number }) => Promise<StoreUnderTest>;
 
+/** What a backend declares about itself; the contract asserts the declaration and the behaviour that goes with it. */
+export interface BackendTraits {
+  /** Whether a multi-stream batch is one transaction (SQLite, PostgreSQL) or applied write by write (EventStoreDB). */
+  readonly atomicBatches: boolean;
+}
+
 /**
- * The log contract: every backend runs these same cases (the embedded store now, EventStoreDB through the same
+ * The log contract: every backend runs these same cases (SQLite and PostgreSQL now, EventStoreDB through the same
  * factory shape). Each test opens its own store so no state crosses tests.
  */
-export const runStoreContract = (backend: string, factory: StoreFactory): void => {
+export const runStoreContract = (backend: string, factory: StoreFactory, traits: BackendTraits): void => {
   const Contract = suite(`store contract (${backend})`);
   const withStore = async (body: (store: EventStore) => Promise<void>, clock?: () => number) => {
     const { store, dispose } = await factory(clock === undefined ? {} : { clock });
@@ -127,34 +133,46 @@ export const runStoreContract = (backend: string, factory: StoreFactory): void =
     }),
   );
 
-  Contract('a multi-stream batch is all or nothing', () =>
-    withStore(async (store) => {
-      if (!store.atomicBatches) return;
-      await store.append(findingStream('b'), [note('b', '1')]);
-      const head = await store.headPosition();
-      await raises(
-        () =>
-          store.appendMany([
+  Contract(
+    traits.atomicBatches
+      ? 'a multi-stream batch is all or nothing'
+      : 'a multi-stream batch applies its writes in order and stops at the first refused one',
+    () =>
+      withStore(async (store) => {
+        assert.is(store.atomicBatches, traits.atomicBatches);
+        await store.append(findingStream('b'), [note('b', '1')]);
+        const head = await store.headPosition();
+        await raises(
+          () =>
+            store.appendMany([
+              { stream: findingStream('a'), events: [note('a', '1')], expectedRevision: 'no_stream' },
+              { stream: findingStream('b'), events: [note('b', '2')], expectedRevision: 'no_stream' },
+              { stream: findingStream('c'), events: [note('c', '1')], expectedRevision: 'no_stream' },
+            ]),
+          WrongExpectedRevision,
+        );
+        assert.is(await store.streamRevision(findingStream('b')), 0);
+        assert.is(await store.streamRevision(findingStream('c')), null);
+        if (traits.atomicBatches) {
+          assert.is(await store.headPosition(), head);
+          assert.is(await store.streamRevision(findingStream('a')), null);
+          const results = await store.appendMany([
             { stream: findingStream('a'), events: [note('a', '1')], expectedRevision: 'no_stream' },
-            { stream: findingStream('b'), events: [note('b', '2')], expectedRevision: 'no_stream' },
-          ]),
-        WrongExpectedRevision,
-      );
-      assert.is(await store.headPosition(), head);
-      assert.is(await store.streamRevision(findingStream('a')), null);
-      const results = await store.appendMany([
-        { stream: findingStream('a'), events: [note('a', '1')], expectedRevision: 'no_stream' },
-        { stream: findingStream('b'), events: [note('b', '2')], expectedRevision: 0 },
-      ]);
-      assert.equal(
-        results.map((r) => [r.stream, r.revision]),
-        [
-          ['finding-a', 0],
-          ['finding-b', 1],
-        ],
-      );
-      assert.ok((results[1]?.position ?? 0) > (results[0]?.position ?? 0));
-    }),
+            { stream: findingStream('b'), events: [note('b', '2')], expectedRevision: 0 },
+          ]);
+          assert.equal(
+            results.map((r) => [r.stream, r.revision]),
+            [
+              ['finding-a', 0],
+              ['finding-b', 1],
+            ],
+          );
+          assert.ok((results[1]?.position ?? 0) > (results[0]?.position ?? 0));
+        } else {
+          assert.is(await store.streamRevision(findingStream('a')), 0);
+          assert.ok((await store.headPosition()) > head);
+        }
+      }),
   );
 
   Contract('readStream reads forwards and backwards from a revision with a limit', () =>

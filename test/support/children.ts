@@ -4,17 +4,18 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts a TypeScript script under tsx as a child process; stdout lines go to `onLine`. */
+/** Starts a TypeScript script under tsx as a child process; stdout lines go to `onLine`; `input` opens its stdin. */
 export const spawnTs = (
   script: string,
   args: readonly string[],
   onLine: (line: string) => void = () => undefined,
   env: NodeJS.ProcessEnv = {},
+  options: { readonly input?: boolean } = {},
 ): ChildProcess => {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', onLine);
   let stderr = '';

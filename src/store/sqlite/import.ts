@@ -1,64 +1,9 @@
 import type Database from 'better-sqlite3';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import {
-  canonicalJson,
-  checksumOf,
-  currentSchema,
-  ForeignEvent,
-  genesisChecksum,
-  instantOf,
-  isEventType,
-  upcast,
-  validateEvent,
-  type EventMeta,
-  type Json,
-  type RecordedEvent,
-} from '../../events/index.js';
+import { checksumOf, genesisChecksum, instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
+import { checkForeignEvent, type CappedEvent, type Divergence, type ImportOutcome, type ImportRules } from '../foreign.js';
 import { InvalidInput } from '../../errors.js';
 
-export interface Divergence {
-  readonly stream: string;
-  readonly origin: string;
-  readonly revision: number;
-  readonly localChecksum: string;
-  readonly remoteChecksum: string;
-  readonly remote: ForeignEvent;
-}
-
-/** An imported event recorded later than its batch allows: it folds at `foldAt` instead of its `recordedAt`. */
-export interface CappedEvent {
-  readonly id: string;
-  readonly origin: string;
-  readonly stream: string;
-  readonly recordedAt: string;
-  readonly foldAt: string;
-}
-
-/**
- * What an import did: events appended, events already here (same checksum), events checked but deliberately not
- * applied (`ignored`: what the caller's rule set aside), histories that diverged, and events whose fold instant was
- * capped.
- */
-export interface ImportOutcome {
-  readonly imported: readonly RecordedEvent[];
-  readonly skipped: number;
-  readonly ignored: number;
-  readonly diverged: readonly Divergence[];
-  readonly capped: readonly CappedEvent[];
-}
-
-export interface ImportRules {
-  /**
-   * Epoch milliseconds, or null: an event recorded after this instant folds at it (its recordedAt, covered by its
-   * checksum, stays as written). Sync passes the hub's time of the batch plus the allowed clock skew, which every
-   * replica reads alike, so all fold the event at the same instant.
-   */
-  readonly foldCap: number | null;
-  /** Epoch milliseconds: the local clock moves up to the newest instant imported, but never past this. */
-  readonly clockLimit: number;
-  /** Events checked (envelope and chain) but not written: local-only events of older peers. */
-  readonly ignore?: (event: ForeignEvent) => boolean;
-}
+export type { CappedEvent, Divergence, ImportOutcome, ImportRules } from '../foreign.js';
 
 interface Tail {
   revision: number;
@@ -92,7 +37,7 @@ export class Importer {
 
   /** Checks and writes; runs inside the caller's transaction, so a throw leaves the log as it was. */
   write(input: readonly unknown[], rules: ImportRules, where = 'events'): ImportOutcome & { newest: string | null } {
-    const events = input.map((raw, i) => checkEnvelope(raw, `${where}[${i}]`));
+    const events = input.map((raw, i) => checkForeignEvent(raw, `${where}[${i}]`));
     const chains = new Map<string, Tail | null | 'diverged'>();
     const imported: RecordedEvent[] = [];
     const diverged: Divergence[] = [];
@@ -148,17 +93,3 @@ export class Importer {
     return { imported, skipped, ignored, diverged, capped, newest };
   }
 }
-
-const checkEnvelope = (raw: unknown, where: string) => {
-  const decoded = ForeignEvent.decode(raw);
-  if (isLeft(decoded)) throw InvalidInput.from(decoded.left, where);
-  const e = decoded.right;
-  if (!isEventType(e.type)) throw new InvalidInput(`${where}.type`, e.type, 'a known event type');
-  if (e.schema > currentSchema(e.type)) throw new InvalidInput(`${where}.schema`, e.schema, `at most ${currentSchema(e.type)} for ${e.type}`);
-  // The data is checked at the current schema, but stored as written: the checksum covers the original bytes.
-  const data = e.data as Json;
-  validateEvent(e.stream, e.type, upcast(e.type, e.schema, currentSchema(e.type), data).data, `${where}`);
-  const dataJson = canonicalJson(data);
-  const metaJson = canonicalJson(e.meta);
-  return { event: e, data, dataJson, metaJson };
-};

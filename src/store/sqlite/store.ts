@@ -1,7 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { assertStreamName, Id, type NewEvent, type RecordedEvent } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
@@ -18,7 +16,9 @@ import type {
   Subscription,
   VerifyReport,
 } from '../contract.js';
-import { Appender, prepareWrites, type PreparedWrite } from './append.js';
+import { defaultOrigin } from '../origin.js';
+import { prepareWrites, type PreparedWrite } from '../prepare.js';
+import { Appender } from './append.js';
 import { Importer, type ImportOutcome, type ImportRules } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
 import { eventColumns, toRecorded, type EventRow } from './rows.js';
@@ -44,9 +44,7 @@ export interface SqliteStoreOptions {
  */
 export type InlineHandler = (events: readonly RecordedEvent[], context: { readonly imported: boolean }) => void;
 
-/** A default origin: this host's name plus a random suffix, so two data dirs on one host differ. */
-export const defaultOrigin = (): string =>
-  `${hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 48) || 'host'}-${randomBytes(3).toString('hex')}`;
+export { defaultOrigin } from '../origin.js';
 
 /**
  * The embedded log: one SQLite file in WAL mode. The synchronous core (`appendSync`, `readAllSync`, …) is what

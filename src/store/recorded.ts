@@ -1,0 +1,38 @@
+import { currentSchema, isEventType, upcast, type EventMeta, type Json, type RecordedEvent } from '../events/index.js';
+
+/** A stored event as every backend keeps it: data and meta as the canonical JSON text the checksum covers. */
+export interface EventRow {
+  position: number;
+  id: string;
+  stream: string;
+  origin: string;
+  revision: number;
+  type: string;
+  schema: number;
+  data: string;
+  meta: string;
+  checksum: string;
+}
+
+/** A stored row as readers see it: data upcast to the type's current schema. */
+export const toRecorded = (row: EventRow): RecordedEvent =>
+  recorded(row.position, row.id, row.stream, row.revision, row.type, row.schema, row.data, row.meta, row.checksum);
+
+export const recorded = (
+  position: number,
+  id: string,
+  stream: string,
+  revision: number,
+  type: string,
+  storedSchema: number,
+  dataJson: string,
+  metaJson: string,
+  checksum: string,
+): RecordedEvent => {
+  let data = JSON.parse(dataJson) as Json;
+  let schema = storedSchema;
+  if (isEventType(type) && schema < currentSchema(type)) {
+    ({ schema, data } = upcast(type, schema, currentSchema(type), data));
+  }
+  return { id, stream, revision, position, type, schema, data, meta: JSON.parse(metaJson) as EventMeta, checksum };
+};
