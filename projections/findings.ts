@@ -32,13 +32,16 @@ export interface FindingRow {
   revision: number;
   /** The log position of the last event folded into the row. */
   position: number;
+  /** Its resolutions and their open-to-resolved time (whole ms), so taking it back out of the counters is exact. */
+  resolutions: number;
+  resolve_ms: number;
 }
 
 const findingColumns = [
   'finding_id', 'asset_id', 'rule_id', 'account_id', 'region', 'collector', 'lifecycle', 'underlying', 'first_seen',
   'last_seen', 'scan_count', 'last_scan_id', 'opened_at', 'resolved_at', 'resolved_by', 'resolution_reason',
   'suppressed_by', 'suppressed_at', 'suppression_reason', 'suppressed_until', 'false_positive_by',
-  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position',
+  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position', 'resolutions', 'resolve_ms',
 ] as const;
 /** `SELECT` list in the order `findingRowOf` reads it. */
 export const findingSelect = findingColumns.join(', ');
@@ -75,6 +78,8 @@ export const findingRowOf = (a: readonly Cell[]): FindingRow => ({
   decided_rank: a[23] as number,
   revision: a[24] as number,
   position: a[25] as number,
+  resolutions: a[26] as number,
+  resolve_ms: a[27] as number,
 });
 
 export const findingFromRow = (r: FindingRow): Finding => ({
@@ -104,7 +109,7 @@ export const findingFromRow = (r: FindingRow): Finding => ({
   decidedRank: r.decided_rank,
 });
 
-export const rowOfFinding = (f: Finding, tip: Tip): FindingRow => ({
+export const rowOfFinding = (f: Finding, tip: Tip, resolved: Resolved): FindingRow => ({
   finding_id: f.findingId,
   asset_id: f.assetId,
   rule_id: f.ruleId,
@@ -131,7 +136,14 @@ export const rowOfFinding = (f: Finding, tip: Tip): FindingRow => ({
   decided_rank: f.decidedRank,
   revision: tip.revision,
   position: tip.position,
+  resolutions: resolved.resolutions,
+  resolve_ms: resolved.resolveMs,
 });
+
+interface Resolved {
+  readonly resolutions: number;
+  readonly resolveMs: number;
+}
 
 /** Where the row stands in the log: the position of the last event folded, and this origin's revision of the stream. */
 export interface Tip {
@@ -140,15 +152,19 @@ export interface Tip {
   readonly revision: number;
 }
 
-const tipOf = (row: Row | undefined, event: RecordedEvent, local: string): Tip => ({
+const tipOf = (row: FindingRow | undefined, event: RecordedEvent, local: string): Tip => ({
   position: event.position,
   revision: event.meta.origin === local ? event.revision : ((row?.revision as number | undefined) ?? -1),
 });
 
+const counters = 'finding_stats';
+
 /**
- * Findings and their notes. A row is the fold of the finding's events over every origin, in fold order, and
- * carries where it stands (`position`, and this origin's `revision`): it is the decision state a command loads, so
- * deciding needs no read of the log (see src/engine/decide.ts).
+ * Findings, their notes, and the counters stats read: `lifecycle:<name>` per lifecycle, `findings`, `sightings`,
+ * `resolutions` and `resolve_ms` (the sum of open-to-resolved durations, for the mean time to resolve), each moved by
+ * the event that changes it (never a COUNT over a capped scan, as the original's 10,000-row stats were). A row is
+ * the fold of the finding's events over every origin, in fold order, and carries where it stands (`position`, and
+ * this origin's `revision`): it is the decision state a command loads (see src/engine/decide.ts).
  */
 export const findingsProjection: Projection = {
   name: 'findings',
@@ -160,7 +176,8 @@ export const findingsProjection: Projection = {
         lifecycle:text underlying:text? first_seen:text last_seen:text scan_count:integer last_scan_id:text?
         opened_at:text resolved_at:text? resolved_by:text resolution_reason:text suppressed_by:text
         suppressed_at:text? suppression_reason:text suppressed_until:text? false_positive_by:text
-        false_positive_reason:text decided_by:text? decided_rank:integer revision:integer position:integer`),
+        false_positive_reason:text decided_by:text? decided_rank:integer revision:integer position:integer
+        resolutions:integer resolve_ms:integer`),
       key: ['finding_id'],
       indexes: [
         { name: 'findings_by_asset', columns: ['asset_id', 'finding_id'] },
@@ -175,25 +192,51 @@ export const findingsProjection: Projection = {
       columns: columns('finding_id:text position:integer by:text text:text at:text'),
       key: ['finding_id', 'position'],
     },
+    { name: counters, columns: columns('key:text value:real'), key: ['key'], counters: true },
   ],
   reads: (event) => (isFindingEvent(event) ? [{ table: 'findings', key: [(event.data as { findingId: string }).findingId] }] : []),
   apply(rows, event, context) {
     const e = asDomainEvent(event);
     if (!isFindingEvent(e)) return;
     const merge = context.merge();
-    const row = rows.get('findings', [e.data.findingId]);
-    const before = row === undefined ? null : findingFromRow(row as unknown as FindingRow);
+    const row = rows.get('findings', [e.data.findingId]) as FindingRow | undefined;
+    const before = row === undefined ? null : findingFromRow(row);
     if (!isAdmitted(before, e, event.meta.origin, merge)) return;
     const next = evolveFrom(before, e, event.meta.origin, merge);
     if (next === null) return;
+    const add = (key: string, delta: number) => rows.add(counters, key, delta);
+    let resolutions = row?.resolutions ?? 0;
+    let resolveMs = row?.resolve_ms ?? 0;
+    if (before === null) add('findings', 1);
+    if (e.type === 'FindingTracked') add('sightings', 1);
+    if (next.lifecycle === 'resolved' && before?.lifecycle !== 'resolved') {
+      // Whole milliseconds: integer sums are exact, so taking a finding back out leaves exactly zero.
+      const ms = Math.max(0, Date.parse(next.resolvedAt ?? next.openedAt) - Date.parse(before?.openedAt ?? next.openedAt));
+      add('resolutions', 1);
+      add('resolve_ms', ms);
+      resolutions += 1;
+      resolveMs += ms;
+    }
+    if (before?.lifecycle !== next.lifecycle) {
+      if (before !== null) add(`lifecycle:${before.lifecycle}`, -1);
+      add(`lifecycle:${next.lifecycle}`, 1);
+    }
     if (e.type === 'FindingNoteAdded')
       rows.put('finding_notes', { finding_id: e.data.findingId, position: event.position, by: e.data.by, text: e.data.text, at: e.data.at });
-    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local)) as unknown as Row);
+    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local), { resolutions, resolveMs }) as unknown as Row);
   },
+  /** Takes one finding back out: its row, its notes, and what it added to the counters. */
   forget(rows, event) {
     const e = asDomainEvent(event);
     if (!isFindingEvent(e)) return;
-    rows.delete('findings', [e.data.findingId]);
-    rows.deletePrefix('finding_notes', [e.data.findingId]);
+    const row = rows.get('findings', [e.data.findingId]) as FindingRow | undefined;
+    if (row === undefined) return;
+    rows.add(counters, 'findings', -1);
+    rows.add(counters, `lifecycle:${row.lifecycle}`, -1);
+    rows.add(counters, 'sightings', -row.scan_count);
+    rows.add(counters, 'resolutions', -row.resolutions);
+    rows.add(counters, 'resolve_ms', -row.resolve_ms);
+    rows.delete('findings', [row.finding_id]);
+    rows.deletePrefix('finding_notes', [row.finding_id]);
   },
 };

@@ -1,3 +1,4 @@
+import { sqliteEngine } from '../../test/support/backend.js';
 /**
  * `node --import tsx scripts/bench/api.ts [--findings N] [--dir D] [--seconds S] [--connections C]`
  *
@@ -47,8 +48,7 @@ const assetOf = (i: number) => `asset-${String(i % assets).padStart(7, '0')}`;
 
 const fill = async (): Promise<void> => {
   mkdirSync(dir, { recursive: true });
-  const store = new SqliteEventStore({ path: join(dir, 'stance.db'), durability: 'normal' });
-  const engine = new StateEngine({ store });
+  const engine = sqliteEngine({ path: join(dir, 'stance.db') });
   try {
     const have = (await engine.getFindingStats()).total;
     if (have >= findings) {

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../../test/support/backend.js';
 /**
  * `npm run bench:engine [-- --findings N] [--batch N] [--durability full|normal]`: the engine's batch ingest as a
  * scanner calls it: N distinct findings (default 1,000,000) tracked with `trackFindings` in batches of 10,000 (one
@@ -32,8 +33,7 @@ const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const services = ['s3', 'ec2', 'iam', 'rds'];
 
 const ingest = async (path: string): Promise<number> => {
-  const store = new SqliteEventStore({ path, durability, origin: 'bench' });
-  const engine = new StateEngine({ store });
+  const engine = sqliteEngine({ path, durability, origin: 'bench' });
   let tracked = 0;
   for (let b = 0; tracked < findings; b += 1) {
     const region = regions[b % regions.length] as string;
@@ -59,10 +59,9 @@ const ingest = async (path: string): Promise<number> => {
 };
 
 const rebuild = async (path: string): Promise<number> => {
-  const store = new SqliteEventStore({ path, durability });
-  const engine = new StateEngine({ store });
+  const engine = sqliteEngine({ path, durability });
   await engine.rebuildProjections();
-  const events = store.headPositionSync();
+  const events = sqliteOf(engine).headPositionSync();
   await engine.close();
   return events;
 };

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../../test/support/backend.js';
 // Times the scheduler over a seeded mix of jobs in a real store:
 //   node --import tsx scripts/bench/scheduler.ts [--jobs N] [--hours H]
 // adding N jobs, then H one-hour passes (fire every due run, finish it at once), the due-job queries, a rebuild
@@ -36,8 +37,7 @@ const expression = (): string =>
 const dir = mkdtempSync(join(os.tmpdir(), 'bench-scheduler-'));
 let now = Date.UTC(2026, 0, 5, 6);
 const clock = () => now;
-const store = new SqliteEventStore({ path: join(dir, 'stance.db'), durability: 'normal', clock });
-const engine = new StateEngine({ store, clock });
+const engine = sqliteEngine({ path: join(dir, 'stance.db'), clock });
 const idle: Timer = { after: () => () => undefined };
 const scheduler = new ScanScheduler({ engine, timer: idle, executor: async () => ({ result: 'success' }) });
 const time = async <T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> => {
@@ -56,9 +56,9 @@ console.log(`add ${JOBS} jobs: ${added.ms.toFixed(0)} ms (${rate(JOBS, added.ms)
 for (let h = 1; h <= HOURS; h += 1) {
   now += 3_600_000;
   const pending = await time(() => engine.jobs.pending());
-  const head = store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   const pass = await time(() => scheduler.runOnce());
-  const events = store.headPositionSync() - head;
+  const events = sqliteOf(engine).headPositionSync() - head;
   const r = pass.value;
   console.log(
     `pass ${h} (+1 h): ${pending.value.length} due (query ${pending.ms.toFixed(1)} ms); fired ${r.started.length} runs, ` +

@@ -1,3 +1,4 @@
+import { sqliteEngine } from '../../test/support/backend.js';
 /**
  * `node --import tsx scripts/bench/sync-bomb.ts [--gigabytes N]`: plants a gzip bomb (N GB of zeros, default 2, a
  * few megabytes compressed) and a newline bomb as batches of a hostile origin on a directory hub, beside an honest
@@ -37,7 +38,7 @@ const bomb = async (bytes: number, fill: number): Promise<Buffer> => {
 
 try {
   const hub = fileHub({ root: join(dir, 'hub') });
-  const honest = new StateEngine({ store: new SqliteEventStore({ path: join(dir, 'honest.db'), origin: 'honest', durability: 'normal' }) });
+  const honest = sqliteEngine({ path: join(dir, 'honest.db'), origin: 'honest', durability: 'normal' });
   await honest.trackFindings(Array.from({ length: 100 }, (_, i) => ({ findingId: `f-${i}`, assetId: 'a', ruleId: 'r' })));
   await sync(honest, hub, { direction: 'push', policy: 'latest_wins', batchSize: 1000, security: { encryptionKey: null, signingKey: null, trusted: null } });
   await honest.close();

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../../test/support/backend.js';
 /**
  * `node --import tsx scripts/bench/sync.ts [--events N] [--batch-size N]`: pushes N events (default 1,000,000) from
  * one data dir to an Azure Blob hub served by Azurite, pulls them into another, and reports events/s both ways and
@@ -25,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 const azurite = await startAzurite();
 const env = { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString };
 try {
-  const source = new StateEngine({ store: new SqliteEventStore({ path: join(dir, 'source.db'), origin: 'source', durability: 'normal' }) });
+  const source = sqliteEngine({ path: join(dir, 'source.db'), origin: 'source', durability: 'normal' });
   // A realistic log: 20,000 findings seen again and again, 10,000 sightings a batch.
   let written = 0;
   const fill = Date.now();
@@ -39,7 +40,7 @@ try {
   }
   process.stderr.write(`filled ${written} events in ${((Date.now() - fill) / 1000).toFixed(1)} s\n`);
   let rawBytes = 0;
-  for (const e of source.store.readAllSync())
+  for (const e of sqliteOf(source).readAllSync())
     if (e.meta.origin === 'source' && !e.stream.startsWith('sync-'))
       rawBytes += Buffer.byteLength(JSON.stringify({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, data: e.data, meta: e.meta, checksum: e.checksum })) + 1;
 
@@ -51,7 +52,7 @@ try {
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('bench');
   for await (const blob of container.listBlobsFlat()) hubBytes += blob.properties.contentLength ?? 0;
 
-  const target = new StateEngine({ store: new SqliteEventStore({ path: join(dir, 'target.db'), origin: 'target', durability: 'normal' }) });
+  const target = sqliteEngine({ path: join(dir, 'target.db'), origin: 'target', durability: 'normal' });
   const pullStarted = process.hrtime.bigint();
   const pulled = await sync(target, hub, { direction: 'pull', policy: 'latest_wins', batchSize, security, origin: 'target' });
   const pullSeconds = Number(process.hrtime.bigint() - pullStarted) / 1e9;

@@ -36,8 +36,8 @@ const invalid = { 'www-authenticate': 'Bearer realm="stance-state", error="inval
 
 /** Where tokens made by `stance-state token create` are looked up (the engine's access read model). */
 export interface IdentityDirectory {
-  authenticate(token: string): Identity | null;
-  hasActiveTokens(): boolean;
+  authenticate(token: string): Promise<Identity | null>;
+  hasActiveTokens(): Promise<boolean>;
 }
 
 export interface AuthOptions {
@@ -94,8 +94,8 @@ export class Auth {
   }
 
   /** Whether some identity could write now: a legacy token, a live token in the store, or a trusted proxy. */
-  writesEnabled(): boolean {
-    return this.write !== null || this.proxy !== null || (this.directory?.hasActiveTokens() ?? false);
+  async writesEnabled(): Promise<boolean> {
+    return this.write !== null || this.proxy !== null || ((await this.directory?.hasActiveTokens()) ?? false);
   }
 
   get readsProtected(): boolean {
@@ -103,7 +103,7 @@ export class Auth {
   }
 
   /** The identity a request carries: a proxy's header (from a trusted proxy only), else its bearer token. */
-  identify(req: IncomingMessage): Presented {
+  async identify(req: IncomingMessage): Promise<Presented> {
     const fromProxy = this.proxy?.isProxy(req.socket.remoteAddress) ?? false;
     if (this.proxy !== null) {
       const named = this.proxy.identityOf(req, fromProxy);
@@ -112,19 +112,19 @@ export class Auth {
     }
     const token = bearerOf(req);
     if (token === null) return { identity: null, token: false, fromProxy, refusal: null };
-    return { identity: this.lookup(token), token: true, fromProxy, refusal: null };
+    return { identity: await this.lookup(token), token: true, fromProxy, refusal: null };
   }
 
-  private lookup(token: string): Identity | null {
+  private async lookup(token: string): Promise<Identity | null> {
     // Every compare runs whichever matches: which kind of token it was must not show in the timing.
     const isWrite = this.write !== null && tokenMatches(token, this.write);
     const isRead = this.read !== null && tokenMatches(token, this.read);
-    const stored = this.directory?.authenticate(token) ?? null;
+    const stored = (await this.directory?.authenticate(token)) ?? null;
     return isWrite ? legacyWriteIdentity : isRead ? legacyReadIdentity : stored;
   }
 
   /** The identity a route runs as (null: an open route, or an anonymous read from this machine), or a refusal. */
-  authorize(access: Access, presented: Presented, req: IncomingMessage): Identity | null {
+  async authorize(access: Access, presented: Presented, req: IncomingMessage): Promise<Identity | null> {
     if (access === 'open') return null;
     if (presented.refusal !== null) throw presented.refusal;
     const { identity } = presented;
@@ -141,7 +141,7 @@ export class Auth {
       );
     }
     if (identity === null) {
-      if (!this.writesEnabled())
+      if (!(await this.writesEnabled()))
         throw new HttpError(
           403,
           'writes are disabled: create a token (stance-state token create <name> --role analyst), set STANCE_STATE_TOKEN or start serve with --token-file <file> to enable them',

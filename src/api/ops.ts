@@ -1,5 +1,4 @@
 import * as t from 'io-ts';
-import { projectionPositions } from '../engine/api-queries.js';
 import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { defineRoute, json, type Route } from './route.js';
@@ -11,7 +10,7 @@ export interface OpsDeps {
   readonly version: string;
   readonly startedAt: number;
   /** Whether some identity could write now (a token made or revoked since start changes it). */
-  readonly writesEnabled: () => boolean;
+  readonly writesEnabled: () => Promise<boolean>;
 }
 
 const none = t.strict({});
@@ -29,15 +28,15 @@ export const opsRoutes = (deps: OpsDeps): Route[] => {
       query: none,
       handle: async ({ engine, now }) => {
         // Read, not refreshed: a probe must not take the write lock (a refresh catching up would).
-        const head = engine.store.headPositionSync();
-        const projections = projectionPositions(engine);
+        const head = await engine.backend.log.headPosition();
+        const projections = await engine.projectionPositions();
         const lag = Object.fromEntries(projections.map((p) => [p.name, Math.max(0, head - p.position)]));
         return json({
           status: 'ok',
           position: Math.min(...projections.map((p) => p.position)),
           head,
           lag,
-          writes_enabled: deps.writesEnabled(),
+          writes_enabled: await deps.writesEnabled(),
           uptime_seconds: Math.round((now() - deps.startedAt) / 1000),
         });
       },
@@ -51,8 +50,8 @@ export const opsRoutes = (deps: OpsDeps): Route[] => {
       handle: async ({ engine, tracker }) => ({
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
         body: deps.metrics.render({
-          head: engine.store.headPositionSync(),
-          projections: projectionPositions(engine),
+          head: await engine.backend.log.headPosition(),
+          projections: await engine.projectionPositions(),
           appended: tracker.appended,
           waiting: tracker.waiting,
         }),

@@ -1,5 +1,5 @@
 import type { StateEngine } from '../engine/index.js';
-import type { Subscription } from '../store/index.js';
+import type { Subscription } from '../ports/log.js';
 import type { Logger } from './log.js';
 
 interface Waiter {
@@ -14,7 +14,6 @@ interface Waiter {
  * the read models up. `waitFor` is how `?min_position` gets read-your-writes across processes.
  */
 export class PositionTracker {
-  private current: number;
   private readonly waiters = new Set<Waiter>();
   private subscription: Subscription | null = null;
   private following: Promise<void> | null = null;
@@ -22,19 +21,22 @@ export class PositionTracker {
   /** Events seen through the subscription since start, by type (the `events appended` metric). */
   readonly appended = new Map<string, number>();
 
-  constructor(
+  private constructor(
     private readonly engine: StateEngine,
     private readonly log: Logger,
-  ) {
-    this.current = engine.refresh();
+    private current: number,
+  ) {}
+
+  static async open(engine: StateEngine, log: Logger): Promise<PositionTracker> {
+    return new PositionTracker(engine, log, await engine.refresh());
   }
 
   get position(): number {
     return this.current;
   }
 
-  start(): void {
-    const subscription = this.engine.store.subscribe({ fromPosition: this.engine.store.headPositionSync() });
+  async start(): Promise<void> {
+    const subscription = this.engine.backend.log.subscribe({ fromPosition: await this.engine.backend.log.headPosition() });
     this.subscription = subscription;
     this.following = this.follow(subscription).catch((error: unknown) => {
       // The server keeps answering at the last known position; min_position waits then time out (503).
@@ -61,14 +63,14 @@ export class PositionTracker {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.subscription !== null) this.update();
+      if (this.subscription !== null) void this.update();
     });
   }
 
   /** Reads the position now (catching up foreign appends) and releases the waiters it satisfies. */
-  update(): number {
+  async update(): Promise<number> {
     try {
-      this.current = Math.max(this.current, this.engine.refresh());
+      this.current = Math.max(this.current, await this.engine.refresh());
     } catch (error) {
       this.log('warn', 'refresh failed', { error: error instanceof Error ? error.message : String(error) });
     }
@@ -81,9 +83,9 @@ export class PositionTracker {
   }
 
   /** Resolves true once the read models reach `position`, false after `timeoutMs` or on close. */
-  waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (position <= this.update()) return Promise.resolve(true);
-    if (this.subscription === null) return Promise.resolve(false);
+  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (position <= (await this.update())) return true;
+    if (this.subscription === null) return false;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readConsistent, readModelPosition } from '../engine/api-queries.js';
 import type { StateEngine } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
@@ -100,7 +99,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     proxy: options.proxy === undefined || options.proxy === null ? null : new TrustedProxy(options.proxy),
   });
   const metrics = new Metrics();
-  const tracker = new PositionTracker(engine, log);
+  const tracker = await PositionTracker.open(engine, log);
   const refusals = new RefusalAudit(engine, log, clock);
   const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes];
   const router = new Router([
@@ -132,16 +131,16 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       }
       const cacheable = typeof route.etag === 'function' ? route.etag(ctx.query) : route.etag === true;
       if (cacheable && req.headers['if-none-match'] !== undefined) {
-        const position = readModelPosition(engine);
+        const position = await engine.readModelPosition();
         const etag = etagOf(position);
         if (noneMatch(req.headers['if-none-match'], etag)) return { status: 304, body: null, position, etag };
       }
-      const { position, value } = await readConsistent(engine, () => route.handle(ctx));
+      const { position, value } = await engine.readConsistent(() => route.handle(ctx));
       return { ...value, status: value.status ?? 200, position, etag: cacheable ? etagOf(position) : undefined };
     }
     const reply = await route.handle(ctx);
     // After a write, the position that includes it: a client passes it as min_position to another reader.
-    return { ...reply, status: reply.status ?? 200, position: tracker.update() };
+    return { ...reply, status: reply.status ?? 200, position: await tracker.update() };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -157,8 +156,8 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       const { route, params } = router.match(method, path);
       label = route.path;
       access = route.access;
-      presented = route.access === 'open' ? null : auth.identify(req);
-      const identity = presented === null ? null : auth.authorize(route.access, presented, req);
+      presented = route.access === 'open' ? null : await auth.identify(req);
+      const identity = presented === null ? null : await auth.authorize(route.access, presented, req);
       const out = await run(route, req, {
         engine,
         identity,
@@ -226,7 +225,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       resolve();
     });
   });
-  tracker.start();
+  await tracker.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;

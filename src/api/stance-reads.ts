@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
 import * as t from 'io-ts';
-import { countCheckpoints, countScansByStatus, listScanPage } from '../engine/api-queries.js';
 import type { FindingStats } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
 import { Id, instantOf, Lifecycle, ScanStatus, ScopeName } from '../events/index.js';
@@ -28,17 +27,6 @@ const required = <T>(value: T | undefined, field: string): T => {
 
 const byLifecycle = (s: FindingStats) =>
   Object.fromEntries(lifecycleNames.map((l) => [l, s[l]])) as Record<(typeof lifecycleNames)[number], number>;
-
-const fileBytes = (path: string): number => {
-  const size = (p: string) => {
-    try {
-      return statSync(p).size;
-    } catch {
-      return 0;
-    }
-  };
-  return size(path) + size(`${path}-wal`);
-};
 
 const get = <P extends t.Props>(
   name: string,
@@ -111,7 +99,7 @@ export const stanceReadRoutes: readonly Route[] = [
   get('scan-statuses', none, async () => json({ statuses: scanStatuses, total: scanStatuses.length })),
   get('lifecycles', none, async () => json({ lifecycles, total: lifecycles.length })),
   get('backends', none, async ({ engine }) => {
-    const list = backends(engine.store.path);
+    const list = backends(engine.backend.description);
     return json({ backends: list, total: list.length });
   }),
   get('finding-stats', none, async ({ engine }) => {
@@ -126,8 +114,8 @@ export const stanceReadRoutes: readonly Route[] = [
   }),
   get('stats', none, async ({ engine }) => {
     // Every read starts before the first await: they run in the route's one read snapshot.
-    const byStatus = countScansByStatus(engine);
-    const checkpoints = countCheckpoints(engine);
+    const byStatus = await engine.countScansByStatus();
+    const checkpoints = await engine.countCheckpoints();
     const stats = byLifecycle(await engine.getFindingStats());
     return json({
       scans: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), by_status: byStatus },
@@ -140,7 +128,7 @@ export const stanceReadRoutes: readonly Route[] = [
   get(
     'status',
     none,
-    async ({ engine }) => json(moduleStatus(engine.store.path, fileBytes(engine.store.path) > 0)),
+    async ({ engine }) => json(moduleStatus(engine.backend.description, (await engine.backend.log.stats()).bytes > 0)),
     // Whether the file exists is not a function of the position.
     false,
   ),
@@ -148,16 +136,16 @@ export const stanceReadRoutes: readonly Route[] = [
     'summary',
     none,
     async ({ engine }) => {
-      const byStatus = countScansByStatus(engine);
-      const latest = listScanPage(engine, { limit: 1 }).scans[0] ?? null;
-      const checkpoints = countCheckpoints(engine);
+      const byStatus = await engine.countScansByStatus();
+      const latest = (await engine.listScanPage({ limit: 1 })).scans[0] ?? null;
+      const checkpoints = await engine.countCheckpoints();
       const stats = byLifecycle(await engine.getFindingStats());
       const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
       return json({
         overview: {
           description: 'State management for scans, checkpoints, and finding lifecycle',
           active_backend: 'local',
-          database_size_bytes: fileBytes(engine.store.path),
+          database_size_bytes: (await engine.backend.log.stats()).bytes,
         },
         scans: {
           total,

@@ -1,5 +1,4 @@
 import * as t from 'io-ts';
-import { listScanPage } from '../engine/api-queries.js';
 import { DomainError } from '../errors.js';
 import { decodeOrThrow, Id } from '../events/index.js';
 import { scanCursorOf } from './cursor.js';
@@ -22,7 +21,7 @@ export const v1ScanRoutes: readonly Route[] = [
     doc: { summary: 'Scans, newest first, one page at a time', returns: 'ScanPage' },
     handle: async ({ engine }, q) => {
       const limit = q.limit ?? defaultLimit;
-      const page = listScanPage(engine, {
+      const page = await engine.listScanPage({
         status: q.status,
         since: q.since,
         accountId: q.account,

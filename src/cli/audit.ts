@@ -22,6 +22,6 @@ export const registerAudit = (audit: Command, ctx: CliContext): void => {
     .option('--limit <n>', 'only the newest n entries')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(AuditArgs, o);
-      printList(ctx, cmd, await ctx.engine(cmd).access.audit({ since: a.since, limit: a.limit }), auditTable);
+      printList(ctx, cmd, await (await ctx.engine(cmd)).access.audit({ since: a.since, limit: a.limit }), auditTable);
     });
 };

@@ -27,7 +27,7 @@ export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void =
     .option('--force', 'allow moving the checkpoint back to an older scan')
     .action(async (collector: string, account: string, region: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(SetArgs, { collector, account, region, ...o });
-      const record = await ctx.engine(cmd).updateCheckpoint({
+      const record = await (await ctx.engine(cmd)).updateCheckpoint({
         collector: a.collector,
         accountId: a.account,
         region: a.region,
@@ -43,7 +43,7 @@ export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void =
     .description('one checkpoint')
     .action(async (collector: string, account: string, region: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(KeyArgs, { collector, account, region });
-      const record = await ctx.engine(cmd).getCheckpoint(a.collector, a.account, a.region);
+      const record = await (await ctx.engine(cmd)).getCheckpoint(a.collector, a.account, a.region);
       if (record === null) throw new DomainError('unknown_checkpoint', `no checkpoint for ${a.collector}/${a.account}/${a.region}`);
       printRecord(ctx, cmd, record);
     });
@@ -53,7 +53,7 @@ export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void =
     .description('delete a checkpoint (the next scan starts from scratch)')
     .action(async (collector: string, account: string, region: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(KeyArgs, { collector, account, region });
-      const deleted = await ctx.engine(cmd).deleteCheckpoint(a.collector, a.account, a.region, ctx.actor(cmd));
+      const deleted = await (await ctx.engine(cmd)).deleteCheckpoint(a.collector, a.account, a.region, ctx.actor(cmd));
       if (!deleted) throw new DomainError('unknown_checkpoint', `no checkpoint for ${a.collector}/${a.account}/${a.region}`);
       if (ctx.json(cmd)) printJson({ deleted: true, collector_name: a.collector, account_id: a.account, region: a.region });
       else out(`deleted checkpoint ${a.collector}/${a.account}/${a.region}`);
@@ -66,6 +66,6 @@ export const registerCheckpoint = (checkpoint: Command, ctx: CliContext): void =
     .option('--account <id>', 'only this account')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ collector: optional(Id), account: optional(ScopeName) }), o);
-      printList(ctx, cmd, await ctx.engine(cmd).listCheckpoints({ collector: a.collector, accountId: a.account }), checkpointTable);
+      printList(ctx, cmd, await (await ctx.engine(cmd)).listCheckpoints({ collector: a.collector, accountId: a.account }), checkpointTable);
     });
 };

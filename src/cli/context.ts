@@ -5,12 +5,12 @@ import type { Command } from 'commander';
 import type { Identity } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow, IdentityName } from '../events/index.js';
-import { StateEngine } from '../engine/index.js';
-import { SqliteEventStore, type Durability } from '../store/index.js';
+import type { StateEngine } from '../engine/index.js';
 import { startProgress, type Progress } from './progress.js';
 
 export interface GlobalOptions {
   readonly data?: string;
+  readonly store?: string;
   readonly json?: boolean;
   readonly as?: string;
 }
@@ -58,16 +58,15 @@ export const ensureDirectory = (field: string, dir: string): void => {
   }
 };
 
-/** What every command shares: the global options and the store, opened on first use and closed once. */
+/** What every command shares: the global options and the engine over the store, opened on first use and closed once. */
 export class CliContext {
-  private opened: SqliteEventStore | null = null;
-  private engineOpened: StateEngine | null = null;
+  private engineOpened: Promise<StateEngine> | null = null;
   exitCode = 0;
 
   constructor(readonly env: NodeJS.ProcessEnv = process.env) {}
 
   /** STANCE_STATE_DURABILITY=normal trades power-loss safety of the last commits for speed. */
-  private durability(): Durability {
+  private durability(): 'full' | 'normal' {
     const value = this.env.STANCE_STATE_DURABILITY || 'full';
     if (value !== 'full' && value !== 'normal')
       throw new InvalidInput('STANCE_STATE_DURABILITY', value, "'full' or 'normal'");
@@ -107,35 +106,31 @@ export class CliContext {
     return dataDirOf(this.globals(cmd), this.env);
   }
 
-  store(cmd: Command): SqliteEventStore {
-    if (this.opened === null) {
-      const dir = this.dataDir(cmd);
-      ensureDirectory('--data', dir);
-      const origin = this.env.STANCE_STATE_ORIGIN;
-      try {
-        this.opened = new SqliteEventStore({
-          path: logPathOf(dir),
-          durability: this.durability(),
-          ...(origin ? { origin } : {}),
-        });
-      } catch (error) {
-        // "file is not a database" alone does not say which file.
-        const code = (error as { code?: unknown }).code;
-        if (error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_'))
-          error.message = `${logPathOf(dir)}: ${error.message}`;
-        throw error;
-      }
-    }
-    return this.opened;
+  /** `--store`, else $STANCE_STATE_STORE, else the embedded store in the data dir (`sqlite:<data>/stance.db`). */
+  storeUrl(cmd: Command): string {
+    return this.globals(cmd).store ?? (this.env.STANCE_STATE_STORE || `sqlite:${logPathOf(this.dataDir(cmd))}`);
   }
 
   /** The engine over the store; a projection whose version changed is rebuilt here, with a progress bar. */
-  engine(cmd: Command): StateEngine {
-    if (this.engineOpened === null) {
-      const bars = new Map<string, Progress>();
-      const json = this.json(cmd);
-      this.engineOpened = new StateEngine({
-        store: this.store(cmd),
+  engine(cmd: Command): Promise<StateEngine> {
+    this.engineOpened ??= this.open(cmd);
+    return this.engineOpened;
+  }
+
+  private async open(cmd: Command): Promise<StateEngine> {
+    const url = this.storeUrl(cmd);
+    const sqlite = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
+    if (sqlite !== null) ensureDirectory(this.globals(cmd).store === undefined && !this.env.STANCE_STATE_STORE ? '--data' : '--store', dirname(resolve(sqlite)));
+    const bars = new Map<string, Progress>();
+    const json = this.json(cmd);
+    const origin = this.env.STANCE_STATE_ORIGIN;
+    const { openEngine } = await import('../open.js');
+    try {
+      return await openEngine({
+        store: url,
+        durability: this.durability(),
+        env: this.env,
+        ...(origin ? { origin } : {}),
         onRebuild: (name, done, total) => {
           let bar = bars.get(name);
           if (bar === undefined) bars.set(name, (bar = startProgress(`rebuild ${name}`, total, !json)));
@@ -143,14 +138,42 @@ export class CliContext {
           if (done >= total) bar.stop();
         },
       });
+    } catch (error) {
+      // "file is not a database" alone does not say which file.
+      const code = (error as { code?: unknown }).code;
+      if (sqlite !== null && error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_'))
+        error.message = `${sqlite}: ${error.message}`;
+      throw error;
     }
-    return this.engineOpened;
   }
 
+  /** The log alone, for the log commands: a damaged or tampered file is read as it is, with nothing rebuilt. */
+  async log(cmd: Command) {
+    const url = this.storeUrl(cmd);
+    const sqlite = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
+    if (sqlite !== null) ensureDirectory(this.globals(cmd).store === undefined && !this.env.STANCE_STATE_STORE ? '--data' : '--store', dirname(resolve(sqlite)));
+    const { openLog } = await import('../open.js');
+    const origin = this.env.STANCE_STATE_ORIGIN;
+    try {
+      const log = await openLog(url, { durability: this.durability(), env: this.env, ...(origin ? { origin } : {}) });
+      this.closeLog = () => log.close();
+      return log;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (sqlite !== null && error instanceof Error && typeof code === 'string' && code.startsWith('SQLITE_'))
+        error.message = `${sqlite}: ${error.message}`;
+      throw error;
+    }
+  }
+
+  private closeLog: (() => Promise<void>) | null = null;
+
   async close(): Promise<void> {
-    await this.opened?.close();
-    this.opened = null;
+    await this.closeLog?.();
+    this.closeLog = null;
+    const opened = this.engineOpened;
     this.engineOpened = null;
+    if (opened !== null) await (await opened.catch(() => null))?.close();
   }
 }
 

@@ -2,9 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { StateEngine } from '../engine/index.js';
 import { InvalidInput } from '../errors.js';
-import { SqliteEventStore } from '../store/index.js';
 import { ensureDirectory, logPathOf, out, printJson, type CliContext } from './context.js';
 import { describeBad } from './log.js';
 import { historyTable } from './finding.js';
@@ -28,8 +26,8 @@ export const registerDemo = (demo: Command, ctx: CliContext): void => {
       // The demo's clock starts `days` days ago and moves with the simulation, so --as-of and history read true.
       let now = Date.now() - days * 86_400_000;
       const clock = () => now;
-      const store = new SqliteEventStore({ path: logPathOf(dir), clock, durability: 'normal', origin: 'demo' });
-      const engine = new StateEngine({ store, clock });
+      const { openEngine } = await import('../open.js');
+      const engine = await openEngine({ store: `sqlite:${logPathOf(dir)}`, clock, durability: 'normal', origin: 'demo' });
       const started = Date.now();
       const progress = startProgress('demo', days, !json);
       try {
@@ -57,8 +55,8 @@ export const registerDemo = (demo: Command, ctx: CliContext): void => {
       });
       const stats = await engine.getFindingStats();
       const history = await engine.getFindingHistory(demoStoryFinding);
-      const verify = store.verifySync();
-      const log = store.statsSync();
+      const verify = await engine.backend.log.verify();
+      const log = await engine.backend.log.stats();
       if (json) printJson({ data_dir: dir, days, seconds, events: log.events, scans: summary, stats, story_finding: demoStoryFinding, history, verify });
       else {
         out(`simulated ${days} days: ${log.events} events in ${seconds.toFixed(1)} s, data in ${dir}\n`);

@@ -54,7 +54,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
       printRecord(
         ctx,
         cmd,
-        await ctx.engine(cmd).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }, ctx.actor(cmd)),
+        await (await ctx.engine(cmd)).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }, ctx.actor(cmd)),
       );
     });
 
@@ -64,7 +64,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--scan <scanId>', 'the running scan that saw them')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scan: optional(Id) }), o);
-      const engine = ctx.engine(cmd);
+      const engine = (await ctx.engine(cmd));
       const { importRecords, openImportFile } = await import('./import.js'); // stream-json and the readers: imports only
       const source = await openImportFile(file);
       const bars = !ctx.json(cmd);
@@ -108,7 +108,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--reason <text>', 'why')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Text), reason: optional(Text) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).resolveFinding(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).resolveFinding(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
     });
 
   finding
@@ -119,7 +119,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--until <iso>', 'when the acceptance ends (required, and bounded, when `policy set --suppression-max-days` is)')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), reason: optional(Text), until: optional(InstantFromIso) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).suppressFinding(a.findingId, { by: a.by, reason: a.reason, until: a.until }, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).suppressFinding(a.findingId, { by: a.by, reason: a.reason, until: a.until }, ctx.actor(cmd)));
     });
 
   finding
@@ -128,7 +128,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--by <user>', byHelp)
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).unsuppressFinding(a.findingId, a.by, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).unsuppressFinding(a.findingId, a.by, ctx.actor(cmd)));
     });
 
   finding
@@ -138,7 +138,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--reason <text>', 'why')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), reason: optional(Text) }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).markFalsePositive(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).markFalsePositive(a.findingId, { by: a.by, reason: a.reason }, ctx.actor(cmd)));
     });
 
   finding
@@ -148,7 +148,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .requiredOption('--text <text>', 'the note')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, by: optional(Id), text: Text }), { findingId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).addFindingNote(a.findingId, { by: a.by, text: a.text }, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).addFindingNote(a.findingId, { by: a.by, text: a.text }, ctx.actor(cmd)));
     });
 
   finding
@@ -157,7 +157,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--as-of <iso>', 'an instant in the past')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ findingId: Id, asOf: optional(InstantFromIso) }), { findingId, ...o });
-      const engine = ctx.engine(cmd);
+      const engine = (await ctx.engine(cmd));
       const record = a.asOf === undefined ? await engine.getFindingState(a.findingId) : await engine.getFindingAsOf(a.findingId, a.asOf);
       if (record === null)
         throw new DomainError('unknown_finding', `finding ${a.findingId} is not tracked${a.asOf === undefined ? '' : ` as of ${a.asOf}`}`);
@@ -174,7 +174,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--cursor <findingId>', 'continue after this finding id (the previous page’s next_cursor)')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(ListArgs, o);
-      const page = await ctx.engine(cmd).listFindingStates({ assetId: a.asset, lifecycle: a.lifecycle, ruleId: a.rule, limit: a.limit, cursor: a.cursor });
+      const page = await (await ctx.engine(cmd)).listFindingStates({ assetId: a.asset, lifecycle: a.lifecycle, ruleId: a.rule, limit: a.limit, cursor: a.cursor });
       if (ctx.json(cmd)) printJson(page);
       else {
         printList(ctx, cmd, page.findings, findingTable);
@@ -187,7 +187,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .description('every event of a finding: time, type, actor (role, and for whom), reason, scan')
     .action(async (findingId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(FindingId, { findingId });
-      const history = await ctx.engine(cmd).getFindingHistory(a.findingId);
+      const history = await (await ctx.engine(cmd)).getFindingHistory(a.findingId);
       if (history.length === 0) throw new DomainError('unknown_finding', `finding ${a.findingId} is not tracked`);
       printList(ctx, cmd, history, historyTable);
     });

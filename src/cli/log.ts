@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import { decodeOrThrow, type RecordedEvent } from '../events/index.js';
-import type { BadEvent } from '../store/index.js';
+import type { BadEvent } from '../ports/log.js';
 import { IntFromString } from './args.js';
 import { out, printJson, printNdjson, type CliContext } from './context.js';
 import { startProgress } from './progress.js';
@@ -22,10 +22,11 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
   log
     .command('stats')
     .description('count events and streams; head position and bytes on disk')
-    .action((_options: object, cmd: Command) => {
-      const stats = ctx.store(cmd).statsSync();
+    .action(async (_options: object, cmd: Command) => {
+      const log = await ctx.log(cmd);
+      const stats = await log.stats();
       if (ctx.json(cmd))
-        printJson({ events: stats.events, streams: stats.streams, head_position: stats.headPosition, bytes: stats.bytes });
+        printJson({ events: stats.events, streams: stats.streams, head_position: stats.headPosition, bytes: stats.bytes, origin: log.origin, store: log.describe() });
       else
         out(
           [
@@ -33,7 +34,8 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
             `streams        ${stats.streams}`,
             `head position  ${stats.headPosition}`,
             `bytes          ${stats.bytes}`,
-            `origin         ${ctx.store(cmd).origin}`,
+            `origin         ${log.origin}`,
+            `store          ${log.describe()}`,
           ].join('\n'),
         );
     });
@@ -45,13 +47,13 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
     .option('-f, --follow', 'wait for new events (from any process) until interrupted')
     .action(async (options: { lines: string; follow?: boolean }, cmd: Command) => {
       const { lines } = decodeOrThrow(TailArgs, { lines: options.lines });
-      const store = ctx.store(cmd);
+      const store = await ctx.log(cmd);
       const json = ctx.json(cmd);
       const print = (e: RecordedEvent) => (json ? printNdjson(e) : out(eventLine(e)));
-      const head = store.headPositionSync();
+      const head = await store.headPosition();
       const from = Math.max(0, head - lines);
       if (!options.follow) {
-        for (const e of store.readAllSync({ fromPosition: from })) print(e);
+        for await (const e of store.readAll({ fromPosition: from })) print(e);
         return;
       }
       const subscription = store.subscribe({ fromPosition: from });
@@ -64,11 +66,11 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
   log
     .command('verify')
     .description('walk every stream: contiguous revisions, checksum chain, event schemas; exit 1 naming the first bad event')
-    .action((_options: object, cmd: Command) => {
-      const store = ctx.store(cmd);
+    .action(async (_options: object, cmd: Command) => {
+      const store = await ctx.log(cmd);
       const json = ctx.json(cmd);
-      const progress = startProgress('verify', store.statsSync().events, !json);
-      const report = store.verifySync((done, total) => progress.update(done, total));
+      const progress = startProgress('verify', (await store.stats()).events, !json);
+      const report = await store.verify({ onProgress: (done, total) => progress.update(done, total) });
       progress.stop();
       if (json) printJson(report);
       else if (report.ok) out(`log sound: ${report.events} events in ${report.streams} streams`);

@@ -69,7 +69,7 @@ const commands: readonly { name: string; description: string; load: () => Promis
 ];
 
 /** The global options that take a value: the command's name is the first other word. */
-const valued = new Set(['--data', '--as']);
+const valued = new Set(['--data', '--store', '--as']);
 
 /** The top-level command a command line names (`help <command>` names it too), or undefined. */
 export const commandNamed = (argv: readonly string[]): string | undefined => {
@@ -94,6 +94,7 @@ export const buildProgram = async (argv: readonly string[], ctx: () => Promise<C
   const program = new Command('stance-state')
     .description('event-sourced state engine for cloud security posture scanning')
     .option('--data <dir>', 'data directory (default: $STANCE_STATE_DIR, else ~/.stance-state)')
+    .option('--store <url>', 'the store: sqlite:<path> (default: <data>/stance.db) or postgres://user@host:port/db?schema=name (or $STANCE_STATE_STORE)')
     .option('--json', 'print JSON (NDJSON for streams of records)')
     .option('--as <name>', 'who is acting, recorded in the events (default: the operating-system user)')
     .exitOverride()

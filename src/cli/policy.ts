@@ -14,7 +14,7 @@ export const registerPolicy = (policy: Command, ctx: CliContext): void => {
     .command('show')
     .description('the policies in force')
     .action(async (_o: object, cmd: Command) => {
-      const p = await ctx.engine(cmd).access.suppressionPolicy();
+      const p = await (await ctx.engine(cmd)).access.suppressionPolicy();
       if (ctx.json(cmd)) printJson({ suppression_max_days: p.maxDays });
       else out(text(p.maxDays));
     });
@@ -25,7 +25,7 @@ export const registerPolicy = (policy: Command, ctx: CliContext): void => {
     .requiredOption('--suppression-max-days <n|none>', 'the longest a risk may be accepted for; none: no limit')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const days = decodeOrThrow(MaxDays, o.suppressionMaxDays, 'suppression-max-days');
-      const p = await ctx.engine(cmd).access.setSuppressionPolicy(days === 'none' ? null : days, ctx.actor(cmd));
+      const p = await (await ctx.engine(cmd)).access.setSuppressionPolicy(days === 'none' ? null : days, ctx.actor(cmd));
       if (ctx.json(cmd)) printJson({ suppression_max_days: p.maxDays });
       else out(text(p.maxDays));
     });

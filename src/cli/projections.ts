@@ -12,7 +12,7 @@ export const registerProjections = (projections: Command, ctx: CliContext): void
     .command('status')
     .description('each projection: name, version, log position, rows')
     .action(async (_o: object, cmd: Command) => {
-      const status = await ctx.engine(cmd).projectionStatus();
+      const status = await (await ctx.engine(cmd)).projectionStatus();
       printList(ctx, cmd, status, (items) => table(['NAME', 'VERSION', 'POSITION', 'ROWS'], items.map((s) => [s.name, s.version, s.position, s.rows])));
     });
 
@@ -21,7 +21,7 @@ export const registerProjections = (projections: Command, ctx: CliContext): void
     .description('rebuild one projection (or all) from the log into shadow tables, then swap them in')
     .action(async (name: string | undefined, _o: object, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ name: optional(Id) }), { name });
-      const engine = ctx.engine(cmd);
+      const engine = (await ctx.engine(cmd));
       const bars = new Map<string, Progress>();
       const started = Date.now();
       const applied = await engine.rebuildProjections(a.name, (p, done, total) => {

@@ -51,7 +51,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .option('--full-scope', 'the scan covers every resource of its account, region and collectors: completing it resolves open findings it did not see')
     .action(async (scanId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(StartArgs, { scanId, ...o });
-      const record = await ctx.engine(cmd).startScan({
+      const record = await (await ctx.engine(cmd)).startScan({
         scanId: a.scanId,
         snapshotId: a.snapshot,
         configName: a.config,
@@ -71,7 +71,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .option('--error <message>', 'the scan failed with this message')
     .action(async (scanId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(CompleteArgs, { scanId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).completeScan(a.scanId, { assetCount: a.assets, findingCount: a.findings, errorMessage: a.error }, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).completeScan(a.scanId, { assetCount: a.assets, findingCount: a.findings, errorMessage: a.error }, ctx.actor(cmd)));
     });
 
   scan
@@ -81,7 +81,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .option('--reason <text>', 'why', '')
     .action(async (scanId: string, o: { by: string; reason: string }, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scanId: Id, by: Text, reason: Text }), { scanId, ...o });
-      printRecord(ctx, cmd, await ctx.engine(cmd).cancelScan(a.scanId, a.by, a.reason, ctx.actor(cmd)));
+      printRecord(ctx, cmd, await (await ctx.engine(cmd)).cancelScan(a.scanId, a.by, a.reason, ctx.actor(cmd)));
     });
 
   scan
@@ -89,7 +89,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .description('one scan record')
     .action(async (scanId: string, _o: object, cmd: Command) => {
       const id = decodeOrThrow(t.strict({ scanId: Id }), { scanId }).scanId;
-      const record = await ctx.engine(cmd).getScan(id);
+      const record = await (await ctx.engine(cmd)).getScan(id);
       if (record === null) throw new DomainError('unknown_scan', `scan ${id} is not known`);
       printRecord(ctx, cmd, record);
     });
@@ -104,7 +104,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .option('--limit <n>', 'at most this many (default 100)')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(ListArgs, o);
-      const scans = await ctx.engine(cmd).listScans({ status: a.status, since: a.since, accountId: a.account, region: a.region, limit: a.limit });
+      const scans = await (await ctx.engine(cmd)).listScans({ status: a.status, since: a.since, accountId: a.account, region: a.region, limit: a.limit });
       printList(ctx, cmd, scans, scanTable);
     });
 
@@ -115,7 +115,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .option('--region <name>', 'only this region')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ account: optional(ScopeName), region: optional(ScopeName) }), o);
-      const record = await ctx.engine(cmd).getLastScan(a.account ?? '', a.region ?? '');
+      const record = await (await ctx.engine(cmd)).getLastScan(a.account ?? '', a.region ?? '');
       if (record === null) {
         if (ctx.json(cmd)) printJson(null);
         else out('no completed scan');
@@ -130,7 +130,7 @@ export const registerScan = (scan: Command, ctx: CliContext): void => {
     .requiredOption('--days <n>', 'retention in days')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(CleanupArgs, o);
-      const archived = await ctx.engine(cmd).cleanupOldScans(a.days);
+      const archived = await (await ctx.engine(cmd)).cleanupOldScans(a.days);
       if (ctx.json(cmd)) printJson({ archived, days: a.days });
       else out(`archived ${archived} scan${archived === 1 ? '' : 's'} older than ${a.days} days`);
     });

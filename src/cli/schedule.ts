@@ -93,7 +93,7 @@ export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
     .option('--disabled', 'add it disabled')
     .action(async (name: string, expr: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(AddArgs, { name, expr, ...o });
-      const job = await ctx.engine(cmd).jobs.add({
+      const job = await (await ctx.engine(cmd)).jobs.add({
         name: a.name,
         schedule: a.expr,
         timezone: a.tz,
@@ -112,14 +112,14 @@ export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
   schedule
     .command('list')
     .description('jobs, by name')
-    .action(async (_o: object, cmd: Command) => printList(ctx, cmd, await ctx.engine(cmd).jobs.list(), jobTable));
+    .action(async (_o: object, cmd: Command) => printList(ctx, cmd, await (await ctx.engine(cmd)).jobs.list(), jobTable));
 
   schedule
     .command('show <jobId>')
     .description('one job: schedule, next and last run, runs in progress')
     .action(async (jobId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(JobIdArg, { jobId });
-      show(ctx, cmd, known(await ctx.engine(cmd).jobs.get(a.jobId), a.jobId));
+      show(ctx, cmd, known(await (await ctx.engine(cmd)).jobs.get(a.jobId), a.jobId));
     });
 
   schedule
@@ -127,7 +127,7 @@ export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
     .description('remove a job (its events stay for audit)')
     .action(async (jobId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(JobIdArg, { jobId });
-      if (!(await ctx.engine(cmd).jobs.remove(a.jobId))) known(null, a.jobId);
+      if (!(await (await ctx.engine(cmd)).jobs.remove(a.jobId))) known(null, a.jobId);
       if (ctx.json(cmd)) printJson({ removed: true, id: a.jobId });
       else out(`removed job ${a.jobId}`);
     });
@@ -142,7 +142,7 @@ export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
       .description(`${verb} a job: ${what}`)
       .action(async (jobId: string, _o: object, cmd: Command) => {
         const a = decodeOrThrow(JobIdArg, { jobId });
-        const jobs = ctx.engine(cmd).jobs;
+        const jobs = (await ctx.engine(cmd)).jobs;
         show(ctx, cmd, verb === 'enable' ? await jobs.enable(a.jobId) : await jobs.disable(a.jobId));
       });
 
@@ -151,7 +151,7 @@ export const registerSchedule = (schedule: Command, ctx: CliContext): void => {
     .description('run a job now, here, and wait for it (exit 1 if the run fails)')
     .action(async (jobId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(JobIdArg, { jobId });
-      const scheduler = new ScanScheduler({ engine: ctx.engine(cmd), shell: shellFor(ctx, cmd) });
+      const scheduler = new ScanScheduler({ engine: (await ctx.engine(cmd)), shell: shellFor(ctx, cmd) });
       const run = await scheduler.runJobNow(a.jobId);
       if (run === null) return void known(null, a.jobId);
       printRecord(ctx, cmd, run);
@@ -186,7 +186,7 @@ export const registerScheduler = (scheduler: Command, ctx: CliContext): void => 
       const a = decodeOrThrow(RunArgs, o);
       const json = ctx.json(cmd);
       const scheduler = new ScanScheduler({
-        engine: ctx.engine(cmd),
+        engine: (await ctx.engine(cmd)),
         shell: shellFor(ctx, cmd),
         ...(a.grace === undefined ? {} : { graceMs: a.grace * 1000 }),
         onEvent: (e) => {

@@ -91,7 +91,7 @@ export const registerServe = (serve: Command, ctx: CliContext): void => {
       // Listening for signals before the URL is printed: whoever reads it may signal at once, and without a
       // listener node's default for SIGINT and SIGTERM is to die on the spot.
       const signals = untilSignal();
-      const engine = ctx.engine(cmd);
+      const engine = (await ctx.engine(cmd));
       const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log }).catch(
         (error: unknown) => {
           signals.dispose();
@@ -104,7 +104,7 @@ export const registerServe = (serve: Command, ctx: CliContext): void => {
           ? a.tokenFile !== undefined
             ? 'token-file'
             : 'STANCE_STATE_TOKEN'
-          : proxy !== null || engine.access.hasActiveTokens()
+          : proxy !== null || (await engine.access.hasActiveTokens())
             ? 'tokens'
             : 'disabled';
       const reads = readToken === null ? 'loopback' : 'token';

@@ -16,7 +16,7 @@ export const statsText = (s: FindingStats): string =>
 
 export const registerStats = (stats: Command, ctx: CliContext): void => {
   stats.action(async (_o: object, cmd: Command) => {
-      const stats = await ctx.engine(cmd).getFindingStats();
+      const stats = await (await ctx.engine(cmd)).getFindingStats();
       if (ctx.json(cmd)) printJson(stats);
       else out(statsText(stats));
     });

@@ -104,7 +104,7 @@ export const registerSyncTrust = (group: Command, ctx: CliContext): void => {
     .option('--organisation', 'an organisation key pair (organisation.key / organisation.pub) for issuing credentials')
     .action(async (o: { out: string; organisation?: boolean }, c: Command) => {
       ensureDirectory('--out', resolve(o.out));
-      const name = o.organisation === true ? 'organisation' : ctx.engine(c).store.origin;
+      const name = o.organisation === true ? 'organisation' : (await ctx.engine(c)).origin;
       const { privateKeyPem, publicKeyPem } = generateSigningKeys();
       const privatePath = join(o.out, `${name}.key`);
       const publicPath = join(o.out, `${name}.pub`);
@@ -125,8 +125,8 @@ export const registerSyncTrust = (group: Command, ctx: CliContext): void => {
     .command('set <file>')
     .description('check and record a trust configuration (JSON); every later sync applies it')
     .action(async (file: string, _o: unknown, c: Command) => {
-      const engine = ctx.engine(c);
-      const doc = setTrustDocument(engine, readJsonFile(file, 'file'), Date.now());
+      const engine = (await ctx.engine(c));
+      const doc = await setTrustDocument(engine, readJsonFile(file, 'file'), Date.now());
       if (ctx.json(c)) printJson(doc);
       else out(`trust configuration recorded: ${(doc.organisation_keys ?? []).length} organisation keys, ${Object.keys(doc.origins ?? {}).length} origins listed, central ${doc.central ?? '-'}`);
     });
@@ -134,7 +134,7 @@ export const registerSyncTrust = (group: Command, ctx: CliContext): void => {
     .command('show')
     .description('print the recorded trust configuration (sync status shows what it resolves to)')
     .action(async (_o: unknown, c: Command) => {
-      const doc = storedTrustDocument(ctx.engine(c));
+      const doc = await storedTrustDocument((await ctx.engine(c)));
       if (ctx.json(c)) printJson(doc);
       else out(Object.keys(doc).length === 0 ? 'no trust configuration: single-team mode' : JSON.stringify(doc, null, 2));
     });

@@ -74,7 +74,7 @@ export const registerSync = (group: Command, ctx: CliContext): void => {
         const a = decodeOrThrow(SyncArgs, o);
         const direction = fixed ?? a.direction ?? 'bidirectional';
         const hub = openHub(a.hub, env);
-        const engine = ctx.engine(c);
+        const engine = (await ctx.engine(c));
         const progress = startProgress(`sync ${direction}`, 0, !ctx.json(c));
         let done = 0;
         const credentialPath = a.credential ?? env.STANCE_STATE_CREDENTIAL;
@@ -104,13 +104,13 @@ export const registerSync = (group: Command, ctx: CliContext): void => {
     .description('trust (mode, central, origins and their rights); per hub: pushed position and lag, per origin: pulled position, blocked or capped')
     .option('--hub <url>', 'only this hub')
     .action(async (o: { hub?: string }, c: Command) => {
-      const engine = ctx.engine(c);
-      const store = engine.store;
-      const hubs = o.hub === undefined ? knownHubs(store) : [openHub(o.hub, env).url];
-      const named = ownOrigin(engine);
+      const engine = (await ctx.engine(c));
+      const log = engine.backend.log;
+      const hubs = o.hub === undefined ? await knownHubs(log) : [openHub(o.hub, env).url];
+      const named = await ownOrigin(engine);
       const trust = await resolveTrust(engine, null, security({}, env), Date.now(), false);
       const status = {
-        origin: store.origin,
+        origin: engine.origin,
         named: named !== null,
         central: named?.central ?? false,
         trust: {
@@ -133,13 +133,13 @@ export const registerSync = (group: Command, ctx: CliContext): void => {
           })),
           warnings: trust.warnings,
         },
-        hubs: hubs.map((url) => {
-          const s = hubState(store, url);
+        hubs: await Promise.all(hubs.map(async (url) => {
+          const s = await hubState(log, url);
           return {
             hub: url,
             pushed_position: s.pushed,
             pushed_batches: s.pushedBatches,
-            lag: unpushed(store, s.pushed),
+            lag: await unpushed(log, s.pushed),
             pulled: Object.fromEntries(
               [...s.origins]
                 .sort(([x], [y]) => x.localeCompare(y))
@@ -149,7 +149,7 @@ export const registerSync = (group: Command, ctx: CliContext): void => {
             conflicts: s.conflicts,
             last_sync_at: s.lastSyncAt,
           };
-        }),
+        })),
       };
       if (ctx.json(c)) printJson(status);
       else {

@@ -33,7 +33,7 @@ export const registerToken = (token: Command, ctx: CliContext): void => {
     .option('--service', 'a service identity (an integration): it may name the person it acts for with `by`')
     .action(async (name: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(CreateArgs, { name, ...o });
-      const created = await ctx.engine(cmd).access.createToken(
+      const created = await (await ctx.engine(cmd)).access.createToken(
         { name: a.name, role: a.role, kind: a.service === true ? 'service' : 'person', scopes: a.scope, expiresAt: a.expires },
         ctx.actor(cmd),
       );
@@ -59,7 +59,7 @@ export const registerToken = (token: Command, ctx: CliContext): void => {
     .command('list')
     .description('every token made, revoked and expired ones too (never a secret)')
     .action(async (_o: object, cmd: Command) => {
-      printList(ctx, cmd, await ctx.engine(cmd).access.listTokens(), tokenTable);
+      printList(ctx, cmd, await (await ctx.engine(cmd)).access.listTokens(), tokenTable);
     });
 
   token
@@ -67,7 +67,7 @@ export const registerToken = (token: Command, ctx: CliContext): void => {
     .description('revoke the token of a name; a running serve refuses it from its next request')
     .action(async (name: string, _o: object, cmd: Command) => {
       const n = decodeOrThrow(IdentityName, name, 'name');
-      const record = await ctx.engine(cmd).access.revokeToken(n, ctx.actor(cmd));
+      const record = await (await ctx.engine(cmd)).access.revokeToken(n, ctx.actor(cmd));
       if (ctx.json(cmd)) printJson(record);
       else out(`revoked ${record.name} (${record.token_id})`);
     });

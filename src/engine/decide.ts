@@ -90,6 +90,8 @@ export const decideAndCommit = async <T>(
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'WrongExpectedRevision') throw error;
       if (attempt >= attempts) throw new DomainError('conflict', `${what} was changed by another writer ${attempts} times while deciding; try again`);
+      // The other writer may keep no projections (an older version, a raw append): bring the snapshots up first.
+      await core.backend.refresh();
     }
   }
 };

@@ -1,7 +1,7 @@
-import { projections as allProjections, type Projection } from '../../projections/index.js';
 import { Instant, type ConflictPolicy } from '../events/index.js';
 import { InvalidInput } from '../errors.js';
-import type { SqliteEventStore } from '../store/index.js';
+import type { Backend } from '../ports/backend.js';
+import type { ProjectionStatus } from '../ports/read-models.js';
 import type { Identity } from '../domain/index.js';
 import * as access from './access.js';
 import * as audit from './audit.js';
@@ -23,31 +23,34 @@ import type {
   SuppressInput,
   TrackFindingInput,
 } from './inputs.js';
-import { Projector, type ProjectionStatus } from './projector.js';
 import * as scans from './scans.js';
 import { getFindingStats } from './stats.js';
+import { countCheckpoints, countScansByStatus, listScanPage, projectionPositions, readConsistent, readModelPosition, type ScanPageInput } from './api-queries.js';
 
 export interface EngineOptions {
-  readonly store: SqliteEventStore;
+  readonly backend: Backend;
   readonly clock?: () => number;
-  readonly projections?: readonly Projection[];
-  /** Called while a projection whose version changed is rebuilt on open. */
-  readonly onRebuild?: (name: string, done: number, total: number) => void;
+  /** Runs between a decision's load and its commit (tests slip another writer in there). */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 /**
  * The seed's StateManager over the event log: commands append events (the domain decides), queries read the
- * projections, which the same append transaction keeps current.
+ * projections, which the backend keeps with the same commit where it can. Everything goes through the backend's
+ * ports (src/ports): the engine knows no database.
  */
 export class StateEngine {
-  readonly store: SqliteEventStore;
+  readonly backend: Backend;
   private readonly core: Core;
-  private readonly projector: Projector;
 
   constructor(options: EngineOptions) {
-    this.store = options.store;
-    this.projector = new Projector(options.store, options.projections ?? allProjections, options.onRebuild);
-    this.core = { store: options.store, projector: this.projector, clock: options.clock ?? Date.now };
+    this.backend = options.backend;
+    this.core = { backend: options.backend, clock: options.clock ?? Date.now, beforeCommit: options.beforeCommit };
+  }
+
+  /** The origin this engine writes under. */
+  get origin(): string {
+    return this.backend.origin;
   }
 
   // Scans
@@ -109,40 +112,50 @@ export class StateEngine {
     createToken: async (input: access.CreateTokenInput, identity?: Identity) => access.createToken(this.core, input, identity),
     revokeToken: async (name: string, identity?: Identity) => access.revokeToken(this.core, name, identity),
     listTokens: async () => access.listTokens(this.core),
-    /** Synchronous: it runs on every request, before anything else. */
-    authenticate: (token: string): Identity | null => access.authenticate(this.core, token),
-    hasActiveTokens: (): boolean => access.hasActiveTokens(this.core),
+    authenticate: async (token: string): Promise<Identity | null> => access.authenticate(this.core, token),
+    hasActiveTokens: async (): Promise<boolean> => access.hasActiveTokens(this.core),
     suppressionPolicy: async () => access.getSuppressionPolicy(this.core),
     setSuppressionPolicy: async (maxDays: number | null, identity?: Identity) =>
       access.setSuppressionPolicy(this.core, maxDays, identity),
-    recordRefusal: (refusal: audit.Refusal): void => audit.recordRefusal(this.core, refusal),
+    recordRefusal: async (refusal: audit.Refusal): Promise<void> => audit.recordRefusal(this.core, refusal),
     audit: async (options: { since?: string | undefined; limit?: number | undefined } = {}) =>
       audit.listAudit(this.core, options),
   };
 
   // Projections
-  projectionStatus = async (): Promise<ProjectionStatus[]> => this.projector.status();
-  projectionNames = (): string[] => this.projector.names();
+  projectionStatus = async (): Promise<ProjectionStatus[]> => this.backend.status();
+  projectionNames = (): string[] => this.backend.projectionNames();
   rebuildProjections = async (name?: string, onProgress?: (name: string, done: number, total: number) => void) => {
-    if (name !== undefined && !this.projector.names().includes(name))
-      throw new InvalidInput('projection', name, `one of ${this.projector.names().join(', ')}`);
-    return this.projector.rebuild(name, onProgress);
+    if (name !== undefined && !this.backend.projectionNames().includes(name))
+      throw new InvalidInput('projection', name, `one of ${this.backend.projectionNames().join(', ')}`);
+    return this.backend.rebuild(name, onProgress);
   };
   /**
-   * Sets the conflict policy replicas merge concurrent decisions with (sync's --conflict) and looks again for the
-   * hub's central origin; when either changed, the projections are folded again. Returns whether they were.
+   * Sets the conflict policy replicas merge concurrent decisions with (sync's --conflict) and reads the trust
+   * records again; when the merge changed, the projections are folded again. Returns whether they were.
    */
-  remerge = (policy?: ConflictPolicy): boolean => this.projector.remerge(policy);
-  mergeContext = () => this.projector.context.merge();
+  remerge = (policy?: ConflictPolicy): Promise<boolean> => this.backend.remerge(policy);
+  mergeContext = () => this.backend.merge();
 
   /** Applies what other writers appended without projections; the position every read model reflects. */
-  refresh = (): number => {
-    this.projector.refresh();
-    return this.projector.position();
+  refresh = async (): Promise<number> => {
+    await this.backend.refresh();
+    return readModelPosition(this.core);
   };
+
+  /** Read-your-writes when read models may run behind: true once every read model reflects `position`. */
+  waitFor = (position: number, timeoutMs: number): Promise<boolean> => this.backend.waitFor(position, timeoutMs);
+
+  /** Runs `read` on one consistent snapshot of the read models, with the position it reflects. */
+  readConsistent = <T>(read: () => Promise<T>): Promise<{ position: number; value: T }> => readConsistent(this.core, read);
+  projectionPositions = () => projectionPositions(this.core);
+  readModelPosition = () => readModelPosition(this.core);
+  listScanPage = (input: ScanPageInput) => listScanPage(this.core, input);
+  countScansByStatus = () => countScansByStatus(this.core);
+  countCheckpoints = () => countCheckpoints(this.core);
 
   // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
   readonly jobs = createJobs(() => this.core);
 
-  close = async (): Promise<void> => this.store.close();
+  close = async (): Promise<void> => this.backend.close();
 }

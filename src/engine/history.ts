@@ -26,7 +26,7 @@ export interface HistoryEntry {
 }
 
 /** Every origin's events of the finding, in the order replicas fold them. */
-const eventsOf = (core: Core, findingId: string): RecordedEvent[] => core.store.readMergedSync(findingStreamOf(findingId));
+const eventsOf = (core: Core, findingId: string): Promise<RecordedEvent[]> => core.backend.log.readEntity(findingStreamOf(findingId));
 
 const str = (data: Record<string, unknown>, key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
 
@@ -38,12 +38,13 @@ const expiredReason = (before: FindingState, expiredAt: string): string => {
 };
 
 /** Every event of a finding, oldest first, with who, why and the lifecycle it left behind. */
-export const getFindingHistory = (core: Core, findingId: string): HistoryEntry[] => {
+export const getFindingHistory = async (core: Core, findingId: string): Promise<HistoryEntry[]> => {
   let state: FindingState = null;
-  return eventsOf(core, findingId).map((e) => {
+  const merge = core.backend.merge();
+  return (await eventsOf(core, findingId)).map((e) => {
     const d = asDomainEvent(e);
     const before: FindingState = state;
-    if (isFindingEvent(d)) state = evolveFrom(state, d, e.meta.origin, core.projector.context.merge());
+    if (isFindingEvent(d)) state = evolveFrom(state, d, e.meta.origin, merge);
     const data = e.data as Record<string, unknown>;
     const m = e.meta;
     return {
@@ -66,17 +67,19 @@ export const getFindingHistory = (core: Core, findingId: string): HistoryEntry[]
 };
 
 /** The finding as it stood at `asOf`: the fold of the events recorded up to that instant (inclusive). */
-export const getFindingAsOf = (core: Core, findingId: string, asOf: string): FindingRecord | null => {
+export const getFindingAsOf = async (core: Core, findingId: string, asOf: string): Promise<FindingRecord | null> => {
   let state: FindingState = null;
-  let revision = -1;
+  let tip = { position: 0, revision: -1 };
   const notes: string[] = [];
-  for (const e of eventsOf(core, findingId)) {
+  const merge = core.backend.merge();
+  for (const e of await eventsOf(core, findingId)) {
     if (e.meta.recordedAt > asOf) break;
     const d = asDomainEvent(e);
     if (!isFindingEvent(d)) continue;
-    state = evolveFrom(state, d, e.meta.origin, core.projector.context.merge());
-    revision = e.revision;
-    if (d.type === 'FindingNoteAdded') notes.push(d.data.text);
+    const before: FindingState = state;
+    state = evolveFrom(state, d, e.meta.origin, merge);
+    tip = { position: e.position, revision: e.revision };
+    if (d.type === 'FindingNoteAdded' && state !== before) notes.push(d.data.text);
   }
-  return state === null ? null : findingRecord(rowOfFinding(state, revision), notes);
+  return state === null ? null : findingRecord(rowOfFinding(state, tip, { resolutions: 0, resolveMs: 0 }), notes);
 };

@@ -1,6 +1,5 @@
 import { decodeOrThrow } from '../events/index.js';
 import { InvalidInput } from '../errors.js';
-import { ScratchSet } from '../store/index.js';
 import type { Core } from './core.js';
 import type { Identity } from '../domain/index.js';
 import { scopeOf, trackFindings, type TrackSummary } from './findings.js';
@@ -32,8 +31,8 @@ const decode = ({ where, value }: ImportRecord): TrackFindingInput => {
  * whole): each must decode, and no finding may be listed twice (one scan sees a finding once; the ids seen are
  * kept on disk, not in memory). Returns how many there are. Nothing is written.
  */
-const check = (read: () => Iterable<ImportRecord>): number => {
-  const seen = new ScratchSet();
+const check = (core: Core, read: () => Iterable<ImportRecord>): number => {
+  const seen = core.backend.scratchSet();
   let count = 0;
   try {
     for (const record of read()) {
@@ -57,17 +56,16 @@ const check = (read: () => Iterable<ImportRecord>): number => {
  * scan, a re-run is idempotent anyway (a sighting is (scan, finding)). The write lock is held for the append pass:
  * other writers wait (busy_timeout), readers are not blocked.
  */
-export const importFindings = (core: Core, read: () => Iterable<ImportRecord>, options: ImportOptions = {}): TrackSummary => {
-  if (options.scanId !== undefined) scopeOf(core, options.scanId, undefined); // an unknown or finished scan, before any reading
-  const total = check(read);
+export const importFindings = async (core: Core, read: () => Iterable<ImportRecord>, options: ImportOptions = {}): Promise<TrackSummary> => {
+  if (options.scanId !== undefined) await scopeOf(core, options.scanId, undefined); // an unknown or finished scan, before any reading
+  const total = check(core, read);
   const totals = { tracked: 0, new: 0, recurring: 0, reopened: 0, still_suppressed: 0, suppressions_expired: 0, already_seen: 0 };
-  let position = core.store.headPositionSync();
+  let position = await core.backend.log.headPosition();
   let done = 0;
-  // 16 MiB of page cache rather than 64: with the heap's own sawtooth, peak RSS stays under 256 MB at any size.
-  core.store.withPageCache(16, () => core.store.atomically(() => {
+  await core.backend.unitOfWork(async () => {
     let batch: TrackFindingInput[] = [];
-    const flush = () => {
-      const summary = trackFindings(core, batch, { scanId: options.scanId }, options.identity);
+    const flush = async () => {
+      const summary = await trackFindings(core, batch, { scanId: options.scanId }, options.identity);
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += summary[key];
       position = summary.position;
       done += batch.length;
@@ -76,9 +74,9 @@ export const importFindings = (core: Core, read: () => Iterable<ImportRecord>, o
     };
     for (const record of read()) {
       batch.push(decode(record));
-      if (batch.length === batchSize) flush();
+      if (batch.length === batchSize) await flush();
     }
-    if (batch.length > 0) flush();
-  }));
+    if (batch.length > 0) await flush();
+  });
   return { ...totals, position };
 };

@@ -8,5 +8,6 @@ export * from './inputs.js';
 export { AddJobInput, JobId, RunOutcome, UpdateJobInput, type Claim, type Fired, type Jobs, type OpenJobRun } from './jobs.js';
 export type * from './job-records.js';
 export * from './open.js';
-export type * from './projector.js';
+export type { ProjectionStatus } from '../ports/read-models.js';
+export * from './decide.js';
 export type * from './records.js';

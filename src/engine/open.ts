@@ -1,23 +1,6 @@
-import { openStore, type OpenStoreOptions } from '../store/index.js';
+import type { Backend } from '../ports/backend.js';
 import { StateEngine, type EngineOptions } from './engine.js';
 
-/**
- * The seed's get_state_manager: opens the store named by URL and the engine over it.
- * `sqlite:<path>` is the embedded store; any other scheme is refused with the list of known ones.
- */
-export const openEngine = (
-  options: { store: string; clock?: () => number } & OpenStoreOptions & Omit<EngineOptions, 'store' | 'clock'>,
-): StateEngine => {
-  const { store: url, clock, durability, origin, ...rest } = options;
-  const store = openStore(url, {
-    ...(durability === undefined ? {} : { durability }),
-    ...(origin === undefined ? {} : { origin }),
-    ...(clock === undefined ? {} : { clock }),
-  });
-  try {
-    return new StateEngine({ store, ...(clock === undefined ? {} : { clock }), ...rest });
-  } catch (error) {
-    void store.close();
-    throw error;
-  }
-};
+/** The engine over an opened backend (the composition root, src/open.ts, opens backends by URL). */
+export const engineOver = (backend: Backend, options: Omit<EngineOptions, 'backend'> = {}): StateEngine =>
+  new StateEngine({ backend, ...options });

@@ -72,14 +72,14 @@ export interface FindingStats {
   readonly mean_time_to_resolve_seconds: number | null;
 }
 
-export const scanRecord = ({ origin: _, ...r }: ScanRow): ScanRecord => ({
+export const scanRecord = ({ origin: _o, revision: _r, position: _p, ...r }: ScanRow): ScanRecord => ({
   ...r,
   collectors: JSON.parse(r.collectors) as string[],
   full_scope: r.full_scope === 1,
   metadata: JSON.parse(r.metadata) as Record<string, Json>,
 });
 
-export const checkpointRecord = (r: CheckpointRow): CheckpointRecord => ({
+export const checkpointRecord = ({ revision: _r, position: _p, ...r }: CheckpointRow): CheckpointRecord => ({
   ...r,
   metadata: JSON.parse(r.metadata) as Record<string, Json>,
 });

@@ -81,6 +81,12 @@ export interface AccessRefusal {
   readonly remote: string | null;
 }
 
+/** A set of keys kept on disk rather than in memory (an import's finding ids): `add` returns where a key was first seen. */
+export interface ScratchSet {
+  add(key: string, where: string): string | undefined;
+  close(): void;
+}
+
 export interface BackendOptions {
   readonly projections: readonly Projection[];
   /** Milliseconds since the epoch; tests inject one. */
@@ -137,6 +143,8 @@ export interface Backend {
   setting(key: string): Promise<Json | null>;
   /** Renames the origin before anything that travels was written under the first name. */
   renameOrigin(name: string): Promise<void>;
+  /** A throwaway on-disk set for checking large inputs in bounded memory. */
+  scratchSet(): ScratchSet;
   recordRefusal(refusal: AccessRefusal): Promise<void>;
   refusals(since: string): Promise<AccessRefusal[]>;
   close(): Promise<void>;

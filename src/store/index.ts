@@ -3,4 +3,3 @@ export * from './errors.js';
 export * from './foreign.js';
 export * from './open.js';
 export * from './sqlite/index.js';
-export * from './postgres/index.js';

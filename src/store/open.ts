@@ -1,6 +1,9 @@
+import { projections } from '../../projections/index.js';
 import { InvalidInput } from '../errors.js';
+import type { Backend, EventLog } from '../ports/backend.js';
 import type { Durability } from './contract.js';
-import { SqliteEventStore } from './sqlite/index.js';
+import { SqliteBackend } from './sqlite/backend.js';
+import { SqliteEventStore } from './sqlite/store.js';
 
 export interface OpenStoreOptions {
   readonly durability?: Durability;
@@ -8,11 +11,43 @@ export interface OpenStoreOptions {
   readonly clock?: () => number;
 }
 
-/** Opens a store from its URL: `sqlite:<path>` is the embedded log. */
+export interface OpenBackendOptions extends OpenStoreOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onRebuild?: (name: string, done: number, total: number) => void;
+}
+
+const usage = 'sqlite:<path> (the embedded store) or postgres://user@host:port/db?schema=name';
+
+/** Opens the log alone from its URL (tools that read or check the log without its read models). */
 export const openStore = (url: string, options: OpenStoreOptions = {}): SqliteEventStore => {
-  const colon = url.indexOf(':');
-  const scheme = colon < 0 ? '' : url.slice(0, colon);
-  const rest = url.slice(colon + 1);
-  if (scheme === 'sqlite' && rest.length > 0) return new SqliteEventStore({ path: rest, ...options });
+  if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) return new SqliteEventStore({ path: url.slice('sqlite:'.length), ...options });
   throw new InvalidInput('store', url, 'sqlite:<path> (the embedded log)');
+};
+
+/** The log without its read models, for `log stats|tail|verify`: opening it rebuilds nothing and projects nothing. */
+export const openLog = async (url: string, options: OpenBackendOptions = {}): Promise<EventLog & { describe(): string; close(): Promise<void> }> => {
+  if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) {
+    const store = openStore(url, options);
+    return Object.assign(store, { describe: () => `sqlite ${store.path}` });
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { openPostgresLog } = await import('./postgres/backend.js');
+    return openPostgresLog(url, options);
+  }
+  throw new InvalidInput('store', url.replace(/\/\/[^@/]*@/, '//…@'), usage);
+};
+
+/**
+ * Opens a backend (the log, the read models, and commits that keep them together) from its URL. The PostgreSQL
+ * adapter is loaded only when named, so the embedded store's commands never load the pg driver.
+ */
+export const openBackend = async (url: string, options: OpenBackendOptions = {}): Promise<Backend> => {
+  const { env: _, onRebuild, ...store } = options;
+  if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length)
+    return new SqliteBackend({ path: url.slice('sqlite:'.length), ...store, projections, ...(onRebuild === undefined ? {} : { onRebuild }) });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { openPostgresBackend } = await import('./postgres/backend.js');
+    return openPostgresBackend(url, { ...options, projections });
+  }
+  throw new InvalidInput('store', url.replace(/\/\/[^@/]*@/, '//…@'), usage);
 };

@@ -8,12 +8,12 @@ import type { BatchName } from './naming.js';
 import type { OriginTrust, TrustPolicy } from './trust.js';
 
 /** Events older peers replicated that are local by nature: checked as part of their chain, then set aside. */
-const isLegacyLocal = (e: ForeignEvent): boolean =>
+const isLegacyLocal = (e: { readonly type: string; readonly stream: string }): boolean =>
   (e.stream === 'sync-origin' && e.type === 'OriginNamed') || e.type === 'ScanArchived';
 
 export interface Acceptance {
   /** Which events are checked but not applied. */
-  readonly ignore: (e: ForeignEvent) => boolean;
+  readonly ignore: (e: { readonly type: string; readonly stream: string }) => boolean;
   /** The newest recordedAt in the batch: the origin's clock may not go back behind it. */
   readonly lastRecordedAt: string | null;
 }
@@ -26,22 +26,22 @@ export interface Acceptance {
  * what is missing. Checks that need another origin's events (a decision on a finding sighted elsewhere) use what
  * the log already holds; the read models check the same again at fold time, so arrival order changes nothing.
  */
-export const accept = (
+export const accept = async (
   engine: StateEngine,
   policy: TrustPolicy,
   trust: OriginTrust | null,
   name: BatchName,
   raws: readonly unknown[],
   lastRecordedAt: string | null,
-): Acceptance => {
+): Promise<Acceptance> => {
   const origin = name.origin;
   const table: AuthorityTable = policy.mode === 'open' ? null : new Map(trust === null ? [] : [[origin, trust.rights]]);
-  const local = engine.store.origin;
+  const local = engine.origin;
   const may = (right: Right, account: string, region: string) => mayOn(table, local, origin, right, account, region);
   /** Revision-0 events of this origin's chains in the batch, by stream. */
   const starts = new Map<string, DomainEvent>();
   let clock = lastRecordedAt;
-  raws.forEach((raw, i) => {
+  for (const [i, raw] of raws.entries()) {
     const where = `batch ${name.key} line ${i + 1}`;
     const refuse = (what: unknown, expected: string) => new InvalidInput(`${where} (${origin})`, what, expected);
     const decoded = ForeignEvent.decode(raw);
@@ -52,13 +52,13 @@ export const accept = (
     clock = e.meta.recordedAt;
     if (trust?.notBefore != null && e.meta.recordedAt < trust.notBefore)
       throw refuse(e.meta.recordedAt, `an instant at or after ${trust.notBefore}, when ${origin}'s credential begins`);
-    if (isLegacyLocal(e)) return;
+    if (isLegacyLocal(e)) continue;
     if (!(replicatedCategories as readonly string[]).includes(categoryOf(e.stream)))
       throw refuse(e.stream, `a ${replicatedCategories.join(', ')} stream: only those replicate (an origin may not send ${categoryOf(e.stream)} events)`);
     const checked = validateEvent(e.stream, e.type, e.data, where);
     const d = { type: checked.type, data: checked.data } as unknown as DomainEvent;
     if (e.revision === 0) starts.set(e.stream, d);
-    const startOf = (stream: string) => starts.get(stream) ?? firstEventOf(engine, stream, origin);
+    const startOf = async (stream: string) => starts.get(stream) ?? (await firstEventOf(engine, stream, origin));
     const unauthorised = (right: Right, account: string, region: string) =>
       refuse(`${e.type} on ${account || '(no account)'}/${region || '(no region)'}`, `an event ${origin} may send: it has no ${right} right there`);
     switch (d.type) {
@@ -68,7 +68,7 @@ export const accept = (
       case 'ScanCompleted':
       case 'ScanFailed':
       case 'ScanCancelled':
-        if (startOf(e.stream)?.type !== 'ScanStarted')
+        if ((await startOf(e.stream))?.type !== 'ScanStarted')
           throw refuse(e.stream, `a scan ${origin} started: only the origin that started a scan reports its outcome`);
         break;
       case 'CheckpointUpdated':
@@ -83,19 +83,19 @@ export const accept = (
         const data = d.data as { findingId: string; scanId?: string | null; reason?: string };
         const scanResolution = d.type === 'FindingResolved' && data.scanId != null && data.reason === 'not_observed';
         if (scanResolution) {
-          const start = startOf(`scan-${data.scanId ?? ''}`);
+          const start = await startOf(`scan-${data.scanId ?? ''}`);
           if (start?.type !== 'ScanStarted') throw refuse(data.scanId, `a scan ${origin} started: only its own full-scope scans resolve what they did not observe`);
         } else if (d.type !== 'SuppressionExpired' && !mayDecideSomewhere(table, local, origin))
           throw refuse(d.type, `an event ${origin} may send: it may not make decisions (resolve, suppress, false positive, notes)`);
         // Where the finding was sighted, as far as this log knows: at least one of those scopes must be the origin's.
         const right: Right = scanResolution ? 'report' : 'decide';
-        const scopes = sightingScopesOf(engine, e.stream);
+        const scopes = await sightingScopesOf(engine, e.stream);
         const allowed = (s: { accountId: string; region: string }) =>
           may(right, s.accountId, s.region) || (d.type === 'SuppressionExpired' && may('report', s.accountId, s.region));
         const first = scopes[0];
         if (first !== undefined && !scopes.some(allowed)) throw unauthorised(right, first.accountId, first.region);
       }
     }
-  });
+  }
   return { ignore: isLegacyLocal, lastRecordedAt: clock };
 };

@@ -37,8 +37,8 @@ class Stop extends Error {
  * origin goes on, and so does the push that follows.
  */
 export const pull = async (engine: StateEngine, hub: HubStorage, options: PullOptions, result: SyncResult): Promise<void> => {
-  const own = engine.store.origin;
-  const state = hubState(engine.store, hub.url);
+  const own = engine.origin;
+  const state = await hubState(engine.backend.log, hub.url);
   const origins = new Set([...(await originsOn(hub)), ...state.origins.keys()]);
   for (const origin of [...origins].sort()) {
     const trusted = options.trust.mode === 'open' || origin === own || options.trust.origins.has(origin);
@@ -53,14 +53,14 @@ export const pull = async (engine: StateEngine, hub: HubStorage, options: PullOp
       result.success = false;
       result.errors.push(`pull ${origin}: ${error.message}`);
       if (error.bad) result.rejected_batches += 1;
-      recordBlock(engine, hub, origin, state.origins.get(origin), error, options.clock());
+      await recordBlock(engine, hub, origin, state.origins.get(origin), error, options.clock());
     }
   }
 };
 
-const recordBlock = (engine: StateEngine, hub: HubStorage, origin: string, s: OriginPullState | undefined, stop: Stop, now: number) => {
+const recordBlock = async (engine: StateEngine, hub: HubStorage, origin: string, s: OriginPullState | undefined, stop: Stop, now: number): Promise<void> => {
   if (s?.blocked?.reason === stop.message && s.blocked.batch === stop.batch) return; // said already
-  engine.store.appendSync([
+  await engine.backend.commit([
     {
       stream: hubStream(hub.url),
       events: [{ type: 'SyncOriginBlocked', data: { hub: hub.url, origin, batch: stop.batch, reason: stop.message.slice(0, 2000), at: instantOf(now) } }],
@@ -79,7 +79,7 @@ const pullOrigin = async (
   options: PullOptions,
   result: SyncResult,
 ): Promise<void> => {
-  const own = engine.store.origin;
+  const own = engine.origin;
   const s = state.origins.get(origin);
   // Our own batches come back only to restore a data dir that lost what it had pushed.
   const ownAhead = origin === own && state.pushed > (s?.position ?? 0);
@@ -106,10 +106,10 @@ const pullOrigin = async (
     const now = options.clock();
     let applied;
     try {
-      const acceptance = accept(engine, options.trust, trust, name, decoded.events, lastRecordedAt);
+      const acceptance = await accept(engine, options.trust, trust, name, decoded.events, lastRecordedAt);
       const foldCap = (object.createdAt ?? now) + options.trust.maxClockSkewMs;
       const at = instantOf(now);
-      applied = importReplicated(engine, decoded.events, { foldCap, clockLimit: now + options.trust.maxClockSkewMs, ignore: acceptance.ignore }, (o) => {
+      applied = await importReplicated(engine, decoded.events, { foldCap, clockLimit: now + options.trust.maxClockSkewMs, ignore: acceptance.ignore }, (o) => {
         const records: DomainEvent[] = o.diverged.map((d) => ({
           type: 'SyncConflictResolved',
           data: {

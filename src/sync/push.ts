@@ -28,11 +28,11 @@ interface Pending {
  * The store's own events after a position that sync replicates, in position order: at most `size` events and
  * `pushBudgetBytes` of lines a batch, so an honest batch stays far inside every reader's caps.
  */
-function* ownBatches(engine: StateEngine, after: number, size: number, maxLine: number): Generator<Pending> {
+async function* ownBatches(engine: StateEngine, after: number, size: number, maxLine: number): AsyncGenerator<Pending> {
   let batch: Pending = { events: [], lines: [] };
   let bytes = 0;
-  for (const e of engine.store.readAllSync({ fromPosition: after })) {
-    if (e.meta.origin !== engine.store.origin || !isReplicated(e.stream, e.type)) continue;
+  for await (const e of engine.backend.log.readAll({ fromPosition: after })) {
+    if (e.meta.origin !== engine.origin || !isReplicated(e.stream, e.type)) continue;
     const line = eventLine(e);
     const length = Buffer.byteLength(line) + 1;
     if (length > maxLine)
@@ -64,15 +64,15 @@ const sameEvents = (a: readonly unknown[], b: readonly RecordedEvent[]): boolean
  * the hub is overwritten.
  */
 export const push = async (engine: StateEngine, hub: HubStorage, options: PushOptions, result: SyncResult): Promise<void> => {
-  const origin = engine.store.origin;
-  const state = hubState(engine.store, hub.url);
+  const origin = engine.origin;
+  const state = await hubState(engine.backend.log, hub.url);
   let previous: ChainLink = { position: state.pushed, sha256: state.pushedSha256 };
   // A batch an interrupted push created but did not record: adopt it when it holds exactly our events.
   const onHub = new Map<number, number>();
   for (const name of await batchesAfter(hub, origin, previous.position, previous.position > 0))
     onHub.set(name.first, Math.max(onHub.get(name.first) ?? 0, name.last));
   const security = { encryptionKey: options.trust.encryptionKey, signingKey: options.trust.signingKey };
-  for (const pending of ownBatches(engine, previous.position, options.batchSize, options.trust.limits.maxLineBytes)) {
+  for await (const pending of ownBatches(engine, previous.position, options.batchSize, options.trust.limits.maxLineBytes)) {
     const first = pending.events[0] as RecordedEvent;
     const adopt = onHub.get(first.position);
     const keep = adopt === undefined ? pending.events.length : pending.events.filter((e) => e.position <= adopt).length;
@@ -93,7 +93,7 @@ export const push = async (engine: StateEngine, hub: HubStorage, options: PushOp
       result.records_skipped += chosen.length;
     } else result.records_synced += chosen.length;
     const last = chosen[chosen.length - 1] as RecordedEvent;
-    appendRecords(engine, [
+    await appendRecords(engine, [
       {
         stream: hubStream(hub.url),
         events: [

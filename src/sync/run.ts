@@ -30,7 +30,7 @@ export interface SyncOptions {
 export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOptions): Promise<SyncResult> => {
   const clock = options.clock ?? Date.now;
   const started = Date.now();
-  const info = ensureOrigin(engine, { origin: options.origin, central: options.central }, clock());
+  const info = await ensureOrigin(engine, { origin: options.origin, central: options.central }, clock());
   const result = emptyResult(options.direction, hub.url, info.origin, options.policy);
   try {
     if (options.credential !== undefined) await publishCredential(hub, options.credential);
@@ -39,7 +39,7 @@ export const sync = async (engine: StateEngine, hub: HubStorage, options: SyncOp
     result.warnings.push(...trust.warnings);
     // The policy and the trust are the data dir's: read models fold concurrent decisions by them, so a change
     // folds them again.
-    engine.remerge(options.policy);
+    await engine.remerge(options.policy);
     const common = { trust, clock, ...(options.onBatch ? { onBatch: options.onBatch } : {}) };
     if (options.direction !== 'push') await pull(engine, hub, { ...common, policy: options.policy }, result);
     if (options.direction !== 'pull') await push(engine, hub, { ...common, batchSize: options.batchSize }, result);

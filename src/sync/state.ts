@@ -1,5 +1,5 @@
 import { asDomainEvent, categoryOf, replicatedCategories, type Json } from '../events/index.js';
-import type { SqliteEventStore } from '../store/index.js';
+import type { EventLog } from '../ports/backend.js';
 import { hubStream } from './naming.js';
 
 /** What this data dir pulled of one origin from one hub. */
@@ -32,7 +32,7 @@ export interface HubState {
 
 const empty: OriginPullState = { position: 0, sha256: null, chained: false, lastRecordedAt: null, batches: 0, blocked: null, capped: 0 };
 
-export const hubState = (store: SqliteEventStore, hub: string): HubState => {
+export const hubState = async (log: EventLog, hub: string): Promise<HubState> => {
   let pushed = 0;
   let pushedSha256: string | null = null;
   let pushedBatches = 0;
@@ -42,7 +42,7 @@ export const hubState = (store: SqliteEventStore, hub: string): HubState => {
   const origins = new Map<string, OriginPullState>();
   const update = (origin: string, change: (s: OriginPullState) => OriginPullState) =>
     origins.set(origin, change(origins.get(origin) ?? empty));
-  for (const recorded of store.readStreamSync(hubStream(hub))) {
+  for await (const recorded of log.readStream(hubStream(hub))) {
     const e = asDomainEvent(recorded);
     switch (e.type) {
       case 'SyncPushed':
@@ -103,17 +103,17 @@ export const isReplicated = (stream: string, type?: string): boolean =>
   (replicatedCategories as readonly string[]).includes(categoryOf(stream)) && type !== 'ScanArchived';
 
 /** The hubs this data dir has synced with, from the hub URLs its sync records name. */
-export const knownHubs = (store: SqliteEventStore): string[] => {
+export const knownHubs = async (log: EventLog): Promise<string[]> => {
   const hubs = new Set<string>();
-  for (const e of store.readAllSync({ filter: { streamPrefix: 'sync-', types: ['SyncPushed', 'SyncPulled', 'SyncBatchPulled'] } }))
-    if (e.meta.origin === store.origin) hubs.add((e.data as { hub: string }).hub);
+  for await (const e of log.readAll({ filter: { streamPrefix: 'sync-', types: ['SyncPushed', 'SyncPulled', 'SyncBatchPulled'] } }))
+    if (e.meta.origin === log.origin) hubs.add((e.data as { hub: string }).hub);
   return [...hubs].sort();
 };
 
 /** Own events not yet pushed to a hub. */
-export const unpushed = (store: SqliteEventStore, after: number): number => {
+export const unpushed = async (log: EventLog, after: number): Promise<number> => {
   let n = 0;
-  for (const e of store.readAllSync({ fromPosition: after })) if (e.meta.origin === store.origin && isReplicated(e.stream, e.type)) n += 1;
+  for await (const e of log.readAll({ fromPosition: after })) if (e.meta.origin === log.origin && isReplicated(e.stream, e.type)) n += 1;
   return n;
 };
 
@@ -127,14 +127,13 @@ export interface TrustRecords {
 
 export const trustStreamName = 'sync-trust';
 
-export const trustRecords = (store: SqliteEventStore): TrustRecords => {
+export const trustRecords = async (log: EventLog): Promise<TrustRecords> => {
   let document: Json | null = null;
   let authority: Json | null = null;
   const credentials: { serial: string; document: Json }[] = [];
   const revocations: { key: string; document: Json }[] = [];
   // Local by construction (sync never imports sync-* streams), so read under any name this data dir had.
-  for (const recorded of store.readAllSync({ filter: { streamPrefix: trustStreamName } })) {
-    if (recorded.stream !== trustStreamName) continue;
+  for (const recorded of await log.readEntity(trustStreamName)) {
     const e = asDomainEvent(recorded);
     if (e.type === 'SyncTrustSet') document = e.data.document as Json;
     else if (e.type === 'SyncCredentialRecorded') credentials.push({ serial: e.data.serial, document: e.data.document as Json });

@@ -52,20 +52,20 @@ export const revocationKey = (r: Revocation): string =>
   `${trustFolder}revocations/${digest(r.origin)}-${digest(canonicalJson(r as unknown as Json))}.json`;
 
 /** The stored trust document, or the empty one (single-team mode). */
-export const storedTrustDocument = (engine: StateEngine): TrustDocument => {
-  const { document } = trustRecords(engine.store);
+export const storedTrustDocument = async (engine: StateEngine): Promise<TrustDocument> => {
+  const { document } = await trustRecords(engine.backend.log);
   return document === null ? {} : decodeTrustDocument(document, 'stored trust configuration');
 };
 
 /** Records a new trust document (after checking it whole); the next sync round applies it. */
-export const setTrustDocument = (engine: StateEngine, value: unknown, now: number): TrustDocument => {
+export const setTrustDocument = async (engine: StateEngine, value: unknown, now: number): Promise<TrustDocument> => {
   const doc = decodeTrustDocument(value);
   const kept = { ...doc };
   // Credentials and revocations handed over in the file are checked now, so a bad one is refused before it is kept.
   const keys = (doc.organisation_keys ?? []).map((pem, i) => publicKeyFrom(pem, `trust.organisation_keys[${i}]`));
   (doc.credentials ?? []).forEach((c, i) => openCredential(c, keys, `trust.credentials[${i}]`));
   (doc.revocations ?? []).forEach((r, i) => openRevocation(r, keys, `trust.revocations[${i}]`));
-  appendRecords(engine, [{ stream: trustStreamName, events: [{ type: 'SyncTrustSet', data: { document: kept as Json, at: instantOf(now) } } as DomainEvent] }]);
+  await appendRecords(engine, [{ stream: trustStreamName, events: [{ type: 'SyncTrustSet', data: { document: kept as Json, at: instantOf(now) } } as DomainEvent] }]);
   return doc;
 };
 
@@ -89,7 +89,7 @@ export const resolveTrust = async (
   /** false: only look (sync status); nothing new is recorded. */
   record = true,
 ): Promise<TrustPolicy> => {
-  const records = trustRecords(engine.store);
+  const records = await trustRecords(engine.backend.log);
   const doc = records.document === null ? {} : decodeTrustDocument(records.document, 'stored trust configuration');
   const warnings: string[] = [];
   const organisationKeys = (doc.organisation_keys ?? []).map((pem, i) => publicKeyFrom(pem, `trust.organisation_keys[${i}]`));
@@ -148,7 +148,7 @@ export const resolveTrust = async (
       }
     }
   }
-  if (fresh.length > 0 && record) appendRecords(engine, [{ stream: trustStreamName, events: fresh }]);
+  if (fresh.length > 0 && record) await appendRecords(engine, [{ stream: trustStreamName, events: fresh }]);
 
   const origins = new Map<string, OriginTrust>();
   for (const [origin, entry] of Object.entries(doc.origins ?? {})) {
@@ -172,7 +172,7 @@ export const resolveTrust = async (
   const centrals = [...origins.values()].filter((o) => o.central).map((o) => o.origin).sort();
   if (doc.central === undefined && centrals.length > 1)
     warnings.push(`several origins hold the central right (${centrals.join(', ')}): none is central until the configuration names one`);
-  const own = ownOrigin(engine);
+  const own = await ownOrigin(engine);
   const central =
     doc.central ?? (centrals.length === 1 ? (centrals[0] ?? null) : centrals.length > 1 ? null : own?.central ? own.origin : null);
   const policy: TrustPolicy = {
@@ -185,7 +185,7 @@ export const resolveTrust = async (
     signingKey: security.signingKey,
     warnings,
   };
-  if (record) recordAuthority(engine, policy, records.authority, now);
+  if (record) await recordAuthority(engine, policy, records.authority, now);
   return policy;
 };
 
@@ -230,12 +230,12 @@ export const authorityOf = (policy: TrustPolicy): Json => ({
   ),
 });
 
-const recordAuthority = (engine: StateEngine, policy: TrustPolicy, last: Json | null, now: number): void => {
+const recordAuthority = async (engine: StateEngine, policy: TrustPolicy, last: Json | null, now: number): Promise<void> => {
   const current = authorityOf(policy);
   if (last !== null && canonicalJson(last) === canonicalJson(current)) return;
   if (last === null && policy.mode === 'open' && policy.central === null) return; // nothing to say yet
   const { mode, central, origins } = current as unknown as { mode: 'open' | 'configured'; central: string | null; origins: Record<string, OriginRights> };
-  appendRecords(engine, [
+  await appendRecords(engine, [
     {
       stream: trustStreamName,
       events: [{ type: 'SyncAuthorityRecorded', data: { mode, central, origins: origins as never, at: instantOf(now) } }],

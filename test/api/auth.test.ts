@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,7 +33,7 @@ Auth('with no write token configured, writes are 403 saying how to enable them, 
     assert.match(errorOf(r), /STANCE_STATE_TOKEN/);
     assert.match(errorOf(r), /--token-file/);
   }
-  assert.is(t.engine.store.headPositionSync(), 0);
+  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
 });
 
 Auth('a missing or wrong token on a write is 401 with a Bearer challenge', async () => {
@@ -46,7 +47,7 @@ Auth('a missing or wrong token on a write is 401 with a Bearer challenge', async
   }
   const basic = await post(t.url, '/v1/scans', scan, { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
   assert.is(basic.status, 401);
-  assert.is(t.engine.store.headPositionSync(), 0);
+  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
   assert.is((await post(t.url, '/v1/scans', scan, { token: writeToken })).status, 201);
 });
 

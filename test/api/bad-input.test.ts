@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,11 +27,11 @@ const reply = (r: HttpResult) => r.json as { error: string; field?: string; valu
 const refused = (r: HttpResult, status: number, head: number) => {
   assert.is(r.status, status, r.text);
   assert.ok(!/\n\s+at /.test(r.text), 'no stack trace');
-  assert.is(t.engine.store.headPositionSync(), head, 'nothing written');
+  assert.is(sqliteOf(t.engine).headPositionSync(), head, 'nothing written');
 };
 
 BadInput('ill-formed UTF-8 in a field is 400 naming the field and the byte offset', async () => {
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   const r = await send('/v1/findings/f1/suppress', bytes('{"by":"b', [0xff, 0xfe], '"}'));
   refused(r, 400, head);
   assert.is(reply(r).field, 'by');
@@ -40,7 +41,7 @@ BadInput('ill-formed UTF-8 in a field is 400 naming the field and the byte offse
 });
 
 BadInput('overlong forms, surrogates and code points past U+10FFFF are refused too, in nested fields', async () => {
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   const cases: [number[], string][] = [
     [[0xc0, 0xaf], 'byte c0'], // an overlong '/'
     [[0xe0, 0x80, 0xaf], 'bytes e0 80'], // an overlong 3-byte '/'
@@ -59,7 +60,7 @@ BadInput('overlong forms, surrogates and code points past U+10FFFF are refused t
 });
 
 BadInput('a body nested 100,000 deep is 400 naming the depth limit, not a 500', async () => {
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   const deep = `{"findings":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   const r = await send('/v1/findings/track', deep);
   refused(r, 400, head);
@@ -73,7 +74,7 @@ BadInput('a body nested 100,000 deep is 400 naming the depth limit, not a 500', 
 BadInput('an empty account or region is 400 naming it, in /v1 and the Stance-compatible routes', async () => {
   await t.engine.startScan({ scanId: 'cp', snapshotId: 'x' });
   await t.engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'us-east-1', scanId: 'cp' });
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   const stance = await post(t.url, '/api/state/delete-checkpoint', { collector: 'iam', account: '111', region: '' }, { token: writeToken });
   refused(stance, 400, head);
   assert.is(reply(stance).field, 'region');
@@ -118,14 +119,14 @@ const upload = (size: number, declare: boolean) =>
   });
 
 BadInput('a body over 1 MiB gets the 413 JSON answer, readable by a client still sending, then the connection closes', async () => {
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   for (const declare of [true, false]) {
     const r = await upload(8 * 1024 * 1024, declare);
     assert.is(r.status, 413);
     assert.is(r.json.error, 'the body is over 1048576 bytes');
     assert.match(r.headers, 'connection: close');
   }
-  assert.is(t.engine.store.headPositionSync(), head);
+  assert.is(sqliteOf(t.engine).headPositionSync(), head);
 });
 
 BadInput.run();

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { Agent } from 'node:http';
 import fc from 'fast-check';
 import { suite } from 'uvu';
@@ -26,7 +27,7 @@ Concurrency('200 parallel requests while another process appends all succeed', a
   await t.engine.trackFindings(Array.from({ length: 50 }, (_, i) => ({ findingId: `seed-${i}`, assetId: `asset-${i % 5}`, ruleId: 'r' })));
   let lines = 0;
   // Writes until stopped: the requests below all run while it appends.
-  const writer = spawnTs('../api/writer-child.ts', [t.engine.store.path, '1000000', '25', 'w'], () => (lines += 1));
+  const writer = spawnTs('../api/writer-child.ts', [sqliteOf(t.engine).path, '1000000', '25', 'w'], () => (lines += 1));
   while (lines === 0) await new Promise((r) => setTimeout(r, 5));
   const agent = new Agent({ keepAlive: true, maxSockets: 200 });
   const paths = [

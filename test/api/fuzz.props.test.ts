@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { Agent } from 'node:http';
 import fc from 'fast-check';
 import { suite } from 'uvu';
@@ -191,7 +192,7 @@ Fuzz('any body on any write route gets a deliberate answer', async () => {
 });
 
 Fuzz('the log is still sound after the fuzzing', async () => {
-  const report = t.engine.store.verifySync();
+  const report = sqliteOf(t.engine).verifySync();
   assert.ok(report.ok, JSON.stringify(report.firstBad));
   const r = await request(t.url, 'GET', '/health');
   assert.is(r.status, 200);

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StateEngine } from '../../src/engine/index.js';
@@ -15,7 +16,7 @@ Position.before(() => {
 Position.before.each(async () => {
   t = await startTestServer(dir, { minPositionWaitMs: 1500 });
   // Another writer on the same file: its appends reach the server only through the log, as a CLI's would.
-  other = new StateEngine({ store: new SqliteEventStore({ path: t.engine.store.path, durability: 'normal' }) });
+  other = sqliteEngine({ path: sqliteOf(t.engine).path, durability: 'normal' });
 });
 Position.after.each(async () => {
   await other.close();
@@ -39,7 +40,7 @@ Position('another writer’s event reaches the server’s position within 100 ms
 });
 
 Position('min_position waits for a write that comes later, then answers with it', async () => {
-  const wanted = t.engine.store.headPositionSync() + 1;
+  const wanted = sqliteOf(t.engine).headPositionSync() + 1;
   const pending = get(t.url, `/v1/findings/late?min_position=${wanted}`);
   await new Promise((r) => setTimeout(r, 150));
   await other.trackFinding({ findingId: 'late', assetId: 'a', ruleId: 'r' });
@@ -58,7 +59,7 @@ Position('a position already reached answers at once', async () => {
 });
 
 Position('a position not reached in time is 503 with Retry-After', async () => {
-  const r = await get(t.url, `/v1/stats?min_position=${t.engine.store.headPositionSync() + 5}`);
+  const r = await get(t.url, `/v1/stats?min_position=${sqliteOf(t.engine).headPositionSync() + 5}`);
   assert.is(r.status, 503);
   assert.is(r.headers['retry-after'], '1');
   assert.match((r.json as { error: string }).error, /not reached position/);
@@ -66,7 +67,7 @@ Position('a position not reached in time is 503 with Retry-After', async () => {
 
 Position('events appended without projections are caught up, and min_position sees them', async () => {
   // A bare store (no engine): its events reach the read models only by the server's refresh.
-  const bare = new SqliteEventStore({ path: t.engine.store.path, durability: 'normal' });
+  const bare = new SqliteEventStore({ path: sqliteOf(t.engine).path, durability: 'normal' });
   const at = '2026-01-01T00:00:00.000Z';
   const [result] = bare.appendSync([
     {
@@ -81,7 +82,7 @@ Position('events appended without projections are caught up, and min_position se
 });
 
 Position('closing the server answers waiting min_position requests with 503 at once', async () => {
-  const pending = get(t.url, `/v1/stats?min_position=${t.engine.store.headPositionSync() + 100}`);
+  const pending = get(t.url, `/v1/stats?min_position=${sqliteOf(t.engine).headPositionSync() + 100}`);
   await until(() => t.server.tracker.waiting > 0, 1000);
   const started = Date.now();
   await t.server.close();

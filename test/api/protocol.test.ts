@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
@@ -47,7 +48,7 @@ Protocol('a body over 1 MiB is 413, whether Content-Length says so or a chunked 
   const declared = await post(t.url, '/v1/findings/track', big, { token: writeToken, headers: { 'content-type': 'application/json' } });
   assert.is(declared.status, 413);
   assert.is(await chunked('/v1/findings/track', 3 * 1024 * 1024), 413);
-  assert.is(t.engine.store.headPositionSync(), 0);
+  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
   assert.is((await get(t.url, '/health')).status, 200, 'the server still answers');
 });
 

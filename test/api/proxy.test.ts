@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TrustedProxy, type TrustedProxyOptions } from '../../src/api/index.js';
@@ -46,13 +47,13 @@ Proxy('from a configured proxy address the header names the actor, its groups it
 
 Proxy('the header from an address that is not a configured proxy is refused, and nothing is written', async () => {
   const s = await serve({ addresses: ['10.9.9.9', '192.168.0.0/16'] });
-  const head = s.engine.store.headPositionSync();
+  const head = sqliteOf(s.engine).headPositionSync();
   const write = await post(s.url, '/v1/findings/f1/resolve', {}, as('mallory', 'platform'));
   assert.is(write.status, 403);
   assert.match(body(write).error as string, /only from a configured proxy/);
   const read = await get(s.url, '/v1/stats', as('mallory', 'platform'));
   assert.is(read.status, 403, 'a read with a forged header is refused too, not served anonymously');
-  assert.is(s.engine.store.headPositionSync(), head);
+  assert.is(sqliteOf(s.engine).headPositionSync(), head);
   const audit = (await s.engine.access.audit()).filter((e) => e.event === 'write_refused');
   assert.equal(audit.map((e) => [e.status, e.remote]), [[403, '127.0.0.1']]);
 });

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, post, startTestServer, write, writeToken, type TestServer } from '../support/http.js';
@@ -96,7 +97,7 @@ Stance('scan-statuses, lifecycles and backends list what the original listed', a
   const backends = await read('backends');
   assert.equal((backends.backends as Json[]).map((b) => b.backend), ['local', 'dynamodb', 'firestore', 'cosmosdb']);
   const local = (backends.backends as Json[])[0] as Json;
-  assert.equal([local.available, local.default, local.path], [true, true, t.engine.store.path]);
+  assert.equal([local.available, local.default, local.path], [true, true, sqliteOf(t.engine).path]);
 });
 
 Stance('finding-stats: counts per lifecycle, total and breakdown with percentages', async () => {

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, listOf, request, startTestServer, write, type TestServer } from '../support/http.js';
@@ -209,7 +210,7 @@ V1('malformed parameters are 400 with {error, field, value}', async () => {
 });
 
 V1('malformed bodies are 400 naming the field, and nothing is written', async () => {
-  const head = t.engine.store.headPositionSync();
+  const head = sqliteOf(t.engine).headPositionSync();
   const cases: [string, unknown, string][] = [
     ['/v1/scans', { scan_id: '', snapshot_id: 'x' }, 'scan_id'],
     ['/v1/scans', { scan_id: 's', snapshot_id: 'x', full_scope: 'yes' }, 'full_scope'],
@@ -226,7 +227,7 @@ V1('malformed bodies are 400 naming the field, and nothing is written', async ()
     assert.is(r.status, 400, `${path} ${JSON.stringify(payload)}`);
     assert.is(body(r).field, field, `${path} ${JSON.stringify(payload)}`);
   }
-  assert.is(t.engine.store.headPositionSync(), head);
+  assert.is(sqliteOf(t.engine).headPositionSync(), head);
 });
 
 V1('every answer carries the position; a read sends it as ETag and If-None-Match gets 304 until a write', async () => {

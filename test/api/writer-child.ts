@@ -1,3 +1,4 @@
+import { sqliteEngine } from '../support/backend.js';
 /**
  * A writer process for the API's concurrency tests. Usage: writer-child.ts <db> <batches> <batchSize> <prefix>
  * Tracks `batches` batches of findings `<prefix>-<batch>-<i>` through its own engine (projections applied in its
@@ -8,7 +9,7 @@ import { SqliteEventStore } from '../../src/store/index.js';
 
 const [db, batches = '10', size = '20', prefix = 'w'] = process.argv.slice(2);
 if (db === undefined) throw new Error('usage: writer-child.ts <db> <batches> <batchSize> <prefix>');
-const engine = new StateEngine({ store: new SqliteEventStore({ path: db, durability: 'normal' }) });
+const engine = sqliteEngine({ path: db, durability: 'normal' });
 for (let b = 0; b < Number(batches); b += 1) {
   const records = Array.from({ length: Number(size) }, (_, i) => ({
     findingId: `${prefix}-${String(b).padStart(4, '0')}-${String(i).padStart(3, '0')}`,

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';

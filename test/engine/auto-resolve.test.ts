@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
@@ -72,9 +73,9 @@ Auto('a finding resolved as not observed reopens when a later scan sees it', asy
 
 Auto('the completion and its resolutions land in one atomic append', async () => {
   await scanOf('day1', false, ['a', 'b']);
-  const before = engine.store.headPositionSync();
+  const before = sqliteOf(engine).headPositionSync();
   await scanOf('day2', true, []);
-  const appended = [...engine.store.readAllSync({ fromPosition: before })].filter((e) => e.type !== 'ScanStarted');
+  const appended = [...sqliteOf(engine).readAllSync({ fromPosition: before })].filter((e) => e.type !== 'ScanStarted');
   const completion = appended.filter((e) => e.type === 'ScanCompleted' || e.type === 'FindingResolved');
   assert.is(completion.length, 3);
   assert.is(new Set(completion.map((e) => e.meta.recordedAt)).size, 1);

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DomainError, InvalidInput } from '../../src/errors.js';
@@ -88,7 +89,7 @@ Findings('trackFindings appends a batch atomically and reports what happened', a
   await engine.trackFindings([f('a'), f('b')]);
   await engine.resolveFinding('b');
   await engine.suppressFinding('a', { by: 'bob', reason: 'accepted' });
-  const head = engine.store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   const summary = await engine.trackFindings([f('a'), f('b'), f('c'), f('c')]);
   assert.equal(
     { ...summary, position: 0 },
@@ -101,21 +102,21 @@ Findings('trackFindings appends a batch atomically and reports what happened', a
 Findings('a batch re-run into the same scan records nothing again and says so, on every read model', async () => {
   await engine.startScan({ scanId: 's1', snapshotId: 'x' });
   await engine.trackFindings([f('a'), f('b')], { scanId: 's1' });
-  const tables = () => ['findings', 'finding_stats', 'finding_stats_lifecycles'].map((t) => engine.store.db.prepare(`SELECT * FROM ${t}`).all());
-  const head = engine.store.headPositionSync();
-  const before = tables();
+  const tables = async () => [await engine.backend.models.rows({ table: 'findings' }), await engine.backend.models.rows({ table: 'finding_stats' })];
+  const head = sqliteOf(engine).headPositionSync();
+  const before = await tables();
   const again = await engine.trackFindings([f('a'), f('b'), f('c')], { scanId: 's1' });
   assert.equal([again.tracked, again.new, again.already_seen], [1, 1, 2]);
-  assert.is(engine.store.headPositionSync(), head + 1, 'only c was recorded');
+  assert.is(sqliteOf(engine).headPositionSync(), head + 1, 'only c was recorded');
   assert.is((await engine.getFindingState('a'))?.scan_count, 1);
-  const after = tables();
+  const after = await tables();
   assert.equal(after[0]?.filter((r) => (r as { finding_id: string }).finding_id !== 'c'), before[0]);
   assert.is((await engine.getFindingStats()).sightings, 3);
 });
 
 Findings('an import is all or nothing across its batches: a record gone bad between check and append rolls all back', async () => {
   const records = Array.from({ length: 2_500 }, (_, i) => ({ where: `line ${i + 1}`, value: { finding_id: `imp-${i}`, asset_id: 'a', rule_id: 'r' } }));
-  const head = engine.store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   let pass = 0;
   const read = function* () {
     pass += 1;
@@ -123,7 +124,7 @@ Findings('an import is all or nothing across its batches: a record gone bad betw
   };
   const error = await raises(() => engine.importFindings(read), InvalidInput);
   assert.is(error.field, 'line 2201.finding_id');
-  assert.is(engine.store.headPositionSync(), head, 'the first two batches were rolled back with the third');
+  assert.is(sqliteOf(engine).headPositionSync(), head, 'the first two batches were rolled back with the third');
   assert.is(await engine.getFindingState('imp-0'), null);
   const done = await engine.importFindings(function* () {
     yield* records;
@@ -133,17 +134,17 @@ Findings('an import is all or nothing across its batches: a record gone bad betw
 
 Findings('an import refuses a finding listed twice, naming both places, before writing anything', async () => {
   const r = (where: string, id: string) => ({ where, value: { finding_id: id, asset_id: 'a', rule_id: 'r' } });
-  const head = engine.store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   const error = await raises(() => engine.importFindings(() => [r('line 1', 'x'), r('line 2', 'y'), r('line 3', 'x')]), InvalidInput);
   assert.equal([error.field, error.expected], ['line 3.finding_id', 'a finding listed once (also at line 1)']);
-  assert.is(engine.store.headPositionSync(), head);
+  assert.is(sqliteOf(engine).headPositionSync(), head);
 });
 
 Findings('one bad record rejects the whole batch, naming its index and field, and writes nothing', async () => {
-  const head = engine.store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   const error = await raises(() => engine.trackFindings([f('a'), { findingId: 'b', assetId: '', ruleId: 'r' }]), InvalidInput);
   assert.is(error.field, 'records[1].assetId');
-  assert.is(engine.store.headPositionSync(), head);
+  assert.is(sqliteOf(engine).headPositionSync(), head);
   assert.is(await engine.getFindingState('a'), null);
 });
 
@@ -205,7 +206,7 @@ Findings('history tells every event with actor and reason, and as-of folds up to
 });
 
 Findings('two engines deciding on one finding: the stale one decides again and keeps both decisions', async () => {
-  const other = new StateEngine({ store: new SqliteEventStore({ path: engine.store.path, clock: clock.now }), clock: clock.now });
+  const other = sqliteEngine({ path: sqliteOf(engine).path, clock: clock.now });
   await engine.trackFinding(f('f1'));
   await other.addFindingNote('f1', { by: 'x', text: 'from the other process' });
   const record = await engine.addFindingNote('f1', { by: 'y', text: 'from this one' });

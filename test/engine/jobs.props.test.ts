@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -103,7 +104,7 @@ const run = async (engine: StateEngine, clock: TestClock, ids: Map<string, strin
 
 const tables = ['jobs', 'scans'];
 const dump = (engine: StateEngine) =>
-  Object.fromEntries(tables.map((t) => [t, engine.store.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]));
+  Object.fromEntries(tables.map((t) => [t, sqliteOf(engine).db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
 Props('after any command sequence, the jobs (and their scans) rebuilt equal those kept incrementally', async () => {
   await fc.assert(
@@ -123,8 +124,8 @@ Props('after any command sequence, the jobs (and their scans) rebuilt equal thos
         await engine.rebuildProjections();
         assert.equal(dump(engine), incremental);
         // Each row is the fold of its job's stream, at that stream's revision.
-        for (const row of engine.store.db.prepare<[], JobRow>('SELECT * FROM jobs').all()) {
-          const events = [...engine.store.readStreamSync(`job-${row.job_id}`)];
+        for (const row of sqliteOf(engine).db.prepare<[], JobRow>('SELECT * FROM jobs').all()) {
+          const events = [...sqliteOf(engine).readStreamSync(`job-${row.job_id}`)];
           const folded = fold(job, events.map(asDomainEvent).filter((e): e is JobEvent => isJobEvent(e)));
           assert.equal(jobFromRow(row), folded);
           assert.is(row.revision, events.length - 1);

@@ -1,3 +1,5 @@
+import { sqliteEngine } from '../support/backend.js';
+import { sqliteOf } from '../support/backend.js';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -129,8 +131,7 @@ Runs('a command that completed its own scan keeps the counts it reported', async
 Runs('a second engine on the same file finds the fire time settled: it fires once', async () => {
   const clock = new TestClock();
   const { engine: a, store } = openTestEngine(dir, clock);
-  const other = new SqliteEventStore({ path: store.path, durability: 'normal', clock: clock.now });
-  const b = new StateEngine({ store: other, clock: clock.now });
+  const b = sqliteEngine({ path: store.path, clock: clock.now });
   const j = await a.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(10);
   assert.is((await a.jobs.fireDue(j.id, claim)).runs.length, 1);

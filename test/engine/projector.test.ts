@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,12 +24,11 @@ const seed = async (engine: StateEngine) => {
 Projector('status names each projection with its version, position and rows', async () => {
   const { engine } = openTestEngine(dir);
   await seed(engine);
-  const head = engine.store.headPositionSync();
+  const head = sqliteOf(engine).headPositionSync();
   const status = new Map((await engine.projectionStatus()).map((s) => [s.name, [s.version, s.position, s.rows]]));
   const version = (name: string) => projections.find((p) => p.name === name)?.version;
   assert.equal(status.get('scans'), [version('scans'), head, 1]);
   assert.equal(status.get('findings'), [version('findings'), head, 3]);
-  assert.equal(status.get('finding_stats'), [version('finding_stats'), head, 3]);
   assert.equal(status.get('checkpoints'), [version('checkpoints'), head, 0]);
   await engine.close();
 });
@@ -37,7 +37,7 @@ Projector('rebuilding one projection leaves its rows and the others as they were
   const { engine } = openTestEngine(dir);
   await seed(engine);
   const before = await engine.listFindingStates();
-  assert.is(await engine.rebuildProjections('findings'), engine.store.headPositionSync());
+  assert.is(await engine.rebuildProjections('findings'), sqliteOf(engine).headPositionSync());
   assert.equal(await engine.listFindingStates(), before);
   await engine.trackFinding({ findingId: 'f4', assetId: 'a', ruleId: 'r' });
   assert.is((await engine.getFindingState('f4'))?.lifecycle, 'new');
@@ -46,20 +46,20 @@ Projector('rebuilding one projection leaves its rows and the others as they were
 
 Projector('a changed projection version is rebuilt when the engine opens', async () => {
   const path = join(dir, 'versions.db');
-  const first = new StateEngine({ store: new SqliteEventStore({ path }) });
+  const first = sqliteEngine({ path });
   await seed(first);
   await first.close();
   const next = (projections.find((p) => p.name === 'findings')?.version ?? 0) + 1;
   const bumped: Projection[] = projections.map((p) => (p.name === 'findings' ? { ...p, version: next } : p));
   const rebuilt: string[] = [];
-  const second = new StateEngine({ store: new SqliteEventStore({ path }), projections: bumped, onRebuild: (name) => rebuilt.push(name) });
+  const second = sqliteEngine({ path, projections: bumped, onRebuild: (name) => rebuilt.push(name) });
   assert.ok(rebuilt.length > 0 && rebuilt.every((n) => n === 'findings'));
   assert.is((await second.projectionStatus()).find((s) => s.name === 'findings')?.version, next);
   assert.is((await second.listFindingStates()).findings.length, 3);
   await second.close();
   let refused = '';
   try {
-    new StateEngine({ store: new SqliteEventStore({ path }) });
+    sqliteEngine({ path });
   } catch (error) {
     refused = (error as Error).message;
   }
@@ -68,12 +68,12 @@ Projector('a changed projection version is rebuilt when the engine opens', async
 
 Projector('events appended by a writer without projections are applied before the next append and on refresh', async () => {
   const path = join(dir, 'raw.db');
-  const engine = new StateEngine({ store: new SqliteEventStore({ path }) });
+  const engine = sqliteEngine({ path });
   await engine.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
   const raw = new SqliteEventStore({ path });
   raw.appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'raw', reason: '', scanId: null, at: '2026-01-01T00:00:00.000Z' } }] }]);
   await raw.close();
-  assert.is(engine.refresh(), engine.store.headPositionSync());
+  assert.is(await engine.refresh(), sqliteOf(engine).headPositionSync());
   assert.is((await engine.getFindingState('f1'))?.lifecycle, 'resolved');
   const raw2 = new SqliteEventStore({ path });
   raw2.appendSync([{ stream: 'finding-f2', events: [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null } }] }]);

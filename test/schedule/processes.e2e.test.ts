@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';

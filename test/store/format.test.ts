@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -19,9 +20,9 @@ const formatOf = (store: SqliteEventStore) =>
   store.db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'format'").get()?.value;
 
 Format('opens migrated in place to the current format, with its state, chain and jobs as they were', async () => {
-  const store = new SqliteEventStore({ path: join(dir, 'stance.db') });
+  const engine = sqliteEngine({ path: join(dir, 'stance.db') });
+  const store = sqliteOf(engine);
   assert.is(formatOf(store), String(logFormat));
-  const engine = new StateEngine({ store });
   assert.equal([(await engine.getFindingState('f1'))?.lifecycle, (await engine.getFindingState('f2'))?.notes], ['suppressed', ['looking']]);
   assert.is((await engine.getScan('s1'))?.status, 'completed');
   assert.is((await engine.jobs.get('nightly'))?.command, 'echo scan');

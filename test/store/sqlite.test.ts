@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { StateEngine } from '../../src/engine/index.js';
-import { SqliteEventStore } from '../../src/store/index.js';
+import { sqliteEngine, sqliteOf } from './backend.js';
 
 /** A clock the test moves by hand: starts at 2026-01-01T00:00:00Z. */
 export class TestClock {
@@ -21,11 +20,6 @@ let n = 0;
 /** An engine on a fresh file in `dir`, with its own test clock. */
 export const openTestEngine = (dir: string, clock = new TestClock(), path?: string) => {
   n += 1;
-  const store = new SqliteEventStore({
-    path: path ?? join(dir, `engine-${process.pid}-${n}.db`),
-    durability: 'normal',
-    clock: clock.now,
-    origin: 'test',
-  });
-  return { engine: new StateEngine({ store, clock: clock.now }), clock, store };
+  const engine = sqliteEngine({ path: path ?? join(dir, `engine-${process.pid}-${n}.db`), clock: clock.now, origin: 'test' });
+  return { engine, clock, store: sqliteOf(engine) };
 };

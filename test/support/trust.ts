@@ -1,3 +1,4 @@
+import { sqliteOf } from './backend.js';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -47,7 +48,7 @@ export const signedBy = (key: KeyPair): BatchSecurity => ({ encryptionKey: null,
 
 /** Every event an origin recorded in its own log, in position order (what an attacker holding its key could sign). */
 export const recordedBy = (engine: StateEngine, filter: (e: RecordedEvent) => boolean = () => true): RecordedEvent[] =>
-  [...engine.store.readAllSync()].filter((e) => e.meta.origin === engine.store.origin && filter(e));
+  [...sqliteOf(engine).readAllSync()].filter((e) => e.meta.origin === sqliteOf(engine).origin && filter(e));
 
 /** Writes a batch of these events to the hub as its origin would (signed when a key is given), bypassing push's rules. */
 export const plantBatch = async (

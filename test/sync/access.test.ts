@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -51,22 +52,22 @@ Local('a batch carrying a token event is rejected whole: whoever writes to the h
   const secret = await mint(a, 'mallory', 'admin');
   await a.trackFinding({ findingId: 'f1', assetId: 'x', ruleId: 'r' });
   // Planted by someone with write access to the hub: spoke-a's real events, tokens included, in a valid chain.
-  const events = [...a.store.readAllSync()];
+  const events = [...sqliteOf(a).readAllSync()];
   const forged = encodeBatch('spoke-a', events, { position: 0, sha256: null }, noSecurity);
   await hub.create(forged.key, forged.body, forged.metadata);
   const pulled = await run(b, 'pull');
   assert.is(pulled.success, false);
   assert.match(pulled.errors.join('\n'), /line 1 \(spoke-a\): "token-mallory" \(expected a scan, checkpoint, finding stream: only those replicate \(an origin may not send token events\)\)/);
-  assert.is([...b.store.readAllSync()].filter((e) => e.meta.origin === 'spoke-a').length, 0);
+  assert.is([...sqliteOf(b).readAllSync()].filter((e) => e.meta.origin === 'spoke-a').length, 0);
   assert.is(b.access.authenticate(secret), null);
 });
 
 Local('a token event of another origin in the log authenticates no one', async () => {
   const secret = await mint(a, 'mallory', 'admin');
-  const tokenEvents = [...a.store.readAllSync({ filter: { streamPrefix: 'token-' } })];
+  const tokenEvents = [...sqliteOf(a).readAllSync({ filter: { streamPrefix: 'token-' } })];
   // Past pull's own check (as an older replica or a direct import would let it in): the read model ignores it.
   importReplicated(b, tokenEvents, { foldCap: null, clockLimit: Date.now() }, () => []);
-  assert.is([...b.store.readStreamSync('token-mallory', { origin: 'spoke-a' })].length, 1);
+  assert.is([...sqliteOf(b).readStreamSync('token-mallory', { origin: 'spoke-a' })].length, 1);
   assert.is(b.access.authenticate(secret), null);
   assert.equal(await b.access.listTokens(), []);
 });

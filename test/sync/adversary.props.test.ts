@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ const property = (signed: boolean) =>
     const replicas = ['r1', 'r2'].map((name) => openReplica(join(dir), `${name}-${world}`, clock));
     const keys = origins.map(() => keyPair());
     const attacker = keyPair();
-    const names = origins.map((o) => o.store.origin);
+    const names = origins.map((o) => sqliteOf(o).origin);
     const trusting: BatchSecurity = { encryptionKey: null, signingKey: null, trusted: signed ? new Map(names.map((n, i) => [n, (keys[i] as ReturnType<typeof keyPair>).publicKey])) : null };
     const pushing = (i: number): BatchSecurity => (signed ? signedBy(keys[i] as ReturnType<typeof keyPair>) : { encryptionKey: null, signingKey: null, trusted: null });
     /** The originals of what the adversary touched, and what it planted: the repair puts back the one, removes the other. */
@@ -80,11 +81,11 @@ const property = (signed: boolean) =>
       for (const origin of origins) {
         const honest = recordedBy(origin, (e) => !e.stream.startsWith('sync-')).map((e) => e.id);
         const held = new Set(
-          replica.store.db.prepare<[string], { id: string }>('SELECT id FROM events WHERE origin = ?').all(origin.store.origin).map((r) => r.id),
+          sqliteOf(replica).db.prepare<[string], { id: string }>('SELECT id FROM events WHERE origin = ?').all(sqliteOf(origin).origin).map((r) => r.id),
         );
         const k = honest.filter((id) => held.has(id)).length;
-        assert.equal(honest.slice(0, k).every((id) => held.has(id)), true, `no gap in ${origin.store.origin}`);
-        assert.is(held.size, k, `nothing ${origin.store.origin} did not write`);
+        assert.equal(honest.slice(0, k).every((id) => held.has(id)), true, `no gap in ${sqliteOf(origin).origin}`);
+        assert.is(held.size, k, `nothing ${sqliteOf(origin).origin} did not write`);
       }
     };
     try {
@@ -94,7 +95,7 @@ const property = (signed: boolean) =>
           const engine = origins[s.origin] as StateEngine;
           const id = `f${s.finding}`;
           try {
-            if (s.decide) await engine.suppressFinding(id, { by: engine.store.origin, reason: 'r' });
+            if (s.decide) await engine.suppressFinding(id, { by: sqliteOf(engine).origin, reason: 'r' });
             else await engine.trackFindings([{ findingId: id, assetId: 'a', ruleId: 'r' }]);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -162,18 +163,18 @@ const property = (signed: boolean) =>
       for (const replica of replicas)
         for (const _ of [0, 1]) {
           const result = await sync(replica, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 5, security: trusting, clock });
-          assert.equal(result.errors, [], replica.store.origin);
+          assert.equal(result.errors, [], sqliteOf(replica).origin);
         }
       for (const replica of replicas) {
         prefixesOnly(replica);
         for (const origin of origins) {
           const honest = recordedBy(origin, (e) => !e.stream.startsWith('sync-')).length;
-          const held = replica.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin.store.origin)?.n;
-          assert.is(held, honest, `every event of ${origin.store.origin} arrived`);
+          const held = sqliteOf(replica).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(sqliteOf(origin).origin)?.n;
+          assert.is(held, honest, `every event of ${sqliteOf(origin).origin} arrived`);
         }
-        assert.ok(replica.store.verifySync().ok);
+        assert.ok(sqliteOf(replica).verifySync().ok);
       }
-      const states = (engine: StateEngine) => engine.store.db.prepare('SELECT * FROM findings ORDER BY finding_id').all();
+      const states = (engine: StateEngine) => sqliteOf(engine).db.prepare('SELECT * FROM findings ORDER BY finding_id').all();
       assert.equal(states(replicas[1] as StateEngine), states(replicas[0] as StateEngine), 'replicas converge');
     } finally {
       for (const engine of [...origins, ...replicas]) await engine.close();

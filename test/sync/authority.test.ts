@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
@@ -54,7 +55,7 @@ Authority.after.each(async () => {
 });
 
 const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional' = 'bidirectional'): Promise<SyncResult> => {
-  const name = engine.store.origin;
+  const name = sqliteOf(engine).origin;
   const key = keys[name];
   return sync(engine, hub, {
     direction,
@@ -72,7 +73,7 @@ const scan = async (engine: StateEngine, scanId: string, accountId: string, seen
   await engine.completeScan(scanId, { assetCount: seen.length, findingCount: seen.length });
 };
 const fromOrigin = (engine: StateEngine, origin: string) =>
-  engine.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
+  sqliteOf(engine).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
 
 Authority('a replica that trusts only the organisation key finds the credentials on the hub and pulls what they allow', async () => {
   await scan(prod, 's1', '111', ['f1']);
@@ -91,13 +92,13 @@ Authority('a replica that trusts only the organisation key finds the credentials
 
 Authority('a spoke authorised for account 999 cannot report a scan or sighting for account 111: refused, naming origin, event and right', async () => {
   await scan(sandbox, 's-forged', '111', ['f-prod']);
-  const before = replica.store.headPositionSync();
+  const before = sqliteOf(replica).headPositionSync();
   await run(sandbox, 'push');
   const result = await run(replica, 'pull');
   assert.is(result.rejected_batches, 1);
   assert.match(result.errors.join('\n'), /pull sandbox: invalid batch sandbox\/\S+ line 1 \(sandbox\): "ScanStarted on 111\/us-east-1" \(expected an event sandbox may send: it has no report right there\)/);
   assert.is(fromOrigin(replica, 'sandbox'), 0);
-  assert.ok(replica.store.headPositionSync() > before, 'the refusal itself is recorded');
+  assert.ok(sqliteOf(replica).headPositionSync() > before, 'the refusal itself is recorded');
   assert.is(await replica.getFindingState('f-prod'), null);
 });
 
@@ -122,7 +123,7 @@ Authority('a spoke’s scan cannot resolve another account’s findings', async 
   await run(sandbox);
   // The sandbox's own full-scope scan, and a resolution of the production finding dressed as that scan's outcome.
   await scan(sandbox, 's9', '999', ['f9']);
-  sandbox.store.appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'stance-state', reason: 'not_observed', scanId: 's9', at: clock.iso() } }] }]);
+  sqliteOf(sandbox).appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'stance-state', reason: 'not_observed', scanId: 's9', at: clock.iso() } }] }]);
   await run(sandbox, 'push');
   const result = await run(replica, 'pull');
   assert.match(result.errors.join('\n'), /pull sandbox: .*"FindingResolved on 111\/us-east-1" \(expected an event sandbox may send: it has no report right there\)/);

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -40,7 +41,7 @@ const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional', 
 const track = (engine: StateEngine, ids: string[]) => engine.trackFindings(ids.map((id) => ({ findingId: id, assetId: 'x', ruleId: 'r' })));
 /** Events of spoke-a a replica holds: a rejected batch leaves none. */
 const fromA = (engine: StateEngine) =>
-  engine.store.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM events WHERE origin = 'spoke-a'").get()?.n ?? -1;
+  sqliteOf(engine).db.prepare<[], { n: number }>("SELECT count(*) AS n FROM events WHERE origin = 'spoke-a'").get()?.n ?? -1;
 const sha = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** Writes an object to the hub directly, as someone with write access to the hub could. */
@@ -204,7 +205,7 @@ Batches('encrypted batches round-trip with the key and are refused without it', 
 
 Batches('an interrupted push that created a batch but did not record it is adopted on the next run', async () => {
   await track(a, ['f1', 'f2']);
-  const events = [...a.store.readAllSync()].filter((e) => e.meta.origin === 'spoke-a');
+  const events = [...sqliteOf(a).readAllSync()].filter((e) => e.meta.origin === 'spoke-a');
   const batch = encodeBatch('spoke-a', events, { position: 0, sha256: null }, noSecurity);
   await hub.create(batch.key, batch.body, batch.metadata);
   const result = await run(a, 'push', noSecurity, 100);
@@ -216,7 +217,7 @@ Batches('an interrupted push that created a batch but did not record it is adopt
 Batches('pushing under a name whose batch on the hub holds other events reports a diverged history and overwrites nothing', async () => {
   await track(a, ['f1']);
   // What spoke-a had pushed before a restore from an old backup: other events under the same positions.
-  const forged = encodeBatch('spoke-a', [...a.store.readAllSync()].map((e) => ({ ...e, checksum: 'f'.repeat(64) })), { position: 0, sha256: null }, noSecurity);
+  const forged = encodeBatch('spoke-a', [...sqliteOf(a).readAllSync()].map((e) => ({ ...e, checksum: 'f'.repeat(64) })), { position: 0, sha256: null }, noSecurity);
   await hub.create(forged.key, forged.body, forged.metadata);
   const result = await run(a, 'push', noSecurity, 100);
   assert.is(result.success, false);

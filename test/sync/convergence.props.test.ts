@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -45,7 +46,7 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
     const names = Array.from({ length: count }, (_, i) => (i === 0 ? 'central' : `spoke-${i}`));
     const engines = names.map((origin, i) => {
       const clock = () => base.ms + (skews[i] ?? 0);
-      const engine = new StateEngine({ store: new SqliteEventStore({ path: join(dir, `r${run}-${origin}.db`), origin, clock, durability: 'normal' }), clock });
+      const engine = sqliteEngine({ path: join(dir, `r${run}-${origin}.db`), origin, clock, durability: 'normal' });
       // Every replica's own configuration names the central origin (for central_wins).
       setTrustDocument(engine, { central: 'central' }, clock());
       return engine;
@@ -74,19 +75,19 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
       for (let i = 0; i < count; i += 1) assert.equal((await syncOf(i, 'bidirectional', 7)).errors, []);
       for (let i = 0; i < count; i += 1) assert.equal((await syncOf(i, 'pull', 7)).errors, []);
       const replicated = (engine: StateEngine) =>
-        engine.store.db
+        sqliteOf(engine).db
           .prepare<[], { id: string; checksum: string }>("SELECT id, checksum FROM events WHERE stream NOT LIKE 'sync-%' ORDER BY id")
           .all();
       const states = (engine: StateEngine) => ({
-        findings: engine.store.db.prepare('SELECT * FROM findings ORDER BY finding_id').all(),
-        notes: engine.store.db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
-        stats: engine.store.db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
+        findings: sqliteOf(engine).db.prepare('SELECT * FROM findings ORDER BY finding_id').all(),
+        notes: sqliteOf(engine).db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
+        stats: sqliteOf(engine).db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
       });
       const first = engines[0] as StateEngine;
       for (const engine of engines.slice(1)) {
         assert.equal(replicated(engine), replicated(first), 'same event set');
         if (sameState) assert.equal(states(engine), states(first), `same finding states under ${policy}`);
-        assert.ok(engine.store.verifySync().ok);
+        assert.ok(sqliteOf(engine).verifySync().ok);
       }
       // And what each replica holds is the fold of its events: rebuilding changes nothing.
       const before = states(first);

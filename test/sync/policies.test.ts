@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -22,7 +23,7 @@ const world = () => {
   const now = { ms: Date.UTC(2026, 2, 1) };
   const clock = () => now.ms;
   const open = (origin: string) =>
-    new StateEngine({ store: new SqliteEventStore({ path: join(dir, `${n}-${origin}.db`), origin, clock, durability: 'normal' }), clock });
+    sqliteEngine({ path: join(dir, `${n}-${origin}.db`), origin, clock, durability: 'normal' });
   const central = open('central');
   const spoke = open('spoke');
   // Which origin is central is each replica's own configuration: a batch's claim to be central counts for nothing.
@@ -96,14 +97,14 @@ Policies('a history that diverged (a spoke restored from an old backup) is recor
   await w.spoke.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
   await round([w.central, w.spoke], w.hub, 'latest_wins', w.clock);
   const backup = join(dir, 'backup.db');
-  w.spoke.store.db.pragma('wal_checkpoint(TRUNCATE)');
-  copyFileSync(w.spoke.store.path, backup);
+  sqliteOf(w.spoke).db.pragma('wal_checkpoint(TRUNCATE)');
+  copyFileSync(sqliteOf(w.spoke).path, backup);
   w.now.ms += 60_000;
   await w.spoke.addFindingNote('f1', { by: 'owner', text: 'before the disk died' });
   await round([w.central, w.spoke], w.hub, 'latest_wins', w.clock);
   await w.spoke.close();
   // The restored spoke writes other events under the revisions it had already used.
-  const restored = new StateEngine({ store: new SqliteEventStore({ path: backup, clock: w.clock, durability: 'normal' }), clock: w.clock });
+  const restored = sqliteEngine({ path: backup, clock: w.clock, durability: 'normal' });
   w.now.ms += 60_000;
   await restored.resolveFinding('f1', { by: 'owner', reason: 'after the restore' });
   await restored.addFindingNote('f1', { by: 'owner', text: 'second' });
@@ -117,7 +118,7 @@ Policies('a history that diverged (a spoke restored from an old backup) is recor
   const pulled = await sync(w.central, other, { direction: 'pull', policy: 'latest_wins', batchSize: 50, security: noSecurity, clock: w.clock });
   assert.is(pulled.conflicts_resolved, 1);
   assert.match(pulled.errors.join('\n'), /^diverged: finding-f1 revision \d+ of spoke differs/);
-  const records = [...w.central.store.readAllSync({ filter: { types: ['SyncConflictResolved'] } })].map((e) => e.data as Record<string, unknown>);
+  const records = [...sqliteOf(w.central).readAllSync({ filter: { types: ['SyncConflictResolved'] } })].map((e) => e.data as Record<string, unknown>);
   assert.is(records.length, 1);
   assert.equal([records[0]?.stream, records[0]?.origin, records[0]?.policy, records[0]?.kept], ['finding-f1', 'spoke', 'latest_wins', 'local']);
   assert.match(String(records[0]?.localChecksum), /^[0-9a-f]{64}$/);
@@ -125,7 +126,7 @@ Policies('a history that diverged (a spoke restored from an old backup) is recor
   assert.is.not(records[0]?.localChecksum, records[0]?.remoteChecksum);
   // The central still holds what it had: the note written before the disk died.
   assert.equal((await w.central.getFindingState('f1'))?.notes, ['before the disk died']);
-  assert.ok(w.central.store.verifySync().ok);
+  assert.ok(sqliteOf(w.central).verifySync().ok);
   await restored.close();
   await w.central.close();
 });

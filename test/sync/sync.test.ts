@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
@@ -42,10 +43,10 @@ Sync('findings tracked on one spoke reach another through the hub, with ids, rev
   const pulled = await sync(b, hub, options('pull'));
   assert.equal([pulled.success, pulled.records_synced, pulled.errors], [true, 2, []]);
   assert.is((await b.getFindingState('f1'))?.lifecycle, 'new');
-  const original = [...a.store.readStreamSync('finding-f1')];
-  const copy = [...b.store.readStreamSync('finding-f1', { origin: 'spoke-a' })];
+  const original = [...sqliteOf(a).readStreamSync('finding-f1')];
+  const copy = [...sqliteOf(b).readStreamSync('finding-f1', { origin: 'spoke-a' })];
   assert.equal(copy.map((e) => [e.id, e.revision, e.checksum, e.meta.recordedAt, e.meta.origin]), original.map((e) => [e.id, e.revision, e.checksum, e.meta.recordedAt, e.meta.origin]));
-  assert.ok(b.store.verifySync().ok);
+  assert.ok(sqliteOf(b).verifySync().ok);
 });
 
 Sync('a second sync adds nothing', async () => {
@@ -54,15 +55,15 @@ Sync('a second sync adds nothing', async () => {
   await sync(b, hub, options());
   const again = await sync(b, hub, options());
   assert.equal([again.records_synced, again.batches_pulled, again.batches_pushed], [0, 0, 0]);
-  const head = b.store.headPositionSync();
+  const head = sqliteOf(b).headPositionSync();
   await sync(b, hub, options());
-  assert.is(b.store.headPositionSync(), head);
+  assert.is(sqliteOf(b).headPositionSync(), head);
 });
 
 Sync('sync positions are events in the sync stream', async () => {
   await track(a, ['f1']);
   await sync(a, hub, options());
-  const state = hubState(a.store, hub.url);
+  const state = await hubState(a.backend.log, hub.url);
   assert.ok(state.pushed > 0);
   assert.is(state.pushedBatches, 1);
 });
@@ -85,9 +86,9 @@ Sync('the hybrid clock moves past pulled events recorded ahead of it within the 
   await sync(a, hub, options());
   clock.advance(-4);
   await sync(b, hub, options());
-  const [theirs] = [...b.store.readStreamSync('finding-f1', { origin: 'spoke-a' })];
+  const [theirs] = [...sqliteOf(b).readStreamSync('finding-f1', { origin: 'spoke-a' })];
   await b.addFindingNote('f1', { by: 'b', text: 'after the pull' });
-  const [mine] = [...b.store.readStreamSync('finding-f1')];
+  const [mine] = [...sqliteOf(b).readStreamSync('finding-f1')];
   assert.ok((mine?.meta.recordedAt ?? '') > (theirs?.meta.recordedAt ?? 'z'));
 });
 

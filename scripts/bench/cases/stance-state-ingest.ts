@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../../../test/support/backend.js';
 /**
  * stance-state: each batch through the engine's public API, as a scanner and a console would call it: a scan's
  * start and completion, `trackFindings(records, { scanId })` for what it saw (one atomic append with the inline
@@ -15,13 +16,7 @@ export const stanceFile = (dir: string, durability: string): string => join(dir,
 export const setup = (context: CaseContext): Timed => {
   let now = Date.UTC(2026, 0, 1);
   const clock = () => now;
-  const store = new SqliteEventStore({
-    path: stanceFile(context.dir, context.durability),
-    durability: context.durability,
-    origin: 'bench',
-    clock,
-  });
-  const engine = new StateEngine({ store, clock });
+  const engine = sqliteEngine({ path: stanceFile(context.dir, context.durability), durability: context.durability, origin: 'bench', clock });
   let expected = 0;
   const run = async (batch: Batch): Promise<void> => {
     now = batch.at;
@@ -60,9 +55,9 @@ export const setup = (context: CaseContext): Timed => {
     run,
     finish: async () => {
       // The engine must have written exactly the workload's events: no more (say, expiries), no fewer.
-      const written = store.headPositionSync();
+      const written = sqliteOf(engine).headPositionSync();
       if (written !== expected) throw new Error(`stance-state wrote ${written} events for a workload of ${expected}`);
-      const stats = store.statsSync();
+      const stats = sqliteOf(engine).statsSync();
       await engine.close();
       return { written, logBytes: stats.bytes };
     },

@@ -1,3 +1,4 @@
+import { sqliteEngine, sqliteOf } from '../../../test/support/backend.js';
 /**
  * `projections rebuild`: every projection rebuilt from the whole log into shadow tables, then swapped in, as the CLI's
  * `stance-state projections rebuild` does it.
@@ -8,15 +9,14 @@ import type { CaseContext, Timed } from '../run-case.js';
 import { stanceFile } from './stance-state-ingest.js';
 
 export const setup = (context: CaseContext): Timed => {
-  const store = new SqliteEventStore({ path: stanceFile(context.dir, context.durability), durability: context.durability });
-  const engine = new StateEngine({ store });
+  const engine = sqliteEngine({ path: stanceFile(context.dir, context.durability), durability: context.durability });
   let projections = 0;
   return {
     operation: 'read',
     run: async () => {
       projections = engine.projectionNames().length;
       await engine.rebuildProjections();
-      return store.headPositionSync();
+      return sqliteOf(engine).headPositionSync();
     },
     finish: async () => {
       const stats = await engine.getFindingStats();

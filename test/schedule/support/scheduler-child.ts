@@ -1,3 +1,4 @@
+import { sqliteEngine } from '../../support/backend.js';
 /**
  * A scheduler process for multi-process tests, on a clock its parent moves. Usage: scheduler-child.ts <db> <ok|hang>
  * Prints `ready`, then for each `tick <ms>` line on stdin sets its clock to ms, makes one pass and prints
@@ -14,8 +15,7 @@ const [db, mode] = process.argv.slice(2);
 if (db === undefined || (mode !== 'ok' && mode !== 'hang')) throw new Error('usage: scheduler-child.ts <db> <ok|hang>');
 let now = 0;
 const clock = () => now;
-const store = new SqliteEventStore({ path: db, durability: 'normal', clock });
-const engine = new StateEngine({ store, clock });
+const engine = sqliteEngine({ path: db, clock });
 const scheduler = new ScanScheduler({
   engine,
   executor: async ({ run }) => {
