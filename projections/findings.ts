@@ -35,13 +35,15 @@ export interface FindingRow {
   /** Its resolutions and their open-to-resolved time (whole ms), so taking it back out of the counters is exact. */
   resolutions: number;
   resolve_ms: number;
+  /** How many notes it has: the next note's `seq`, so notes number in fold order on every replica. */
+  notes: number;
 }
 
 const findingColumns = [
   'finding_id', 'asset_id', 'rule_id', 'account_id', 'region', 'collector', 'lifecycle', 'underlying', 'first_seen',
   'last_seen', 'scan_count', 'last_scan_id', 'opened_at', 'resolved_at', 'resolved_by', 'resolution_reason',
   'suppressed_by', 'suppressed_at', 'suppression_reason', 'suppressed_until', 'false_positive_by',
-  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position', 'resolutions', 'resolve_ms',
+  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position', 'resolutions', 'resolve_ms', 'notes',
 ] as const;
 /** `SELECT` list in the order `findingRowOf` reads it. */
 export const findingSelect = findingColumns.join(', ');
@@ -80,6 +82,7 @@ export const findingRowOf = (a: readonly Cell[]): FindingRow => ({
   position: a[25] as number,
   resolutions: a[26] as number,
   resolve_ms: a[27] as number,
+  notes: a[28] as number,
 });
 
 export const findingFromRow = (r: FindingRow): Finding => ({
@@ -138,11 +141,13 @@ export const rowOfFinding = (f: Finding, tip: Tip, resolved: Resolved): FindingR
   position: tip.position,
   resolutions: resolved.resolutions,
   resolve_ms: resolved.resolveMs,
+  notes: resolved.notes,
 });
 
 interface Resolved {
   readonly resolutions: number;
   readonly resolveMs: number;
+  readonly notes: number;
 }
 
 /** Where the row stands in the log: the position of the last event folded, and this origin's revision of the stream. */
@@ -177,7 +182,7 @@ export const findingsProjection: Projection = {
         opened_at:text resolved_at:text? resolved_by:text resolution_reason:text suppressed_by:text
         suppressed_at:text? suppression_reason:text suppressed_until:text? false_positive_by:text
         false_positive_reason:text decided_by:text? decided_rank:integer revision:integer position:integer
-        resolutions:integer resolve_ms:integer`),
+        resolutions:integer resolve_ms:integer notes:integer`),
       key: ['finding_id'],
       indexes: [
         { name: 'findings_by_asset', columns: ['asset_id', 'finding_id'] },
@@ -189,8 +194,8 @@ export const findingsProjection: Projection = {
     },
     {
       name: 'finding_notes',
-      columns: columns('finding_id:text position:integer by:text text:text at:text'),
-      key: ['finding_id', 'position'],
+      columns: columns('finding_id:text seq:integer by:text text:text at:text'),
+      key: ['finding_id', 'seq'],
     },
     { name: counters, columns: columns('key:text value:real'), key: ['key'], counters: true },
   ],
@@ -221,9 +226,12 @@ export const findingsProjection: Projection = {
       if (before !== null) add(`lifecycle:${before.lifecycle}`, -1);
       add(`lifecycle:${next.lifecycle}`, 1);
     }
-    if (e.type === 'FindingNoteAdded')
-      rows.put('finding_notes', { finding_id: e.data.findingId, position: event.position, by: e.data.by, text: e.data.text, at: e.data.at });
-    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local), { resolutions, resolveMs }) as unknown as Row);
+    let notes = row?.notes ?? 0;
+    if (e.type === 'FindingNoteAdded') {
+      rows.put('finding_notes', { finding_id: e.data.findingId, seq: notes, by: e.data.by, text: e.data.text, at: e.data.at });
+      notes += 1;
+    }
+    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local), { resolutions, resolveMs, notes }) as unknown as Row);
   },
   /** Takes one finding back out: its row, its notes, and what it added to the counters. */
   forget(rows, event) {

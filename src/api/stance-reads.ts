@@ -99,7 +99,7 @@ export const stanceReadRoutes: readonly Route[] = [
   get('scan-statuses', none, async () => json({ statuses: scanStatuses, total: scanStatuses.length })),
   get('lifecycles', none, async () => json({ lifecycles, total: lifecycles.length })),
   get('backends', none, async ({ engine }) => {
-    const list = backends(engine.backend.description);
+    const list = backends(engine.backend.location);
     return json({ backends: list, total: list.length });
   }),
   get('finding-stats', none, async ({ engine }) => {
@@ -128,7 +128,7 @@ export const stanceReadRoutes: readonly Route[] = [
   get(
     'status',
     none,
-    async ({ engine }) => json(moduleStatus(engine.backend.description, (await engine.backend.log.stats()).bytes > 0)),
+    async ({ engine }) => json(moduleStatus(engine.backend.location, (await engine.backend.log.stats()).bytes > 0)),
     // Whether the file exists is not a function of the position.
     false,
   ),

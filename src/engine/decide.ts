@@ -80,21 +80,22 @@ export const decideAndCommit = async <T>(
   what: string,
   plan: () => Promise<Plan<T>>,
   attempts = 3,
-): Promise<{ readonly value: T; readonly appended: readonly AppendResult[] }> => {
-  for (let attempt = 1; ; attempt += 1) {
-    const { writes, value } = await plan();
-    if (writes.length === 0) return { value, appended: [] };
-    await core.beforeCommit?.();
-    try {
-      return { value, appended: await core.backend.commit(writes) };
-    } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'WrongExpectedRevision') throw error;
-      if (attempt >= attempts) throw new DomainError('conflict', `${what} was changed by another writer ${attempts} times while deciding; try again`);
-      // The other writer may keep no projections (an older version, a raw append): bring the snapshots up first.
-      await core.backend.refresh();
+): Promise<{ readonly value: T; readonly appended: readonly AppendResult[] }> =>
+  core.serial(async () => {
+    for (let attempt = 1; ; attempt += 1) {
+      const { writes, value } = await plan();
+      if (writes.length === 0) return { value, appended: [] };
+      await core.beforeCommit?.();
+      try {
+        return { value, appended: await core.backend.commit(writes) };
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== 'WrongExpectedRevision') throw error;
+        if (attempt >= attempts) throw new DomainError('conflict', `${what} was changed by another writer ${attempts} times while deciding; try again`);
+        // The other writer may keep no projections (an older version, a raw append): bring the snapshots up first.
+        await core.backend.refresh();
+      }
     }
-  }
-};
+  });
 
 /**
  * Decides on a short local stream (a token, a policy) folded from this origin's own events in the log, and appends

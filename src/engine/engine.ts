@@ -6,7 +6,7 @@ import type { Identity } from '../domain/index.js';
 import * as access from './access.js';
 import * as audit from './audit.js';
 import * as checkpoints from './checkpoints.js';
-import type { Core } from './core.js';
+import { serialQueue, type Core } from './core.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
 import { importFindings, type ImportOptions, type ImportRecord } from './import.js';
@@ -45,7 +45,7 @@ export class StateEngine {
 
   constructor(options: EngineOptions) {
     this.backend = options.backend;
-    this.core = { backend: options.backend, clock: options.clock ?? Date.now, beforeCommit: options.beforeCommit };
+    this.core = { backend: options.backend, clock: options.clock ?? Date.now, beforeCommit: options.beforeCommit, serial: serialQueue() };
   }
 
   /** The origin this engine writes under. */

@@ -53,7 +53,7 @@ const notesOf = async (core: Core, ids: readonly string[]): Promise<Map<string, 
     const rows = await core.backend.models.rows({
       table: 'finding_notes',
       where: [{ column: 'finding_id', op: 'in', value: ids.slice(i, i + 500) }],
-      order: [{ column: 'finding_id' }, { column: 'position' }],
+      order: [{ column: 'finding_id' }, { column: 'seq' }],
     });
     for (const r of rows) notes.set(r.finding_id as string, [...(notes.get(r.finding_id as string) ?? []), r.text as string]);
   }

@@ -81,5 +81,5 @@ export const getFindingAsOf = async (core: Core, findingId: string, asOf: string
     tip = { position: e.position, revision: e.revision };
     if (d.type === 'FindingNoteAdded' && state !== before) notes.push(d.data.text);
   }
-  return state === null ? null : findingRecord(rowOfFinding(state, tip, { resolutions: 0, resolveMs: 0 }), notes);
+  return state === null ? null : findingRecord(rowOfFinding(state, tip, { resolutions: 0, resolveMs: 0, notes: notes.length }), notes);
 };

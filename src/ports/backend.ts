@@ -106,6 +106,9 @@ export interface BackendOptions {
 export interface Backend {
   /** `sqlite` or `postgres`, with what it runs on (a path, a host and database), never a secret. */
   readonly name: string;
+  /** Where it runs: a file path, or host, database and schema (never a password). */
+  readonly location: string;
+  /** `<name> <location>`. */
   readonly description: string;
   readonly origin: string;
   readonly inline: boolean;

@@ -28,7 +28,8 @@ Log('log stats --json gives events, streams, head position and bytes, with --jso
   const before = await runCli(['--json', '--data', data, 'log', 'stats']);
   assert.is(after.code, 0, after.stderr);
   const stats = JSON.parse(after.stdout) as Record<string, number>;
-  assert.equal(Object.keys(stats).sort(), ['bytes', 'events', 'head_position', 'streams']);
+  assert.equal(Object.keys(stats).sort(), ['bytes', 'events', 'head_position', 'origin', 'store', 'streams']);
+  assert.match(String(stats.store), /^sqlite \//);
   assert.is(stats.events, 12);
   assert.is(stats.streams, 3);
   assert.is(stats.head_position, 12);

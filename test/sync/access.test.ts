@@ -44,7 +44,7 @@ Local('tokens and policies are never pushed; findings are', async () => {
   }
   assert.equal([...new Set(streams)].sort(), ['finding-f1']);
   assert.is((await run(b, 'pull')).success, true);
-  assert.is(b.access.authenticate(secret), null);
+  assert.is(await b.access.authenticate(secret), null);
   assert.equal(await b.access.suppressionPolicy(), { maxDays: null });
 });
 
@@ -59,7 +59,7 @@ Local('a batch carrying a token event is rejected whole: whoever writes to the h
   assert.is(pulled.success, false);
   assert.match(pulled.errors.join('\n'), /line 1 \(spoke-a\): "token-mallory" \(expected a scan, checkpoint, finding stream: only those replicate \(an origin may not send token events\)\)/);
   assert.is([...sqliteOf(b).readAllSync()].filter((e) => e.meta.origin === 'spoke-a').length, 0);
-  assert.is(b.access.authenticate(secret), null);
+  assert.is(await b.access.authenticate(secret), null);
 });
 
 Local('a token event of another origin in the log authenticates no one', async () => {
@@ -68,7 +68,7 @@ Local('a token event of another origin in the log authenticates no one', async (
   // Past pull's own check (as an older replica or a direct import would let it in): the read model ignores it.
   importReplicated(b, tokenEvents, { foldCap: null, clockLimit: Date.now() }, () => []);
   assert.is([...sqliteOf(b).readStreamSync('token-mallory', { origin: 'spoke-a' })].length, 1);
-  assert.is(b.access.authenticate(secret), null);
+  assert.is(await b.access.authenticate(secret), null);
   assert.equal(await b.access.listTokens(), []);
 });
 

@@ -78,8 +78,13 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
         sqliteOf(engine).db
           .prepare<[], { id: string; checksum: string }>("SELECT id, checksum FROM events WHERE stream NOT LIKE 'sync-%' ORDER BY id")
           .all();
+      // A row's position and this origin's revision are each replica's own bookkeeping; the rest must agree.
+      const local = ['position', 'revision'];
       const states = (engine: StateEngine) => ({
-        findings: sqliteOf(engine).db.prepare('SELECT * FROM findings ORDER BY finding_id').all(),
+        findings: sqliteOf(engine)
+          .db.prepare('SELECT * FROM findings ORDER BY finding_id')
+          .all()
+          .map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !local.includes(k)))),
         notes: sqliteOf(engine).db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
         stats: sqliteOf(engine).db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
       });

@@ -59,6 +59,10 @@ export class SqliteBackend implements Backend {
     return this.store.origin;
   }
 
+  get location(): string {
+    return this.store.path;
+  }
+
   get description(): string {
     return `sqlite ${this.store.path}`;
   }
