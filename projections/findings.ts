@@ -39,52 +39,6 @@ export interface FindingRow {
   notes: number;
 }
 
-const findingColumns = [
-  'finding_id', 'asset_id', 'rule_id', 'account_id', 'region', 'collector', 'lifecycle', 'underlying', 'first_seen',
-  'last_seen', 'scan_count', 'last_scan_id', 'opened_at', 'resolved_at', 'resolved_by', 'resolution_reason',
-  'suppressed_by', 'suppressed_at', 'suppression_reason', 'suppressed_until', 'false_positive_by',
-  'false_positive_reason', 'decided_by', 'decided_rank', 'revision', 'position', 'resolutions', 'resolve_ms', 'notes',
-] as const;
-/** `SELECT` list in the order `findingRowOf` reads it. */
-export const findingSelect = findingColumns.join(', ');
-type Cell = string | number | null;
-
-/**
- * Builds a row from a raw (array) result. better-sqlite3 builds each object column by column in C++, which costs
- * more than the query on wide rows; an object literal here has one shape and is several times cheaper.
- */
-export const findingRowOf = (a: readonly Cell[]): FindingRow => ({
-  finding_id: a[0] as string,
-  asset_id: a[1] as string,
-  rule_id: a[2] as string,
-  account_id: a[3] as string,
-  region: a[4] as string,
-  collector: a[5] as string | null,
-  lifecycle: a[6] as Lifecycle,
-  underlying: a[7] as Lifecycle | null,
-  first_seen: a[8] as string,
-  last_seen: a[9] as string,
-  scan_count: a[10] as number,
-  last_scan_id: a[11] as string | null,
-  opened_at: a[12] as string,
-  resolved_at: a[13] as string | null,
-  resolved_by: a[14] as string,
-  resolution_reason: a[15] as string,
-  suppressed_by: a[16] as string,
-  suppressed_at: a[17] as string | null,
-  suppression_reason: a[18] as string,
-  suppressed_until: a[19] as string | null,
-  false_positive_by: a[20] as string,
-  false_positive_reason: a[21] as string,
-  decided_by: a[22] as string | null,
-  decided_rank: a[23] as number,
-  revision: a[24] as number,
-  position: a[25] as number,
-  resolutions: a[26] as number,
-  resolve_ms: a[27] as number,
-  notes: a[28] as number,
-});
-
 export const findingFromRow = (r: FindingRow): Finding => ({
   findingId: r.finding_id,
   assetId: r.asset_id,

@@ -1,5 +1,5 @@
 import { AccessDenied, DomainError, InvalidInput, redactTokens } from '../errors.js';
-import { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
+import { DuplicateEventId, WrongExpectedRevision } from '../ports/errors.js';
 
 /** A refusal the HTTP layer itself decides (auth, size, media type, method, timeout): status and one sentence. */
 export class HttpError extends Error {

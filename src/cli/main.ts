@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { AccessDenied, DomainError, InvalidInput } from '../errors.js';
 import { redactTokens } from '../redact.js';
-import type { DuplicateEventId, WrongExpectedRevision } from '../store/index.js';
+import type { DuplicateEventId, WrongExpectedRevision } from '../ports/errors.js';
 import type { CliContext } from './context.js';
 
 type Register = (command: Command, ctx: CliContext) => void;

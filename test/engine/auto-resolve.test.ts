@@ -1,4 +1,6 @@
-import { sqliteOf } from '../support/backend.js';
+import { join } from 'node:path';
+import { sqliteEngine, sqliteOf } from '../support/backend.js';
+import { fileHub, sync } from '../../src/sync/index.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
@@ -71,15 +73,57 @@ Auto('a finding resolved as not observed reopens when a later scan sees it', asy
   assert.equal([stats.resolutions, stats.reopened], [1, 1]);
 });
 
-Auto('the completion and its resolutions land in one atomic append', async () => {
+Auto('the completion and its resolutions land in one atomic append: a conflict on one finding writes none of it', async () => {
   await scanOf('day1', false, ['a', 'b']);
+  const path = sqliteOf(engine).path;
+  const other = sqliteEngine({ path, clock: clock.now });
+  let commits = 0;
+  const racing = sqliteEngine({
+    path,
+    clock: clock.now,
+    beforeCommit: async () => {
+      commits += 1;
+      // Between the completion's load and its append, another writer touches finding b.
+      if (commits === 2) await other.addFindingNote('b', { by: 'x', text: 'meanwhile' });
+    },
+  });
+  await racing.startScan({ scanId: 'day2', snapshotId: 'day2', accountId: '111', region: 'us-east-1', collectors: ['iam'], fullScope: true });
   const before = sqliteOf(engine).headPositionSync();
-  await scanOf('day2', true, []);
-  const appended = [...sqliteOf(engine).readAllSync({ fromPosition: before })].filter((e) => e.type !== 'ScanStarted');
-  const completion = appended.filter((e) => e.type === 'ScanCompleted' || e.type === 'FindingResolved');
-  assert.is(completion.length, 3);
-  assert.is(new Set(completion.map((e) => e.meta.recordedAt)).size, 1);
-  assert.equal(completion.map((e) => e.position), [completion[0]?.position, (completion[0]?.position ?? 0) + 1, (completion[0]?.position ?? 0) + 2]);
+  await racing.completeScan('day2', { assetCount: 0, findingCount: 0 });
+  const appended = [...sqliteOf(engine).readAllSync({ fromPosition: before })];
+  // The note came first: the first attempt, which would have put the completion before it, wrote nothing at all.
+  assert.equal(appended.map((e) => e.type), ['FindingNoteAdded', 'ScanCompleted', 'FindingResolved', 'FindingResolved']);
+  assert.is(new Set(appended.slice(1).map((e) => e.meta.recordedAt)).size, 1);
+  assert.equal([(await racing.getFindingState('a'))?.lifecycle, (await racing.getFindingState('b'))?.lifecycle], ['resolved', 'resolved']);
+  await other.close();
+  await racing.close();
+});
+
+Auto('a replica that pulled another origin’s findings completes its full-scope scan and resolves what it did not see', async () => {
+  const dir2 = makeTempDir('auto-replica');
+  const spoke = sqliteEngine({ path: join(dir2, 'spoke.db'), origin: 'spoke', clock: clock.now });
+  const replica = sqliteEngine({ path: join(dir2, 'replica.db'), origin: 'replica', clock: clock.now });
+  try {
+    const scope = { accountId: '111', region: 'us-east-1', collectors: ['iam'], fullScope: true };
+    await spoke.startScan({ scanId: 'spoke-1', snapshotId: 'x', ...scope });
+    await spoke.trackFindings(['a', 'b'].map((id) => ({ findingId: id, assetId: id, ruleId: 'r' })), { scanId: 'spoke-1' });
+    await spoke.completeScan('spoke-1', { assetCount: 2, findingCount: 2 });
+    const hub = fileHub({ root: join(dir2, 'hub') });
+    const none = { encryptionKey: null, signingKey: null, trusted: null };
+    await sync(spoke, hub, { direction: 'push', policy: 'latest_wins', batchSize: 100, security: none, clock: clock.now });
+    await sync(replica, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 100, security: none, clock: clock.now });
+    clock.advance(60);
+    // The replica's own scan of the same scope sees only a: b, tracked elsewhere, was not observed.
+    await replica.startScan({ scanId: 'replica-1', snapshotId: 'y', ...scope });
+    await replica.trackFindings([{ findingId: 'a', assetId: 'a', ruleId: 'r' }], { scanId: 'replica-1' });
+    await replica.completeScan('replica-1', { assetCount: 1, findingCount: 1 });
+    assert.equal([(await replica.getFindingState('a'))?.lifecycle, (await replica.getFindingState('b'))?.lifecycle], ['recurring', 'resolved']);
+    assert.is((await replica.getFindingState('b'))?.resolution_reason, 'not_observed');
+  } finally {
+    await spoke.close();
+    await replica.close();
+    removeDir(dir2);
+  }
 });
 
 Auto.run();

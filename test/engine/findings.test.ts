@@ -205,13 +205,25 @@ Findings('history tells every event with actor and reason, and as-of folds up to
   assert.is(await engine.getFindingAsOf('f1', '2025-12-31T00:00:00.000Z'), null);
 });
 
-Findings('two engines deciding on one finding: the stale one decides again and keeps both decisions', async () => {
-  const other = sqliteEngine({ path: sqliteOf(engine).path, clock: clock.now });
-  await engine.trackFinding(f('f1'));
-  await other.addFindingNote('f1', { by: 'x', text: 'from the other process' });
-  const record = await engine.addFindingNote('f1', { by: 'y', text: 'from this one' });
+Findings('a writer slipped in between a decision’s load and its append forces the decision again, and both stand', async () => {
+  const path = sqliteOf(engine).path;
+  const other = sqliteEngine({ path, clock: clock.now });
+  let commits = 0;
+  // The other writer appends to the same stream after this engine loaded the finding and before it commits.
+  const racing = sqliteEngine({
+    path,
+    clock: clock.now,
+    beforeCommit: async () => {
+      commits += 1;
+      if (commits === 1) await other.addFindingNote('f1', { by: 'x', text: 'from the other process' });
+    },
+  });
+  await other.trackFinding(f('f1'));
+  const record = await racing.addFindingNote('f1', { by: 'y', text: 'from this one' });
+  assert.is(commits, 2, 'the first append met the other writer and the decision was made again');
   assert.equal(record.notes, ['from the other process', 'from this one']);
   await other.close();
+  await racing.close();
 });
 
 Findings.run();

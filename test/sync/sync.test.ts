@@ -64,7 +64,9 @@ Sync('sync positions are events in the sync stream', async () => {
   await track(a, ['f1']);
   await sync(a, hub, options());
   const state = await hubState(a.backend.log, hub.url);
-  assert.ok(state.pushed > 0);
+  // The last of its own events that travel: its sighting (its origin's name and sync records stay local).
+  const [sighting] = [...sqliteOf(a).readStreamSync('finding-f1')];
+  assert.is(state.pushed, sighting?.position);
   assert.is(state.pushedBatches, 1);
 });
 
