@@ -33,6 +33,7 @@ export const opsRoutes = (deps: OpsDeps): Route[] => {
         const lag = Object.fromEntries(projections.map((p) => [p.name, Math.max(0, head - p.position)]));
         return json({
           status: 'ok',
+          store: engine.backend.description,
           position: Math.min(...projections.map((p) => p.position)),
           head,
           lag,
