@@ -54,6 +54,10 @@ export type DomainErrorCode =
   | 'unknown_checkpoint'
   | 'unknown_job'
   | 'unknown_token'
+  | 'unknown_state'
+  | 'unknown_state_type'
+  | 'unknown_session'
+  | 'unknown_body'
   | 'illegal_transition'
   | 'conflict';
 

@@ -6,6 +6,8 @@ import { checkpointEvents } from './checkpoint.js';
 import { findingEvents } from './finding.js';
 import { jobEvents } from './job.js';
 import { scanEvents } from './scan.js';
+import { bodyEvents, sessionEvents } from './session.js';
+import { stateEvents, stateTypeEvents } from './state.js';
 import type { Json } from './primitives.js';
 import { entityStreams } from './streams.js';
 import { syncEvents, syncPullEvents, syncTrustEvents } from './sync.js';
@@ -21,6 +23,10 @@ export const catalogue = {
   ...withCategory('sync', syncPullEvents),
   ...withCategory('token', tokenEvents),
   ...withCategory('policy', policyEvents),
+  ...withCategory('state', stateEvents),
+  ...withCategory('statetype', stateTypeEvents),
+  ...withCategory('session', sessionEvents),
+  ...withCategory('body', bodyEvents),
 };
 
 function withCategory<K extends string, C extends Record<string, t.Mixed>>(category: K, codecs: C) {
@@ -36,8 +42,11 @@ export type EventDataOf<K extends EventType> = t.TypeOf<Catalogue[K]['codec']>;
 export type DomainEvent = { [K in EventType]: { type: K; data: EventDataOf<K> } }[EventType];
 export type DomainEventOf<K extends EventType> = Extract<DomainEvent, { type: K }>;
 export type Category = Catalogue[EventType]['category'];
-export const categories: readonly Category[] = ['scan', 'checkpoint', 'finding', 'job', 'sync', 'token', 'policy'];
-/** The categories sync carries between replicas; every other one (jobs, sync records, tokens, policies) stays local. */
+export const categories: readonly Category[] = ['scan', 'checkpoint', 'finding', 'job', 'sync', 'token', 'policy', 'state', 'statetype', 'session', 'body'];
+/**
+ * The categories sync carries between replicas; every other one (jobs, sync records, tokens, policies, typed states,
+ * sessions and body purges) stays local.
+ */
 export const replicatedCategories: readonly Category[] = ['scan', 'checkpoint', 'finding'];
 
 export const eventTypes = Object.keys(catalogue) as EventType[];

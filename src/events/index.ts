@@ -12,6 +12,8 @@ export * from './job.js';
 export * from './json-text.js';
 export * from './primitives.js';
 export * from './scan.js';
+export * from './session.js';
+export * from './state.js';
 export * from './streams.js';
 export * from './sync.js';
 export * from './upcasters.js';

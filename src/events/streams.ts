@@ -32,6 +32,14 @@ export const entityStreams = (category: string, data: unknown): readonly string[
       return [`finding-${id('findingId') ?? ''}`];
     case 'job':
       return [`job-${id('jobId') ?? ''}`];
+    case 'state':
+      return [`state-${id('stateId') ?? ''}`];
+    case 'statetype':
+      return [`statetype-${id('type') ?? ''}`];
+    case 'session':
+      return [`session-${id('sessionId') ?? ''}`];
+    case 'body':
+      return [`body-${id('sha256') ?? ''}`];
     case 'checkpoint': {
       const parts = [id('collector') ?? '', id('accountId') ?? '', id('region') ?? ''] as const;
       const current = checkpointStreamName(...parts);

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { catalogue, decode, Instant, validateEvent } from '../../src/events/index.js';
+import { catalogue, decode, Instant, replicatedCategories, validateEvent } from '../../src/events/index.js';
 import { InvalidInput } from '../../src/errors.js';
 import { at } from '../support/events.js';
 
@@ -55,9 +55,25 @@ Catalogue('an Instant is canonical UTC text with milliseconds, and only that', (
     assert.not.ok(Instant.is(bad), bad);
 });
 
-Catalogue('every event type belongs to one of the seven stream categories', () => {
+Catalogue('every event type belongs to one of the eleven stream categories', () => {
   const categories = new Set(Object.values(catalogue).map((e) => e.category));
-  assert.equal([...categories].sort(), ['checkpoint', 'finding', 'job', 'policy', 'scan', 'sync', 'token']);
+  assert.equal([...categories].sort(), ['body', 'checkpoint', 'finding', 'job', 'policy', 'scan', 'session', 'state', 'statetype', 'sync', 'token']);
+});
+
+Catalogue('typed states, sessions and body purges stay local: sync carries scans, checkpoints and findings only', () => {
+  assert.equal([...replicatedCategories].sort(), ['checkpoint', 'finding', 'scan']);
+});
+
+Catalogue('a state, state type, session or body event must name the entity of its stream', () => {
+  const at0 = at(1);
+  const body = { sha256: 'a'.repeat(64), size: 2, stored: 22, codec: 'gzip', key: null };
+  const cases: [string, string, unknown][] = [
+    ['state-u2', 'StateRegistered', { stateId: 'u1', name: '', type: 'user', status: 'pending', data: {}, metadata: {}, at: at0 }],
+    ['statetype-feature', 'StateSchemaSet', { type: 'user', version: 1, schema: null, sha256: null, at: at0 }],
+    ['session-s2', 'SessionSaved', { sessionId: 's1', body, fence: null, at: at0 }],
+    ['body-' + 'b'.repeat(64), 'BodyPurged', { sha256: 'a'.repeat(64), stored: 1, reason: 'cleanup', at: at0 }],
+  ];
+  for (const [stream, type, data] of cases) assert.throws(() => validateEvent(stream, type, data), /stream/, stream);
 });
 
 Catalogue('decode returns a Left naming the field instead of throwing', () => {
