@@ -12,6 +12,8 @@ import type {
   Subscription,
   VerifyReport,
 } from './log.js';
+import type { BlobStore } from './blobs.js';
+import type { Consumers } from './consumers.js';
 import type { ProjectionStatus, ReadModels } from './read-models.js';
 
 /** An imported event recorded later than its batch allows: it folds at `foldAt` instead of its `recordedAt`. */
@@ -115,6 +117,10 @@ export interface Backend {
   readonly atomic: boolean;
   readonly log: EventLog;
   readonly models: ReadModels;
+  /** Bodies kept out of the log (session documents), addressed by their SHA-256. */
+  readonly blobs: BlobStore;
+  /** Named consumers' positions, leases and dead letters (callbacks). */
+  readonly consumers: Consumers;
   /** Appends the writes (all or none where `atomic`) and, where `inline`, applies the projections with them. */
   commit(writes: readonly StreamWrite[]): Promise<readonly AppendResult[]>;
   /**
@@ -154,3 +160,5 @@ export interface Backend {
 }
 
 export type { EventFilter };
+export type { BlobInfo, BlobStats, BlobStore } from './blobs.js';
+export type { ConsumerInfo, ConsumerLease, Consumers, DeadLetter } from './consumers.js';

@@ -5,6 +5,8 @@ import { ScratchSet } from './scratch-set.js';
 import type { AppendResult, StreamWrite } from '../../ports/log.js';
 import type { ProjectionStatus } from '../../ports/read-models.js';
 import { mergeContextOf, mergeKeyOf, originStream, trustStream } from '../merge.js';
+import { SqliteBlobs } from './blobs.js';
+import { SqliteConsumers } from './consumers.js';
 import { SqliteModels, Statements } from './models.js';
 import { SqliteProjector } from './projector.js';
 import { SqliteEventStore, type SqliteStoreOptions } from './store.js';
@@ -32,6 +34,8 @@ export class SqliteBackend implements Backend {
   readonly atomic = true;
   readonly store: SqliteEventStore;
   readonly models: SqliteModels;
+  readonly blobs: SqliteBlobs;
+  readonly consumers: SqliteConsumers;
   private readonly projector: SqliteProjector;
   private readonly statements: Statements;
   private mergeCache: MergeContext | null = null;
@@ -42,6 +46,8 @@ export class SqliteBackend implements Backend {
       this.statements = new Statements(this.store.db);
       this.projector = new SqliteProjector(this.store.db, this.store, options.projections, this.statements, { merge: () => this.merge() });
       this.models = new SqliteModels(this.store.db, this.statements, this.projector.specs, (t) => t);
+      this.blobs = new SqliteBlobs(this.store.db, options.clock ?? Date.now, true);
+      this.consumers = new SqliteConsumers(this.store.db);
       this.projector.install(options.onRebuild);
       // Read models folded under another merge policy or central origin are folded again under the current one.
       const stored = this.meta('merge_context');
