@@ -4,6 +4,8 @@ import { findingsProjection } from './findings.js';
 import { jobsProjection } from './jobs.js';
 import type { Projection } from './projection.js';
 import { scansProjection } from './scans.js';
+import { sessionsProjection } from './sessions.js';
+import { statesProjection } from './states.js';
 
 export * from './access.js';
 export * from './checkpoints.js';
@@ -12,6 +14,16 @@ export * from './jobs.js';
 export * from './batch.js';
 export * from './projection.js';
 export * from './scans.js';
+export * from './sessions.js';
+export * from './states.js';
 
 /** Every projection the engine keeps, in the order they apply each event. */
-export const projections: readonly Projection[] = [scansProjection, findingsProjection, checkpointsProjection, jobsProjection, accessProjection];
+export const projections: readonly Projection[] = [
+  scansProjection,
+  findingsProjection,
+  checkpointsProjection,
+  jobsProjection,
+  accessProjection,
+  statesProjection,
+  sessionsProjection,
+];

@@ -9,6 +9,11 @@ export type ColumnType = 'text' | 'integer' | 'real';
 export interface Column {
   readonly type: ColumnType;
   readonly nullable?: boolean;
+  /**
+   * Text compared and sorted by code point (byte order of UTF-8), whatever the database's locale: SQLite's default,
+   * PostgreSQL's COLLATE "C". For columns a range condition or a keyset page compares.
+   */
+  readonly binary?: boolean;
 }
 
 /** A partial index's condition: the one shape the read models need, rendered by each backend's dialect. */
@@ -87,17 +92,19 @@ export interface Projection {
   forget?(rows: RowAccess, event: RecordedEvent, context: ProjectionContext): void;
 }
 
-/** Columns from a compact list: `'finding_id:text scan_count:integer collector:text?'` (`?`: nullable). */
+/** Columns from a compact list: `'finding_id:text scan_count:integer collector:text?'` (`?`: nullable; `text!`: binary). */
 export const columns = (list: string): Record<string, Column> =>
   Object.fromEntries(
     list
       .trim()
       .split(/\s+/)
       .map((item) => {
-        const [name, type = ''] = item.split(':');
-        const nullable = type.endsWith('?');
-        const t = (nullable ? type.slice(0, -1) : type) as ColumnType;
-        if (name === undefined || !['text', 'integer', 'real'].includes(t)) throw new Error(`bad column ${item}`);
-        return [name, nullable ? { type: t, nullable } : { type: t }];
+        const [name, given = ''] = item.split(':');
+        const nullable = given.endsWith('?');
+        const type = nullable ? given.slice(0, -1) : given;
+        const binary = type.endsWith('!');
+        const t = (binary ? type.slice(0, -1) : type) as ColumnType;
+        if (name === undefined || !['text', 'integer', 'real'].includes(t) || (binary && t !== 'text')) throw new Error(`bad column ${item}`);
+        return [name, { type: t, ...(nullable ? { nullable } : {}), ...(binary ? { binary } : {}) }];
       }),
   );

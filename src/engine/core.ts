@@ -1,5 +1,6 @@
 import { instantOf, type Instant } from '../events/index.js';
 import type { Backend } from '../ports/backend.js';
+import type { BodySettings } from './bodies.js';
 
 /** What the engine's command and query modules share. */
 export interface Core {
@@ -10,6 +11,8 @@ export interface Core {
   readonly beforeCommit?: (() => Promise<void>) | undefined;
   /** Runs decisions of this process one at a time (see decide.ts). */
   readonly serial: Serial;
+  /** How session bodies are compressed and sealed. */
+  readonly bodies: BodySettings;
 }
 
 export type Serial = <T>(work: () => Promise<T>) => Promise<T>;

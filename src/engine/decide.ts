@@ -72,7 +72,7 @@ export interface Plan<T> {
 
 /**
  * The one decide-and-commit loop: `plan` loads what it decides on, decides, and returns the writes with the
- * expected revisions of that same load; a concurrent writer (WrongExpectedRevision) makes it load and decide again,
+ * expected revisions of that same load (and may store what the events name beside the log: see `atomically`); a concurrent writer (WrongExpectedRevision) makes it load and decide again,
  * up to `attempts` times, then it is a DomainError('conflict'). Nothing to write is a no-op.
  */
 export const decideAndCommit = async <T>(
@@ -80,22 +80,35 @@ export const decideAndCommit = async <T>(
   what: string,
   plan: () => Promise<Plan<T>>,
   attempts = 3,
+  options: { readonly atomically?: boolean } = {},
 ): Promise<{ readonly value: T; readonly appended: readonly AppendResult[] }> =>
   core.serial(async () => {
-    for (let attempt = 1; ; attempt += 1) {
-      const { writes, value } = await plan();
-      if (writes.length === 0) return { value, appended: [] };
-      await core.beforeCommit?.();
-      try {
-        return { value, appended: await core.backend.commit(writes) };
-      } catch (error) {
-        if (!(error instanceof Error) || error.name !== 'WrongExpectedRevision') throw error;
-        if (attempt >= attempts) throw new DomainError('conflict', `${what} was changed by another writer ${attempts} times while deciding; try again`);
-        // The other writer may keep no projections (an older version, a raw append): bring the snapshots up first.
-        await core.backend.refresh();
-      }
-    }
+    // `atomically`: the plan and the commit in one unit of work, so what the plan writes beside the log (a body in
+    // the blob store) lands with the events or not at all where the backend can (SQLite: one transaction).
+    if (options.atomically === true) return core.backend.unitOfWork(() => commitLoop(core, what, plan, attempts));
+    return commitLoop(core, what, plan, attempts);
   });
+
+const commitLoop = async <T>(
+  core: Core,
+  what: string,
+  plan: () => Promise<Plan<T>>,
+  attempts: number,
+): Promise<{ readonly value: T; readonly appended: readonly AppendResult[] }> => {
+  for (let attempt = 1; ; attempt += 1) {
+    const { writes, value } = await plan();
+    if (writes.length === 0) return { value, appended: [] };
+    await core.beforeCommit?.();
+    try {
+      return { value, appended: await core.backend.commit(writes) };
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'WrongExpectedRevision') throw error;
+      if (attempt >= attempts) throw new DomainError('conflict', `${what} was changed by another writer ${attempts} times while deciding; try again`);
+      // The other writer may keep no projections (an older version, a raw append): bring the snapshots up first.
+      await core.backend.refresh();
+    }
+  }
+};
 
 /**
  * Decides on a short local stream (a token, a policy) folded from this origin's own events in the log, and appends

@@ -5,6 +5,7 @@ import type { ProjectionStatus } from '../ports/read-models.js';
 import type { Identity } from '../domain/index.js';
 import * as access from './access.js';
 import * as audit from './audit.js';
+import { defaultBodySettings, type BodySettings } from './bodies.js';
 import * as checkpoints from './checkpoints.js';
 import { serialQueue, type Core } from './core.js';
 import * as findings from './findings.js';
@@ -25,6 +26,11 @@ import type {
 } from './inputs.js';
 import * as scans from './scans.js';
 import { getFindingStats } from './stats.js';
+import * as sessions from './sessions.js';
+import * as storage from './session-storage.js';
+import * as stateTypes from './state-types.js';
+import * as states from './states.js';
+import { searchStates, type SearchStatesInput } from './state-search.js';
 import { countCheckpoints, countScansByStatus, listScanPage, projectionPositions, readConsistent, readModelPosition, type ScanPageInput } from './api-queries.js';
 
 export interface EngineOptions {
@@ -32,6 +38,8 @@ export interface EngineOptions {
   readonly clock?: () => number;
   /** Runs between a decision's load and its commit (tests slip another writer in there). */
   readonly beforeCommit?: () => Promise<void>;
+  /** How session bodies are written (gzip level, encryption key, size cap); defaults: level 6, no key, 64 MiB. */
+  readonly bodies?: Partial<BodySettings>;
 }
 
 /**
@@ -45,7 +53,13 @@ export class StateEngine {
 
   constructor(options: EngineOptions) {
     this.backend = options.backend;
-    this.core = { backend: options.backend, clock: options.clock ?? Date.now, beforeCommit: options.beforeCommit, serial: serialQueue() };
+    this.core = {
+      backend: options.backend,
+      clock: options.clock ?? Date.now,
+      beforeCommit: options.beforeCommit,
+      serial: serialQueue(),
+      bodies: { ...defaultBodySettings, ...options.bodies },
+    };
   }
 
   /** The origin this engine writes under. */
@@ -153,6 +167,50 @@ export class StateEngine {
   listScanPage = (input: ScanPageInput) => listScanPage(this.core, input);
   countScansByStatus = () => countScansByStatus(this.core);
   countCheckpoints = () => countCheckpoints(this.core);
+
+  // Typed states (seed 003): src/engine/states.ts, state-search.ts, state-types.ts
+  readonly states = {
+    register: (input: states.RegisterStateInput, options?: states.StateOptions) => states.registerState(this.core, input, options),
+    change: (stateId: string, input: states.ChangeStateInput, options?: states.StateOptions) => states.changeState(this.core, stateId, input, options),
+    rollback: (stateId: string, toRevision: number, options?: states.StateOptions) => states.rollbackState(this.core, stateId, toRevision, options),
+    get: (stateId: string) => states.getState(this.core, stateId),
+    asOf: (stateId: string, asOf: string) => states.getStateAsOf(this.core, stateId, asOf),
+    list: (input: states.ListStatesInput = {}) => states.listStates(this.core, input),
+    search: (input: SearchStatesInput) => searchStates(this.core, input),
+    history: (stateId: string) => states.getStateHistory(this.core, stateId),
+    changes: (input: states.ListChangesInput = {}) => states.listStateChanges(this.core, input),
+    counts: () => states.stateCounts(this.core),
+    defineType: (type: string, table: unknown, identity?: Identity) => stateTypes.defineStateType(this.core, type, table, identity),
+    setSchema: (type: string, schema: unknown, identity?: Identity) => stateTypes.setStateSchema(this.core, type, schema, identity),
+    getType: (type: string) => stateTypes.getStateType(this.core, type),
+    listTypes: () => stateTypes.listStateTypes(this.core),
+  };
+
+  // Sessions and checkpoints (seed 004): src/engine/sessions.ts, session-storage.ts; bodies in the blob port
+  readonly sessions = {
+    save: (sessionId: string, document: unknown, options?: sessions.WriteOptions) => sessions.saveSession(this.core, sessionId, document, options),
+    load: (sessionId: string) => sessions.loadSession(this.core, sessionId),
+    get: (sessionId: string) => sessions.getSession(this.core, sessionId),
+    list: (options?: { status?: string | undefined; limit?: number | undefined }) => sessions.listSessions(this.core, options),
+    createCheckpoint: (sessionId: string, document: unknown, options?: sessions.WriteOptions & { branch?: string | undefined }) =>
+      sessions.createCheckpoint(this.core, sessionId, document, options),
+    restoreCheckpoint: (checkpointId: string, options?: sessions.WriteOptions) => sessions.restoreCheckpoint(this.core, checkpointId, options),
+    getCheckpoint: (checkpointId: string) => sessions.getCheckpoint(this.core, checkpointId),
+    listCheckpoints: (sessionId: string) => sessions.listCheckpoints(this.core, sessionId),
+    cleanupCheckpoints: (sessionId: string, keepLast: number, identity?: Identity) => storage.cleanupCheckpoints(this.core, sessionId, keepLast, { identity }),
+    pause: (sessionId: string, options?: sessions.WriteOptions & { document?: unknown }) => sessions.pauseSession(this.core, sessionId, options),
+    resume: (sessionId: string, options: { owner: string; leaseMs?: number | undefined; fence?: number | undefined; identity?: Identity | undefined }) =>
+      sessions.resumeSession(this.core, sessionId, options),
+    claim: (sessionId: string, options: { owner: string; leaseMs?: number | undefined; identity?: Identity | undefined }) =>
+      sessions.claimSession(this.core, sessionId, options),
+    renew: (sessionId: string, fence: number, options?: { leaseMs?: number | undefined; identity?: Identity | undefined }) =>
+      sessions.renewSessionLease(this.core, sessionId, fence, options),
+    release: (sessionId: string, fence: number, identity?: Identity) => sessions.releaseSession(this.core, sessionId, fence, { identity }),
+    recover: (identity?: Identity) => sessions.recoverSessions(this.core, { identity }),
+    cleanupOld: (options: { olderThanDays: number; keepLast?: number | undefined; identity?: Identity | undefined }) => storage.cleanupOldSessions(this.core, options),
+    stats: () => storage.storageStats(this.core),
+    vacuum: (options?: { graceMs?: number | undefined; identity?: Identity | undefined }) => storage.vacuumStorage(this.core, options),
+  };
 
   // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
   readonly jobs = createJobs(() => this.core);

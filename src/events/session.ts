@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { Id, Instant, NonNegativeInt, orNull, Text } from './primitives.js';
+import { Id, Instant, NonNegativeInt, orNull, Text, type Json, type JsonRecord } from './primitives.js';
 
 export const Sha256Hex = t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 hex');
 
@@ -78,3 +78,21 @@ export const sessionEvents = {
 export const bodyEvents = {
   BodyPurged: t.strict({ sha256: Sha256Hex, stored: NonNegativeInt, reason: Text, at: Instant }),
 };
+
+const isDocumentValue = (v: unknown, depth: number): boolean => {
+  if (depth > 512) return false;
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => isDocumentValue(x, depth + 1));
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every((x) => isDocumentValue(x, depth + 1));
+  return false;
+};
+const isDocument = (u: unknown): u is Record<string, Json> => typeof u === 'object' && u !== null && !Array.isArray(u) && isDocumentValue(u, 0);
+
+/** A session or checkpoint document: a JSON object, nested at most 512 deep (deeper than events allow: it is a body). */
+export const JsonDocument = new t.Type<JsonRecord, JsonRecord, unknown>(
+  'JSON object (a document)',
+  isDocument,
+  (u, c) => (isDocument(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { projections, type Projection } from '../../projections/index.js';
-import { StateEngine } from '../../src/engine/index.js';
+import { StateEngine, type BodySettings } from '../../src/engine/index.js';
 import { SqliteBackend } from '../../src/store/sqlite/backend.js';
 import type { SqliteEventStore } from '../../src/store/index.js';
 
@@ -18,6 +18,7 @@ export interface SqliteEngineOptions {
   readonly beforeCommit?: () => Promise<void>;
   readonly projections?: readonly Projection[];
   readonly onRebuild?: (name: string, done: number, total: number) => void;
+  readonly bodies?: Partial<BodySettings>;
 }
 
 /** An engine on an SQLite file (several may share one file, as several processes do). */
@@ -30,7 +31,12 @@ export const sqliteEngine = (o: SqliteEngineOptions): StateEngine => {
     ...(o.origin === undefined ? {} : { origin: o.origin }),
     ...(o.clock === undefined ? {} : { clock: o.clock }),
   });
-  return new StateEngine({ backend, ...(o.clock === undefined ? {} : { clock: o.clock }), ...(o.beforeCommit === undefined ? {} : { beforeCommit: o.beforeCommit }) });
+  return new StateEngine({
+    backend,
+    ...(o.clock === undefined ? {} : { clock: o.clock }),
+    ...(o.beforeCommit === undefined ? {} : { beforeCommit: o.beforeCommit }),
+    ...(o.bodies === undefined ? {} : { bodies: o.bodies }),
+  });
 };
 
 export const fileIn = (dir: string, name: string): string => join(dir, name);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { BodySettings } from '../../src/engine/index.js';
 import { sqliteEngine, sqliteOf } from './backend.js';
 
 /** A clock the test moves by hand: starts at 2026-01-01T00:00:00Z. */
@@ -18,8 +19,8 @@ export class TestClock {
 
 let n = 0;
 /** An engine on a fresh file in `dir`, with its own test clock. */
-export const openTestEngine = (dir: string, clock = new TestClock(), path?: string) => {
+export const openTestEngine = (dir: string, clock = new TestClock(), path?: string, options: { bodies?: Partial<BodySettings> } = {}) => {
   n += 1;
-  const engine = sqliteEngine({ path: path ?? join(dir, `engine-${process.pid}-${n}.db`), clock: clock.now, origin: 'test' });
+  const engine = sqliteEngine({ path: path ?? join(dir, `engine-${process.pid}-${n}.db`), clock: clock.now, origin: 'test', ...options });
   return { engine, clock, store: sqliteOf(engine) };
 };

@@ -22,7 +22,7 @@ const indexDdl = (dialect: Dialect, spec: TableSpec, table: string, index: Index
 /** CREATE TABLE for a table spec under a physical name. */
 export const tableDdl = (dialect: Dialect, spec: TableSpec, table: string): string => {
   const cols = Object.entries(spec.columns).map(
-    ([name, c]) => `${dialect.id(name)} ${dialect.type(c.type)}${c.nullable ? '' : ' NOT NULL'}`,
+    ([name, c]) => `${dialect.id(name)} ${dialect.type(c.type)}${c.binary ? dialect.binary : ''}${c.nullable ? '' : ' NOT NULL'}`,
   );
   return `CREATE TABLE ${dialect.id(table)} (${cols.join(', ')}, PRIMARY KEY (${spec.key.map(dialect.id).join(', ')}))${dialect.tableSuffix}`;
 };

@@ -6,6 +6,8 @@ export interface Dialect {
   type(type: ColumnType): string;
   /** The n-th (1-based) bind parameter. */
   param(n: number): string;
+  /** Appended to a binary text column (see Column.binary). */
+  readonly binary: string;
   /** Appended to CREATE TABLE. */
   readonly tableSuffix: string;
   /** Quotes an identifier (our names are plain, but a column named `by` or `key` is a keyword somewhere). */
@@ -16,6 +18,8 @@ export const sqlite: Dialect = {
   name: 'sqlite',
   type: (t) => (t === 'text' ? 'TEXT' : t === 'integer' ? 'INTEGER' : 'REAL'),
   param: () => '?',
+  // BINARY is SQLite's default collation: memcmp of UTF-8, code point order.
+  binary: '',
   tableSuffix: ' STRICT',
   id: (name) => `"${name}"`,
 };
@@ -24,6 +28,7 @@ export const postgres: Dialect = {
   name: 'postgres',
   type: (t) => (t === 'text' ? 'text' : t === 'integer' ? 'bigint' : 'double precision'),
   param: (n) => `$${n}`,
+  binary: ' COLLATE "C"',
   tableSuffix: '',
   id: (name) => `"${name}"`,
 };
