@@ -14,6 +14,7 @@ import { metaOf } from './actor.js';
 import { decodeBody, encodeBody } from './bodies.js';
 import { now, type Core } from './core.js';
 import { decideAndCommit, loadOne, toNewEvents, type EntityKind } from './decide.js';
+import { purgeUnreferenced } from './session-storage.js';
 import { settle } from './states.js';
 
 /** A session as printed: where it stands, who holds it, and its current document's size (not the document). */
@@ -132,6 +133,7 @@ const decideOnSession = async (
 ): Promise<SessionState> => {
   const stream = sessionStreamOf(sessionId);
   const bodies = options.bodies ?? [];
+  let replaced: BodyRef | null = null;
   const { value, appended } = await decideAndCommit(
     core,
     stream,
@@ -141,7 +143,9 @@ const decideOnSession = async (
       if (decided instanceof DomainError) throw decided;
       if (decided.length > 0) for (const b of bodies) await core.backend.blobs.put(b.ref.sha256, b.bytes);
       const writes = decided.length === 0 ? [] : [{ stream, events: toNewEvents(decided, metaOf(options.identity)), expectedRevision: revision }];
-      return { writes, value: decided.reduce(evolveSession, state) };
+      const next = decided.reduce(evolveSession, state);
+      replaced = state?.body !== undefined && state.body !== null && state.body.sha256 !== next?.body?.sha256 ? state.body : null;
+      return { writes, value: next };
     },
     3,
     { atomically: bodies.length > 0 },
@@ -150,6 +154,11 @@ const decideOnSession = async (
     const present = await core.backend.blobs.has(bodies.map((b) => b.ref.sha256));
     for (const b of bodies) if (!present.has(b.ref.sha256)) await core.backend.blobs.put(b.ref.sha256, b.bytes);
   }
+  // The document a save (or restore, resume, recovery) replaced goes, unless a checkpoint (or another session) still
+  // names it: a session saved at every step keeps one current body, not one per step.
+  const old = replaced as BodyRef | null;
+  if (appended.length > 0 && old !== null)
+    await purgeUnreferenced(core, [{ sha256: old.sha256, stored: old.stored }], `replaced in session ${sessionId}`, options.identity);
   await settle(core, appended);
   return value;
 };

@@ -55,7 +55,7 @@ Sessions('checkpoints list newest first; restoring one makes its document curren
 
 Sessions('cleanup keeps exactly the newest N checkpoints and purges the bodies only they named, each by an event', async () => {
   await engine.sessions.save('s1', doc(3));
-  const made = [];
+  const made: { checkpoint_id: string; sha256: string }[] = [];
   for (let step = 0; step < 6; step += 1) made.push(await engine.sessions.createCheckpoint('s1', doc(step)));
   const blobsBefore = (await engine.backend.blobs.stats()).count;
   const { removed, purged } = await engine.sessions.cleanupCheckpoints('s1', 2);
