@@ -5,6 +5,8 @@ import type { ProjectionStatus } from '../ports/read-models.js';
 import type { Identity } from '../domain/index.js';
 import * as access from './access.js';
 import * as audit from './audit.js';
+import { CallbackRunner, type CallbackOptions, type StateCallback } from './callbacks.js';
+import { watchStateChanges } from './state-feed.js';
 import { defaultBodySettings, type BodySettings } from './bodies.js';
 import * as checkpoints from './checkpoints.js';
 import { serialQueue, type Core } from './core.js';
@@ -211,6 +213,13 @@ export class StateEngine {
     stats: () => storage.storageStats(this.core),
     vacuum: (options?: { graceMs?: number | undefined; identity?: Identity | undefined }) => storage.vacuumStorage(this.core, options),
   };
+
+  /** A named consumer of state changes, started (see CallbackRunner): the manager's registerCallback. */
+  runCallback = (name: string, handler: StateCallback, options?: CallbackOptions): CallbackRunner => new CallbackRunner(this.core, name, handler, options).start();
+  /** Changes of typed states from a position on, then live (`state watch`). */
+  watchStates = (options?: { fromPosition?: number; signal?: AbortSignal; caughtUp?: (position: number) => void }) => watchStateChanges(this.backend.log, options);
+  /** The engine's clock (epoch ms). */
+  now = (): number => this.core.clock();
 
   // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
   readonly jobs = createJobs(() => this.core);

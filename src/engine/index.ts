@@ -18,3 +18,6 @@ export * from './sessions.js';
 export * from './session-storage.js';
 export * from './bodies.js';
 export * from './verify-bodies.js';
+export * from './callbacks.js';
+export * from './state-feed.js';
+export * from './manager.js';
