@@ -1,8 +1,16 @@
 import { componentSchemas, schemaOf } from './openapi-schemas.js';
+import { stateComponentSchemas } from './openapi-state-schemas.js';
 import type { Route } from './route.js';
 
 const paramText: Readonly<Record<string, string>> = {
-  status: 'only scans in this status',
+  status: 'only those in this status',
+  type: 'only states of this type (required with where)',
+  where: 'data.<path><op><value>, op one of = != < <= > >= (repeat the parameter: every condition must hold)',
+  include_deleted: 'list deleted states too (true or false)',
+  transition: 'only changes by this transition (or rollback)',
+  state_id: 'only changes of this state',
+  after_position: 'changes after this log position (the last_position of the previous answer)',
+  wait_seconds: 'wait up to this long (0-30 s) for a change when there is none yet',
   account: 'only this account',
   region: 'only this region',
   since: 'only scans (or audit entries) at or after this instant (ISO-8601 with Z or an offset, or a date)',
@@ -105,7 +113,7 @@ export const openApiDocument = (routes: readonly Route[], version: string) => {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: componentSchemas,
+      schemas: { ...componentSchemas, ...stateComponentSchemas },
     },
     paths,
   };

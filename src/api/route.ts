@@ -58,6 +58,10 @@ export interface Route {
   /** Whether the answer is a function of the URL and the log position alone, so the position can be its ETag. */
   readonly etag?: boolean | ((query: URLSearchParams) => boolean);
   readonly query?: QueryCodec;
+  /** Query parameters that may repeat (`where`): left out of the exact decoding, read by the handler. */
+  readonly repeated?: readonly string[];
+  /** The largest body accepted (default 1 MiB): session documents may be bigger. */
+  readonly bodyLimit?: number;
   readonly doc?: RouteDoc;
   readonly handle: (ctx: RouteContext) => Promise<Reply>;
 }
@@ -77,7 +81,7 @@ export const defineRoute = <P extends t.Props>(
   return {
     ...rest,
     query: query as unknown as QueryCodec,
-    handle: (ctx) => handle(ctx, decodeQuery(query, ctx.query, { exact, ignore: ['min_position'] })),
+    handle: (ctx) => handle(ctx, decodeQuery(query, ctx.query, { exact, ignore: ['min_position', ...(rest.repeated ?? [])] })),
   };
 };
 

@@ -13,6 +13,8 @@ import { MinPosition } from './inputs.js';
 import { silentLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
+import { v1SessionRoutes } from './v1-sessions.js';
+import { v1StateRoutes } from './v1-states.js';
 import { PositionTracker } from './position.js';
 import { TrustedProxy, type TrustedProxyOptions } from './proxy.js';
 import { respond, type Outgoing } from './respond.js';
@@ -101,7 +103,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics();
   const tracker = await PositionTracker.open(engine, log);
   const refusals = new RefusalAudit(engine, log, clock);
-  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes];
+  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes, ...v1StateRoutes, ...v1SessionRoutes];
   const router = new Router([
     ...documented,
     ...stanceReadRoutes,
@@ -163,7 +165,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
         identity,
         params,
         query,
-        body: () => readJsonBody(req),
+        body: () => readJsonBody(req, route.bodyLimit),
         tracker,
         now: clock,
       });

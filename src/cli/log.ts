@@ -65,15 +65,22 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
 
   log
     .command('verify')
-    .description('walk every stream: contiguous revisions, checksum chain, event schemas; exit 1 naming the first bad event')
+    .description('walk every stream: contiguous revisions, checksum chain, event schemas; then the bodies the log names (present and intact, or purged by an event); exit 1 naming the first bad event or body')
     .action(async (_options: object, cmd: Command) => {
       const store = await ctx.log(cmd);
       const json = ctx.json(cmd);
       const progress = startProgress('verify', (await store.stats()).events, !json);
-      const report = await store.verify({ onProgress: (done, total) => progress.update(done, total) });
+      const log = await store.verify({ onProgress: (done, total) => progress.update(done, total) });
       progress.stop();
+      const { verifyBodies } = await import('../engine/verify-bodies.js');
+      const bodies = store.blobs === undefined ? null : await verifyBodies(store, store.blobs);
+      const report = { ...log, ok: log.ok && (bodies?.ok ?? true), bodies };
       if (json) printJson(report);
-      else if (report.ok) out(`log sound: ${report.events} events in ${report.streams} streams`);
+      else if (report.ok)
+        out(
+          `log sound: ${report.events} events in ${report.streams} streams` +
+            (bodies === null || bodies.referenced === 0 ? '' : `; bodies: ${bodies.referenced} named, ${bodies.present} present, ${bodies.purged} purged by events`),
+        );
       else {
         for (const problem of report.problems) process.stderr.write(`stance-state: log verify: ${problem}\n`);
         if (report.firstBad !== null)
@@ -81,6 +88,9 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
             `stance-state: log verify: first bad event: ${describeBad(report.firstBad)}` +
               `${report.badCount > 1 ? ` (${report.badCount} bad events in all)` : ''}\n`,
           );
+        for (const m of bodies?.missing ?? [])
+          process.stderr.write(`stance-state: log verify: body ${m.sha256} named by ${m.stream}@${m.revision} (position ${m.position}) is missing and no purge event accounts for it: tampering\n`);
+        for (const sha of bodies?.altered ?? []) process.stderr.write(`stance-state: log verify: body ${sha} no longer hashes to its address: tampering\n`);
       }
       if (!report.ok) ctx.exitCode = 1;
     });

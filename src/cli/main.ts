@@ -38,6 +38,17 @@ const commands: readonly { name: string; description: string; load: () => Promis
     description: 'replicate the log with hubs (a directory or Azure Blob Storage)',
     load: async () => (await import('./sync.js')).registerSync,
   },
+  {
+    name: 'state',
+    description: 'typed states: register, transitions by type tables, schemas, history, search, rollback, watch, health',
+    load: async () => (await import('./state.js')).registerState,
+  },
+  {
+    name: 'session',
+    description: 'resumable sessions: documents, checkpoints, pause/resume, holders with fencing, recovery, cleanup, stats',
+    load: async () => (await import('./session.js')).registerSession,
+  },
+  { name: 'store', description: 'the store itself: vacuum', load: async () => (await import('./session.js')).registerStore },
   { name: 'log', description: 'inspect and check the event log', load: async () => (await import('./log.js')).registerLog },
   {
     name: 'demo',

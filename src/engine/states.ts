@@ -52,7 +52,7 @@ export const ChangeStateInput = t.strict({
 export type ChangeStateInput = Input<typeof ChangeStateInput>;
 
 /** Ids the HTTP routes use as words (`/v1/states/changes`): a state may not be named so. */
-export const reservedStateIds: readonly string[] = ['changes', 'types', 'health'];
+export const reservedStateIds: readonly string[] = ['changes', 'types', 'health', 'feed'];
 
 /** The largest data (and metadata) a state holds, as canonical JSON: every change carries it whole. */
 export const maxStateDataBytes = 256 * 1024;

@@ -1,6 +1,7 @@
 import { projections } from '../../projections/index.js';
 import { InvalidInput } from '../errors.js';
-import type { Backend, EventLog } from '../ports/backend.js';
+import type { Backend, BlobStore, EventLog } from '../ports/backend.js';
+import { SqliteBlobs } from './sqlite/blobs.js';
 import type { Durability } from './contract.js';
 import { SqliteBackend } from './sqlite/backend.js';
 import { SqliteEventStore } from './sqlite/store.js';
@@ -25,10 +26,14 @@ export const openStore = (url: string, options: OpenStoreOptions = {}): SqliteEv
 };
 
 /** The log without its read models, for `log stats|tail|verify`: opening it rebuilds nothing and projects nothing. */
-export const openLog = async (url: string, options: OpenBackendOptions = {}): Promise<EventLog & { describe(): string; close(): Promise<void> }> => {
+export const openLog = async (
+  url: string,
+  options: OpenBackendOptions = {},
+): Promise<EventLog & { describe(): string; close(): Promise<void>; readonly blobs?: BlobStore }> => {
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) {
     const store = openStore(url, options);
-    return Object.assign(store, { describe: () => `sqlite ${store.path}` });
+    // The bodies beside the log, read-only: a file without the table has none, and opening creates nothing.
+    return Object.assign(store, { describe: () => `sqlite ${store.path}`, blobs: new SqliteBlobs(store.db, Date.now, false) });
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { openPostgresLog } = await import('./postgres/backend.js');

@@ -51,6 +51,36 @@ const needs: Readonly<Record<string, Need>> = {
   'POST /api/state/resolve': 'decide',
   'GET /v1/access/tokens': 'admin',
   'GET /v1/access/audit': 'admin',
+  'GET /v1/states': 'read',
+  'GET /v1/states/{state_id}': 'read',
+  'GET /v1/states/{state_id}/history': 'read',
+  'GET /v1/states/changes': 'read',
+  'GET /v1/states/feed': 'read',
+  'GET /v1/states/health': 'read',
+  'GET /v1/states/types': 'read',
+  'GET /v1/states/types/{type}': 'read',
+  'POST /v1/states': 'ingest',
+  'POST /v1/states/{state_id}/update': 'ingest',
+  'POST /v1/states/{state_id}/rollback': 'decide',
+  'POST /v1/states/types/{type}': 'admin',
+  'POST /v1/states/types/{type}/schema': 'admin',
+  'GET /v1/sessions': 'read',
+  'GET /v1/sessions/stats': 'read',
+  'GET /v1/sessions/{session_id}': 'read',
+  'GET /v1/sessions/{session_id}/document': 'read',
+  'GET /v1/sessions/{session_id}/checkpoints': 'read',
+  'POST /v1/sessions/{session_id}': 'ingest',
+  'POST /v1/sessions/{session_id}/checkpoints': 'ingest',
+  'POST /v1/sessions/{session_id}/checkpoints/cleanup': 'ingest',
+  'POST /v1/sessions/checkpoints/{checkpoint_id}/restore': 'ingest',
+  'POST /v1/sessions/{session_id}/pause': 'ingest',
+  'POST /v1/sessions/{session_id}/resume': 'ingest',
+  'POST /v1/sessions/{session_id}/claim': 'ingest',
+  'POST /v1/sessions/{session_id}/renew': 'ingest',
+  'POST /v1/sessions/{session_id}/release': 'ingest',
+  'POST /v1/sessions/recover': 'admin',
+  'POST /v1/sessions/cleanup': 'admin',
+  'POST /v1/sessions/vacuum': 'admin',
 };
 
 /** What each role may do, as the issue states it (scanner: the least a scanner service needs). */
@@ -74,10 +104,30 @@ const bodies: Readonly<Record<string, unknown>> = {
   'POST /api/state/suppress': { finding_id: 'f1', reason: 'accepted' },
   'POST /api/state/resolve': { finding_id: 'f1' },
   'POST /api/state/delete-checkpoint': { collector: 'c', account: 'a', region: 'r' },
+  'POST /v1/states': { state_id: 'st-new', type: 'user', data: { n: 0 } },
+  'POST /v1/states/{state_id}/update': { data: { n: 1 } },
+  'POST /v1/states/{state_id}/rollback': { to_revision: 0 },
+  'POST /v1/states/types/{type}': { table: { initial: 'open', transitions: { expire: { open: 'closed' } } } },
+  'POST /v1/states/types/{type}/schema': { schema: { type: 'object' } },
+  'POST /v1/sessions/{session_id}': { document: { step: 2 } },
+  'POST /v1/sessions/{session_id}/checkpoints': { document: { step: 3 } },
+  'POST /v1/sessions/{session_id}/checkpoints/cleanup': { keep_last: 1 },
+  'POST /v1/sessions/checkpoints/{checkpoint_id}/restore': {},
+  'POST /v1/sessions/{session_id}/renew': { fence: 1 },
+  'POST /v1/sessions/{session_id}/release': { fence: 1 },
+  'POST /v1/sessions/cleanup': { older_than_days: 30 },
 };
+
+/** Each session write acts on a session set up for it (a hold blocks another's claim; resume needs a paused one). */
+const sessionFor: Readonly<Record<string, string>> = { claim: 'sess-free', renew: 'sess-held', release: 'sess-held2', resume: 'sess-paused' };
+let checkpointId = '';
 
 const concrete = (path: string) =>
   path
+    .replace('{session_id}', sessionFor[path.split('/').at(-1) ?? ''] ?? 'sess1')
+    .replace('{checkpoint_id}', checkpointId)
+    .replace('{state_id}', 'st1')
+    .replace('{type}', 'deployed')
     .replace('{finding_id}', 'f1')
     .replace('{scan_id}', 's1')
     .replace('{collector}', 'c')
@@ -98,6 +148,14 @@ Roles.before.each(async () => {
   await t.engine.startScan({ scanId: 's1', snapshotId: 'x', accountId: 'a', region: 'r' });
   await t.engine.trackFinding({ findingId: 'f1', assetId: 'a1', ruleId: 'r1', scanId: 's1' });
   await t.engine.updateCheckpoint({ collector: 'c', accountId: 'a', region: 'r', scanId: 's1' });
+  // A typed state, a deployment type, and sessions in the states the session routes act on.
+  await t.engine.states.register({ stateId: 'st1', type: 'user', data: { n: 0 } });
+  await t.engine.states.defineType('deployed', { initial: 'open', transitions: {} });
+  for (const id of ['sess1', 'sess-free', 'sess-held', 'sess-held2', 'sess-paused']) await t.engine.sessions.save(id, { step: 1 });
+  checkpointId = (await t.engine.sessions.createCheckpoint('sess1', { step: 1 })).checkpoint_id;
+  await t.engine.sessions.claim('sess-held', { owner: 'tester' });
+  await t.engine.sessions.claim('sess-held2', { owner: 'tester' });
+  await t.engine.sessions.pause('sess-paused');
 });
 Roles.after.each(() => t.close());
 Roles.after(() => removeDir(dir));
