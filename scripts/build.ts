@@ -1,11 +1,12 @@
 /**
- * `npm run build` (and `prepare`, so `npm ci` leaves a working CLI): bundles the CLI with esbuild into
+ * `npm run build` (and `prepare`, so `npm ci` leaves a working CLI and library): bundles the CLI with esbuild into
  * `dist/stance-state.js` plus chunks in `dist/chunks/`, one per command module the CLI loads on demand (see
  * `src/cli/main.ts`), and modules they share. Resolving and reading some 400 ESM files of the tree and its packages
  * was most of every CLI call's start-up; a bundle is a handful of files. Native and optional packages stay outside
  * (better-sqlite3 loads a `.node` addon; the Azure SDK is required only for an azblob:// hub). Type checking is
  * `npm run typecheck`'s job, not this one's. `--quiet` prints nothing.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,29 @@ const result = await build({
 
 // The bin runs by its #! line too (npm links it; a rebuild makes the file anew).
 chmodSync(join(outdir, 'stance-state.js'), 0o755);
+
+// The library (`import { getStateManager } from 'stance-state'`): one ES module with every package left to
+// node_modules, and declarations from tsc (package.json `exports`). `--no-lib` skips it (CLI-only rebuilds).
+if (!process.argv.includes('--no-lib')) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { index: 'src/index.ts' },
+    outdir: join(outdir, 'lib'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  const declarations = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.lib.json')], { cwd: root, encoding: 'utf8' });
+  if (declarations.status !== 0) {
+    process.stderr.write(`${declarations.stdout}${declarations.stderr}`);
+    process.exit(1);
+  }
+}
 
 if (!process.argv.includes('--quiet')) {
   const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.js'));

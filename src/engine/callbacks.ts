@@ -120,10 +120,18 @@ export class CallbackRunner {
     this.waiters = [];
   }
 
-  /** Resolves once this process has moved the consumer's position to `position` or past it (or stopped). */
-  until(position: number): Promise<void> {
-    if (this.position >= position || this.stopping.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  /**
+   * Resolves once this process has handled every state change up to `position` (or stopped): its position reached
+   * it, or no state event lies between its position and `position` (other events do not move a consumer).
+   */
+  async until(position: number): Promise<void> {
+    while (this.position < position && !this.stopping.signal.aborted) {
+      let next: number | null = null;
+      for await (const e of this.core.backend.log.readAll({ fromPosition: this.position, filter: stateEventFilter, limit: 1 })) next = e.position;
+      if (next === null || next > position) return;
+      const target = next;
+      if (this.position < target) await new Promise<void>((resolve) => this.waiters.push({ position: target, resolve }));
+    }
   }
 
   private moved(position: number): void {

@@ -20,7 +20,8 @@ export const Text = t.refinement(
 );
 export type Text = t.TypeOf<typeof Text>;
 
-interface InstantBrand {
+/** Exported so declaration files can name it (the library ships .d.ts). */
+export interface InstantBrand {
   readonly Instant: unique symbol;
 }
 /** Canonical UTC text with milliseconds (`2026-01-01T00:00:00.000Z`): it sorts as time sorts. */
