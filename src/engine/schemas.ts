@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInput } from '../errors.js';
 import { canonicalJson, type JsonRecord } from '../events/index.js';
 
@@ -24,11 +24,13 @@ const compiled = new Map<string, ValidateFunction>();
 /**
  * The validator of a schema, compiled once per process per schema (by its SHA-256: a version's schema never changes).
  * Each compile gets its own Ajv instance, so two versions naming the same `$id` never clash. Throws InvalidInput
- * naming what is wrong with a schema that does not compile.
+ * naming what is wrong with a schema that does not compile. Ajv is loaded on the first schema only: a command that
+ * meets none (`finding track` in a scanner's loop) never pays for it.
  */
-export const validatorOf = (schema: JsonRecord, sha256 = schemaSha256(schema)): ValidateFunction => {
+export const validatorOf = async (schema: JsonRecord, sha256 = schemaSha256(schema)): Promise<ValidateFunction> => {
   const cached = compiled.get(sha256);
   if (cached !== undefined) return cached;
+  const { Ajv } = await import('ajv');
   const size = Buffer.byteLength(canonicalJson(schema));
   if (size > maxSchemaBytes) throw new InvalidInput('schema', `${size} bytes`, `a JSON Schema of at most ${maxSchemaBytes} bytes`);
   const ajv = new Ajv({

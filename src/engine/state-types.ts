@@ -82,7 +82,7 @@ export const setStateSchema = async (core: Core, type: string, schema: unknown, 
   const name = decodeOrThrow(StateTypeName, type, 'type');
   const s = schema === null ? null : decodeOrThrow(JsonRecord, schema, 'schema');
   const sha256 = s === null ? null : schemaSha256(s);
-  if (s !== null) validatorOf(s, sha256 as string);
+  if (s !== null) await validatorOf(s, sha256 as string);
   const state = await decideFromLog(core, stateTypeStreamOf(name), stateTypeDecider(name), { type: 'SetStateSchema', data: { type: name, schema: s, sha256, at: now(core) } }, metaOf(identity));
   return recordOf(state as StateType);
 };

@@ -121,10 +121,15 @@ const checkSize = (field: string, value: JsonRecord): void => {
 };
 
 /** The type's JSON Schema (its current version), then the library's validators: the first failure, naming the field. */
-export const validateData = (type: StateType, data: JsonRecord, context: { stateId: string; change: ChangeKind }, validators: readonly StateValidator[] = []): void => {
+export const validateData = async (
+  type: StateType,
+  data: JsonRecord,
+  context: { stateId: string; change: ChangeKind },
+  validators: readonly StateValidator[] = [],
+): Promise<void> => {
   checkSize('data', data);
   if (type.schema !== null) {
-    const validate = validatorOf(type.schema.schema, type.schema.sha256);
+    const validate = await validatorOf(type.schema.schema, type.schema.sha256);
     if (!validate(data)) {
       const first = validate.errors?.[0];
       throw first === undefined ? new InvalidInput('data', data, `data the ${type.type} schema accepts`) : schemaFailure(first, data, type.type, type.schema.version);
@@ -170,7 +175,7 @@ const decideOnState = async (
     for (const e of decided) {
       const after = evolveState(before, e);
       if (after !== null && canonicalJson(after.data) !== canonicalJson(before?.data ?? null))
-        validateData(await typeOf(after.type), after.data, { stateId, change: e.type === 'StateRegistered' ? 'create' : e.type === 'StateRolledBack' ? 'rollback' : e.data.transition }, options.validators);
+        await validateData(await typeOf(after.type), after.data, { stateId, change: e.type === 'StateRegistered' ? 'create' : e.type === 'StateRolledBack' ? 'rollback' : e.data.transition }, options.validators);
       if (after !== null) checkSize('metadata', after.metadata);
       before = after;
     }
