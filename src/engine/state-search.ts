@@ -30,15 +30,34 @@ const indexFilters = (c: Condition): Filter[] => {
   return [{ column: typeof v === 'number' ? 'num' : 'str', op: c.op, value: v as string | number }];
 };
 
-/** Equality narrows most, then a range, then `!=` (states having the field at all). */
-const driverOf = (conditions: readonly Condition[]): Condition =>
-  (conditions.find((c) => c.op === '=') ?? conditions.find((c) => c.op !== '!=') ?? conditions[0]) as Condition;
+const fieldFilters = (type: string, c: Condition): Filter[] => [
+  { column: 'type', op: '=', value: type },
+  { column: 'path', op: '=', value: c.path },
+  ...indexFilters(c),
+];
+
+/**
+ * The condition whose index range is narrowest drives: with one condition that is it; with several, each index
+ * range is counted (an index-only count) and the smallest wins, `!=` (every state having the field) last.
+ */
+const driverOf = async (models: ReadModels, type: string, conditions: readonly Condition[]): Promise<Condition> => {
+  const indexed = conditions.filter((c) => c.op !== '!=');
+  if (indexed.length === 0) return conditions[0] as Condition;
+  if (indexed.length === 1) return indexed[0] as Condition;
+  let best = indexed[0] as Condition;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (const c of indexed) {
+    const n = (await models.count({ table: 'state_fields', where: fieldFilters(type, c) }))[0]?.n ?? 0;
+    if (n < fewest) [best, fewest] = [c, n];
+  }
+  return best;
+};
 
 /**
  * States of a type whose data meets every condition, by id, a keyset page at a time: answered from the read
- * model, never the log. One condition drives (an index range on state_fields: type, path, value, in state_id order
- * for equality), and its candidates are checked against all conditions on their rows, so every condition holds as
- * src/domain/state-query.ts defines it. All pages are read on one snapshot.
+ * model, never the log. The narrowest condition drives (an index range on state_fields: type, path, value, in
+ * state_id order for equality), and its candidates are checked against all conditions on their rows, so every
+ * condition holds as src/domain/state-query.ts defines it. All pages are read on one snapshot.
  */
 export const searchStates = async (core: Core, input: SearchStatesInput): Promise<StatePage> => {
   const i = decodeOrThrow(SearchStatesInput, input);
@@ -46,15 +65,15 @@ export const searchStates = async (core: Core, input: SearchStatesInput): Promis
   const limit = i.limit ?? 100;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidInput('limit', limit, 'a whole number from 1 to 10000');
   if (conditions.length === 0) return listStates(core, { type: i.type, status: i.status, after: i.after, limit });
-  const driver = driverOf(conditions);
-  const batch = Math.min(2000, Math.max(100, limit * 2));
+  const batch = Math.min(5000, Math.max(200, limit * 2));
   const { value } = await core.backend.models.snapshot(async (models: ReadModels) => {
+    const driver = await driverOf(models, i.type, conditions);
     const found: StateRecord[] = [];
     let after = i.after;
     for (;;) {
       const candidates = await models.rows({
         table: 'state_fields',
-        where: [{ column: 'type', op: '=', value: i.type }, { column: 'path', op: '=', value: driver.path }, ...indexFilters(driver)],
+        where: fieldFilters(i.type, driver),
         order: [{ column: 'state_id' }],
         ...(after === undefined ? {} : { after: { columns: ['state_id'], values: [after] } }),
         limit: batch,
