@@ -28,10 +28,14 @@ import type {
 } from './inputs.js';
 import * as scans from './scans.js';
 import { getFindingStats } from './stats.js';
+import * as sessionHolds from './session-holds.js';
+import * as sessionRecords from './session-records.js';
 import * as sessions from './sessions.js';
 import * as storage from './session-storage.js';
 import * as stateTypes from './state-types.js';
 import * as states from './states.js';
+import * as stateHistory from './state-history.js';
+import * as stateRecords from './state-records.js';
 import { searchStates, type SearchStatesInput } from './state-search.js';
 import { countCheckpoints, countScansByStatus, listScanPage, projectionPositions, readConsistent, readModelPosition, type ScanPageInput } from './api-queries.js';
 
@@ -175,13 +179,13 @@ export class StateEngine {
     register: (input: states.RegisterStateInput, options?: states.StateOptions) => states.registerState(this.core, input, options),
     change: (stateId: string, input: states.ChangeStateInput, options?: states.StateOptions) => states.changeState(this.core, stateId, input, options),
     rollback: (stateId: string, toRevision: number, options?: states.StateOptions) => states.rollbackState(this.core, stateId, toRevision, options),
-    get: (stateId: string) => states.getState(this.core, stateId),
-    asOf: (stateId: string, asOf: string) => states.getStateAsOf(this.core, stateId, asOf),
-    list: (input: states.ListStatesInput = {}) => states.listStates(this.core, input),
+    get: (stateId: string) => stateRecords.getState(this.core, stateId),
+    asOf: (stateId: string, asOf: string) => stateHistory.getStateAsOf(this.core, stateId, asOf),
+    list: (input: stateRecords.ListStatesInput = {}) => stateRecords.listStates(this.core, input),
     search: (input: SearchStatesInput) => searchStates(this.core, input),
-    history: (stateId: string) => states.getStateHistory(this.core, stateId),
-    changes: (input: states.ListChangesInput = {}) => states.listStateChanges(this.core, input),
-    counts: () => states.stateCounts(this.core),
+    history: (stateId: string) => stateHistory.getStateHistory(this.core, stateId),
+    changes: (input: stateRecords.ListChangesInput = {}) => stateRecords.listStateChanges(this.core, input),
+    counts: () => stateRecords.stateCounts(this.core),
     defineType: (type: string, table: unknown, identity?: Identity) => stateTypes.defineStateType(this.core, type, table, identity),
     setSchema: (type: string, schema: unknown, identity?: Identity) => stateTypes.setStateSchema(this.core, type, schema, identity),
     getType: (type: string) => stateTypes.getStateType(this.core, type),
@@ -191,24 +195,24 @@ export class StateEngine {
   // Sessions and checkpoints (seed 004): src/engine/sessions.ts, session-storage.ts; bodies in the blob port
   readonly sessions = {
     save: (sessionId: string, document: unknown, options?: sessions.WriteOptions) => sessions.saveSession(this.core, sessionId, document, options),
-    load: (sessionId: string) => sessions.loadSession(this.core, sessionId),
-    get: (sessionId: string) => sessions.getSession(this.core, sessionId),
-    list: (options?: { status?: string | undefined; limit?: number | undefined }) => sessions.listSessions(this.core, options),
+    load: (sessionId: string) => sessionRecords.loadSession(this.core, sessionId),
+    get: (sessionId: string) => sessionRecords.getSession(this.core, sessionId),
+    list: (options?: { status?: string | undefined; limit?: number | undefined }) => sessionRecords.listSessions(this.core, options),
     createCheckpoint: (sessionId: string, document: unknown, options?: sessions.WriteOptions & { branch?: string | undefined }) =>
       sessions.createCheckpoint(this.core, sessionId, document, options),
     restoreCheckpoint: (checkpointId: string, options?: sessions.WriteOptions) => sessions.restoreCheckpoint(this.core, checkpointId, options),
-    getCheckpoint: (checkpointId: string) => sessions.getCheckpoint(this.core, checkpointId),
-    listCheckpoints: (sessionId: string) => sessions.listCheckpoints(this.core, sessionId),
+    getCheckpoint: (checkpointId: string) => sessionRecords.getCheckpoint(this.core, checkpointId),
+    listCheckpoints: (sessionId: string) => sessionRecords.listCheckpoints(this.core, sessionId),
     cleanupCheckpoints: (sessionId: string, keepLast: number, identity?: Identity) => storage.cleanupCheckpoints(this.core, sessionId, keepLast, { identity }),
     pause: (sessionId: string, options?: sessions.WriteOptions & { document?: unknown }) => sessions.pauseSession(this.core, sessionId, options),
     resume: (sessionId: string, options: { owner: string; leaseMs?: number | undefined; fence?: number | undefined; identity?: Identity | undefined }) =>
-      sessions.resumeSession(this.core, sessionId, options),
+      sessionHolds.resumeSession(this.core, sessionId, options),
     claim: (sessionId: string, options: { owner: string; leaseMs?: number | undefined; identity?: Identity | undefined }) =>
-      sessions.claimSession(this.core, sessionId, options),
+      sessionHolds.claimSession(this.core, sessionId, options),
     renew: (sessionId: string, fence: number, options?: { leaseMs?: number | undefined; identity?: Identity | undefined }) =>
-      sessions.renewSessionLease(this.core, sessionId, fence, options),
-    release: (sessionId: string, fence: number, identity?: Identity) => sessions.releaseSession(this.core, sessionId, fence, { identity }),
-    recover: (identity?: Identity) => sessions.recoverSessions(this.core, { identity }),
+      sessionHolds.renewSessionLease(this.core, sessionId, fence, options),
+    release: (sessionId: string, fence: number, identity?: Identity) => sessionHolds.releaseSession(this.core, sessionId, fence, { identity }),
+    recover: (identity?: Identity) => sessionHolds.recoverSessions(this.core, { identity }),
     cleanupOld: (options: { olderThanDays: number; keepLast?: number | undefined; identity?: Identity | undefined }) => storage.cleanupOldSessions(this.core, options),
     stats: () => storage.storageStats(this.core),
     vacuum: (options?: { graceMs?: number | undefined; identity?: Identity | undefined }) => storage.vacuumStorage(this.core, options),

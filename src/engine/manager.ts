@@ -5,9 +5,11 @@ import { InvalidInput } from '../errors.js';
 import type { JsonRecord, Transition } from '../events/index.js';
 import type { CallbackContext, CallbackOptions, CallbackRunner, StateCallback } from './callbacks.js';
 import type { StateEngine } from './engine.js';
-import type { SessionRecord } from './sessions.js';
+import { SessionHold } from './session-hold.js';
 import { watchStateChanges, type StateChange } from './state-feed.js';
-import type { StateHistoryEntry, StateRecord, StateValidator } from './states.js';
+import type { StateHistoryEntry } from './state-history.js';
+import type { StateRecord } from './state-records.js';
+import type { StateValidator } from './states.js';
 
 /** What the seed's register_state takes besides id and type. */
 export interface InitialState {
@@ -50,60 +52,6 @@ export interface Health {
 
 /** Read models further behind than this make the manager degraded. */
 const lagLimit = 1000;
-
-/**
- * A hold on a session: every write carries its fencing number, and the lease is renewed in the background (every
- * third of it) until released. Once another process recovered or claimed the session, its writes are refused and
- * `lost` says so.
- */
-export class SessionHold {
-  private timer: NodeJS.Timeout | null = null;
-  private lostError: Error | null = null;
-
-  constructor(
-    private readonly engine: StateEngine,
-    readonly sessionId: string,
-    readonly fence: number,
-    private readonly leaseMs: number,
-  ) {
-    this.timer = setInterval(() => {
-      void this.engine.sessions.renew(this.sessionId, this.fence, { leaseMs: this.leaseMs }).catch((error: Error) => {
-        this.lostError = error;
-        this.stopRenewing();
-      });
-    }, Math.max(10, Math.floor(leaseMs / 3)));
-    this.timer.unref();
-  }
-
-  /** Why the hold ended (another holder, a recovery), or null while it holds. */
-  get lost(): Error | null {
-    return this.lostError;
-  }
-
-  private stopRenewing(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  save(document: JsonRecord): Promise<SessionRecord> {
-    return this.engine.sessions.save(this.sessionId, document, { fence: this.fence });
-  }
-
-  checkpoint(document: JsonRecord, branch?: string) {
-    return this.engine.sessions.createCheckpoint(this.sessionId, document, { fence: this.fence, branch });
-  }
-
-  /** Pause: saves `document` (if given), checkpoints, and ends the hold. */
-  async pause(document?: JsonRecord): Promise<SessionRecord> {
-    this.stopRenewing();
-    return this.engine.sessions.pause(this.sessionId, { fence: this.fence, ...(document === undefined ? {} : { document }) });
-  }
-
-  async release(): Promise<void> {
-    this.stopRenewing();
-    await this.engine.sessions.release(this.sessionId, this.fence);
-  }
-}
 
 /**
  * The library's face of typed states (seed 003) and resumable sessions (seed 004) over one store: the seeds' method

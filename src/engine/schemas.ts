@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInput } from '../errors.js';
 import { canonicalJson, type JsonRecord } from '../events/index.js';
 
@@ -30,7 +30,9 @@ const compiled = new Map<string, ValidateFunction>();
 export const validatorOf = async (schema: JsonRecord, sha256 = schemaSha256(schema)): Promise<ValidateFunction> => {
   const cached = compiled.get(sha256);
   if (cached !== undefined) return cached;
-  const { Ajv } = await import('ajv');
+  // A CommonJS package: Node's loader finds its named export, a bundle's interop may offer only `default`.
+  const loaded = (await import('ajv')) as unknown as { Ajv?: typeof AjvClass; default?: typeof AjvClass & { Ajv?: typeof AjvClass } };
+  const Ajv = loaded.Ajv ?? loaded.default?.Ajv ?? (loaded.default as typeof AjvClass);
   const size = Buffer.byteLength(canonicalJson(schema));
   if (size > maxSchemaBytes) throw new InvalidInput('schema', `${size} bytes`, `a JSON Schema of at most ${maxSchemaBytes} bytes`);
   const ajv = new Ajv({

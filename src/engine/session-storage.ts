@@ -5,7 +5,7 @@ import { decodeOrThrow, Id, instantOf, type NewEvent } from '../events/index.js'
 import { metaOf } from './actor.js';
 import { now, type Core } from './core.js';
 import { decideAndCommit, loadOne, toNewEvents } from './decide.js';
-import { sessionKind } from './sessions.js';
+import { sessionKind } from './session-records.js';
 import { decideSession } from '../domain/index.js';
 
 export interface Purged {

@@ -1,49 +1,14 @@
-import { checkpointRefOf, sessionFromRow, type CheckpointRowOfSession, type SessionRow } from '../../projections/index.js';
-import {
-  decideSession,
-  evolveSession,
-  isSessionEvent,
-  sessionStreamOf,
-  type Identity,
-  type SessionCommand,
-  type SessionState,
-} from '../domain/index.js';
+import { checkpointRefOf, type CheckpointRowOfSession } from '../../projections/index.js';
+import { decideSession, evolveSession, sessionStreamOf, type Identity, type SessionCommand, type SessionState } from '../domain/index.js';
 import { DomainError, InvalidInput } from '../errors.js';
-import { asDomainEvent, decodeOrThrow, Id, instantOf, JsonDocument, newEventId, type BodyRef, type Instant, type JsonRecord } from '../events/index.js';
+import { decodeOrThrow, Id, instantOf, JsonDocument, newEventId, type BodyRef, type Instant, type JsonRecord } from '../events/index.js';
 import { metaOf } from './actor.js';
-import { decodeBody, encodeBody } from './bodies.js';
+import { encodeBody } from './bodies.js';
 import { now, type Core } from './core.js';
-import { decideAndCommit, loadOne, toNewEvents, type EntityKind } from './decide.js';
+import { decideAndCommit, loadOne, toNewEvents } from './decide.js';
+import { getCheckpoint, readBody, requireSession, sessionCheckpointRecord, sessionIdOf, sessionKind, type SessionCheckpointRecord, type SessionRecord } from './session-records.js';
 import { purgeUnreferenced } from './session-storage.js';
 import { settle } from './states.js';
-
-/** A session as printed: where it stands, who holds it, and its current document's size (not the document). */
-export interface SessionRecord {
-  readonly session_id: string;
-  readonly status: string;
-  readonly owner: string | null;
-  readonly fence: number;
-  readonly lease_until: string | null;
-  readonly checkpoints: number;
-  readonly latest_checkpoint_id: string | null;
-  readonly sha256: string | null;
-  readonly size: number;
-  readonly stored: number;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly revision: number;
-}
-
-export interface SessionCheckpointRecord {
-  readonly checkpoint_id: string;
-  readonly session_id: string;
-  readonly seq: number;
-  readonly branch: string | null;
-  readonly sha256: string;
-  readonly size: number;
-  readonly stored: number;
-  readonly created_at: string;
-}
 
 /** Ids the HTTP routes use as words (`/v1/sessions/stats`): a session may not be named so. */
 export const reservedSessionIds: readonly string[] = ['checkpoints', 'stats', 'recover', 'cleanup', 'vacuum'];
@@ -51,70 +16,20 @@ export const reservedSessionIds: readonly string[] = ['checkpoints', 'stats', 'r
 /** How long a hold lasts unless renewed (a write by the holder renews it too). */
 export const defaultLeaseMs = 60_000;
 
-export const sessionRecord = (r: SessionRow): SessionRecord => {
-  const body = r.body === null ? null : (JSON.parse(r.body) as BodyRef);
-  const latest = r.latest === null ? null : (JSON.parse(r.latest) as { checkpointId: string });
-  return {
-    session_id: r.session_id,
-    status: r.status,
-    owner: r.owner,
-    fence: r.fence,
-    lease_until: r.lease_until,
-    checkpoints: r.checkpoints,
-    latest_checkpoint_id: latest?.checkpointId ?? null,
-    sha256: body?.sha256 ?? null,
-    size: body?.size ?? 0,
-    stored: body?.stored ?? 0,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    revision: r.revision,
-  };
-};
-
-export const sessionCheckpointRecord = (r: CheckpointRowOfSession): SessionCheckpointRecord => {
-  const body = JSON.parse(r.body) as BodyRef;
-  return {
-    checkpoint_id: r.checkpoint_id,
-    session_id: r.session_id,
-    seq: r.seq,
-    branch: r.branch,
-    sha256: body.sha256,
-    size: body.size,
-    stored: body.stored,
-    created_at: r.created_at,
-  };
-};
-
-export const sessionKind: EntityKind<SessionState> = {
-  table: 'sessions',
-  key: 'session_id',
-  streamOf: sessionStreamOf,
-  fromRow: (row) => sessionFromRow(row as unknown as SessionRow),
-  initial: null,
-  evolve: (state, event) => {
-    const e = asDomainEvent(event);
-    return isSessionEvent(e) ? evolveSession(state, e) : state;
-  },
-};
-
 export interface WriteOptions {
   /** The holder's fencing number; absent for a write by no holder (refused while someone holds the session). */
   readonly fence?: number | undefined;
   readonly identity?: Identity | undefined;
 }
 
-const sessionIdOf = (sessionId: string): string => {
-  const id = decodeOrThrow(Id, sessionId, 'session_id');
-  return id;
-};
 
-const fenceOf = (fence: number | undefined): number | null => {
+export const fenceOf = (fence: number | undefined): number | null => {
   if (fence === undefined) return null;
   if (!Number.isSafeInteger(fence) || fence < 0) throw new InvalidInput('fence', fence, 'a fencing number (a whole number >= 0)');
   return fence;
 };
 
-const leaseUntil = (core: Core, leaseMs: number | undefined): Instant => {
+export const leaseUntil = (core: Core, leaseMs: number | undefined): Instant => {
   const ms = leaseMs ?? defaultLeaseMs;
   if (!Number.isSafeInteger(ms) || ms < 1 || ms > 7 * 86_400_000) throw new InvalidInput('lease', ms, 'a lease of 1 ms to 7 days');
   return instantOf(core.clock() + ms);
@@ -125,7 +40,7 @@ const leaseUntil = (core: Core, leaseMs: number | undefined): Instant => {
  * in the blob store inside the same unit of work (SQLite: the same transaction as the events, so a crash leaves
  * both or neither); after the commit each is checked once more and put again if a purge raced it away.
  */
-const decideOnSession = async (
+export const decideOnSession = async (
   core: Core,
   sessionId: string,
   command: (state: SessionState) => Promise<SessionCommand>,
@@ -163,28 +78,7 @@ const decideOnSession = async (
   return value;
 };
 
-const rowOf = async (core: Core, sessionId: string): Promise<SessionRow | undefined> =>
-  (await core.backend.models.rows({ table: 'sessions', where: [{ column: 'session_id', op: '=', value: sessionId }] }))[0] as SessionRow | undefined;
-
-export const getSession = async (core: Core, sessionId: string): Promise<SessionRecord | null> => {
-  const row = await rowOf(core, sessionIdOf(sessionId));
-  return row === undefined || row.status === 'deleted' ? null : sessionRecord(row);
-};
-
-const requireSession = async (core: Core, sessionId: string): Promise<SessionRecord> => {
-  const record = await getSession(core, sessionId);
-  if (record === null) throw new DomainError('unknown_session', `no session ${sessionId}`);
-  return record;
-};
-
 const documentOf = (document: unknown, field = 'document'): JsonRecord => decodeOrThrow(JsonDocument, document, field);
-
-/** Reads and checks a body; a body the store lost is named with what the log says about it. */
-export const readBody = async (core: Core, ref: BodyRef): Promise<JsonRecord> => {
-  const bytes = await core.backend.blobs.get(ref.sha256);
-  if (bytes === null) throw new DomainError('unknown_body', `body ${ref.sha256} is not in the store (purged, or lost: see log verify)`);
-  return decodeBody(ref, bytes, core.bodies);
-};
 
 /** Saves a session's whole document (the seed's save_session); a new id starts a session. */
 export const saveSession = async (core: Core, sessionId: string, document: unknown, options: WriteOptions = {}): Promise<SessionRecord> => {
@@ -197,14 +91,6 @@ export const saveSession = async (core: Core, sessionId: string, document: unkno
     bodies: [body],
   });
   return requireSession(core, id);
-};
-
-/** The session's current document (the seed's load_session), or null for a session never saved (or deleted). */
-export const loadSession = async (core: Core, sessionId: string): Promise<{ readonly session: SessionRecord; readonly document: JsonRecord } | null> => {
-  const id = sessionIdOf(sessionId);
-  const row = await rowOf(core, id);
-  if (row === undefined || row.status === 'deleted' || row.body === null) return null;
-  return { session: sessionRecord(row), document: await readBody(core, JSON.parse(row.body) as BodyRef) };
 };
 
 /** A checkpoint of a document (the seed's create_checkpoint); its id is new, UUIDv7, and comes back in the record. */
@@ -228,23 +114,6 @@ export const createCheckpoint = async (
   const record = await getCheckpoint(core, checkpointId);
   if (record === null) throw new DomainError('unknown_checkpoint', `checkpoint ${checkpointId} vanished`);
   return record;
-};
-
-export const getCheckpoint = async (core: Core, checkpointId: string): Promise<SessionCheckpointRecord | null> => {
-  const id = decodeOrThrow(Id, checkpointId, 'checkpoint_id');
-  const [row] = await core.backend.models.rows({ table: 'session_checkpoints', where: [{ column: 'checkpoint_id', op: '=', value: id }] });
-  return row === undefined ? null : sessionCheckpointRecord(row as unknown as CheckpointRowOfSession);
-};
-
-/** A session's live checkpoints, newest first (the seed's list_checkpoints). */
-export const listCheckpoints = async (core: Core, sessionId: string): Promise<SessionCheckpointRecord[]> => {
-  const id = sessionIdOf(sessionId);
-  const rows = await core.backend.models.rows({
-    table: 'session_checkpoints',
-    where: [{ column: 'session_id', op: '=', value: id }],
-    order: [{ column: 'seq', desc: true }],
-  });
-  return rows.map((r) => sessionCheckpointRecord(r as unknown as CheckpointRowOfSession));
 };
 
 /** The checkpoint's document, and the session's, made current by an event (the seed's restore_checkpoint). */
@@ -287,107 +156,4 @@ export const pauseSession = async (core: Core, sessionId: string, options: Write
     { identity: options.identity, bodies: body === null ? [] : [body] },
   );
   return requireSession(core, id);
-};
-
-export interface Held {
-  readonly session: SessionRecord;
-  readonly fence: number;
-  readonly lease_until: string;
-}
-
-/** Resume (the seed's resume_execution): the latest checkpoint's document becomes current, held by `owner`. */
-export const resumeSession = async (
-  core: Core,
-  sessionId: string,
-  options: { readonly owner: string; readonly leaseMs?: number | undefined; readonly fence?: number | undefined; readonly identity?: Identity | undefined },
-): Promise<Held & { readonly document: JsonRecord | null }> => {
-  const id = sessionIdOf(sessionId);
-  const owner = decodeOrThrow(Id, options.owner, 'owner');
-  const fence = fenceOf(options.fence);
-  const state = await decideOnSession(
-    core,
-    id,
-    async () => ({ type: 'ResumeSession', data: { sessionId: id, owner, leaseUntil: leaseUntil(core, options.leaseMs), fence, at: now(core) } }),
-    { identity: options.identity },
-  );
-  const session = await requireSession(core, id);
-  const document = state?.body === null || state?.body === undefined ? null : await readBody(core, state.body);
-  return { session, fence: session.fence, lease_until: session.lease_until ?? '', document };
-};
-
-/** Holds a session: the owner and lease are recorded, and the next fencing number is the holder's. */
-export const claimSession = async (
-  core: Core,
-  sessionId: string,
-  options: { readonly owner: string; readonly leaseMs?: number | undefined; readonly identity?: Identity | undefined },
-): Promise<Held> => {
-  const id = sessionIdOf(sessionId);
-  const owner = decodeOrThrow(Id, options.owner, 'owner');
-  await decideOnSession(core, id, async () => ({ type: 'ClaimSession', data: { sessionId: id, owner, leaseUntil: leaseUntil(core, options.leaseMs), at: now(core) } }), {
-    identity: options.identity,
-  });
-  const session = await requireSession(core, id);
-  return { session, fence: session.fence, lease_until: session.lease_until ?? '' };
-};
-
-export const renewSessionLease = async (
-  core: Core,
-  sessionId: string,
-  fence: number,
-  options: { readonly leaseMs?: number | undefined; readonly identity?: Identity | undefined } = {},
-): Promise<Held> => {
-  const id = sessionIdOf(sessionId);
-  const f = fenceOf(fence) as number;
-  await decideOnSession(core, id, async () => ({ type: 'RenewLease', data: { sessionId: id, fence: f, leaseUntil: leaseUntil(core, options.leaseMs), at: now(core) } }), {
-    identity: options.identity,
-  });
-  const session = await requireSession(core, id);
-  return { session, fence: session.fence, lease_until: session.lease_until ?? '' };
-};
-
-export const releaseSession = async (core: Core, sessionId: string, fence: number, options: { readonly identity?: Identity | undefined } = {}): Promise<SessionRecord> => {
-  const id = sessionIdOf(sessionId);
-  const f = fenceOf(fence) as number;
-  await decideOnSession(core, id, async () => ({ type: 'ReleaseSession', data: { sessionId: id, fence: f, at: now(core) } }), { identity: options.identity });
-  return requireSession(core, id);
-};
-
-/** Sessions, newest change first (all, or in one status). */
-export const listSessions = async (core: Core, options: { readonly status?: string | undefined; readonly limit?: number | undefined } = {}): Promise<SessionRecord[]> => {
-  const status = options.status;
-  if (status !== undefined && !['active', 'paused'].includes(status)) throw new InvalidInput('status', status, 'active or paused');
-  const rows = await core.backend.models.rows({
-    table: 'sessions',
-    where: status === undefined ? [{ column: 'status', op: '<>', value: 'deleted' }] : [{ column: 'status', op: '=', value: status }],
-    order: [{ column: 'updated_at', desc: true }, { column: 'session_id', desc: true }],
-    limit: options.limit ?? 1000,
-  });
-  return rows.map((r) => sessionRecord(r as unknown as SessionRow));
-};
-
-/**
- * The seed's crash recovery: every session whose holder's lease ran out is restored to its latest checkpoint,
- * paused, and fenced (its old holder's late writes are refused). Candidates come from the read model; each is
- * decided again on its own state.
- */
-export const recoverSessions = async (core: Core, options: { readonly identity?: Identity | undefined } = {}): Promise<SessionRecord[]> => {
-  const at = now(core);
-  const candidates = await core.backend.models.rows({
-    table: 'sessions',
-    where: [
-      { column: 'owner', op: 'is not null' },
-      { column: 'lease_until', op: '<=', value: at },
-    ],
-    order: [{ column: 'lease_until' }],
-    columns: ['session_id'],
-  });
-  const recovered: SessionRecord[] = [];
-  for (const c of candidates) {
-    const id = c.session_id as string;
-    const before = await rowOf(core, id);
-    await decideOnSession(core, id, async () => ({ type: 'RecoverSession', data: { sessionId: id, at: now(core) } }), { identity: options.identity });
-    const after = await rowOf(core, id);
-    if (after !== undefined && before !== undefined && after.revision !== before.revision) recovered.push(sessionRecord(after));
-  }
-  return recovered;
 };

@@ -6,7 +6,7 @@ import { decodeOrThrow, Id, optional, StateTypeName, StatusName, type JsonRecord
 import type { Filter, ReadModels } from '../ports/read-models.js';
 import type { Core } from './core.js';
 import type { Input } from './inputs.js';
-import { listStates, stateRecord, type StatePage, type StateRecord } from './states.js';
+import { listStates, stateRecord, type StatePage, type StateRecord } from './state-records.js';
 
 export const SearchStatesInput = t.strict({
   type: StateTypeName,

@@ -1,38 +1,15 @@
 import * as t from 'io-ts';
-import { stateFromRow, type StateRow } from '../../projections/index.js';
-import {
-  decideState,
-  evolveState,
-  isStateEvent,
-  stateStreamOf,
-  type ChangeKind,
-  type Identity,
-  type StateCommand,
-  type StateEvent,
-  type StateState,
-  type StateType,
-} from '../domain/index.js';
+import { decideState, evolveState, stateStreamOf, type ChangeKind, type Identity, type StateCommand, type StateState, type StateType } from '../domain/index.js';
 import { DomainError, InvalidInput } from '../errors.js';
-import {
-  asDomainEvent,
-  canonicalJson,
-  decodeOrThrow,
-  Id,
-  Instant,
-  JsonRecord,
-  optional,
-  StateTypeName,
-  StatusName,
-  Text,
-  Transition,
-  type RecordedEvent,
-} from '../events/index.js';
+import { canonicalJson, decodeOrThrow, Id, JsonRecord, optional, StateTypeName, Text, Transition } from '../events/index.js';
 import type { AppendResult } from '../ports/log.js';
 import { metaOf } from './actor.js';
 import { now, type Core } from './core.js';
-import { decideAndCommit, loadOne, toNewEvents, type EntityKind } from './decide.js';
+import { decideAndCommit, loadOne, toNewEvents } from './decide.js';
 import type { Input } from './inputs.js';
 import { schemaFailure, validatorOf } from './schemas.js';
+import { eventsOf } from './state-history.js';
+import { getState, stateKind, type StateRecord } from './state-records.js';
 import { requireStateType } from './state-types.js';
 
 export const RegisterStateInput = t.strict({
@@ -70,50 +47,6 @@ export interface StateOptions {
   readonly validators?: readonly StateValidator[];
   readonly identity?: Identity | undefined;
 }
-
-/** The seed's state structure as printed: snake_case, with where it stands. */
-export interface StateRecord {
-  readonly state_id: string;
-  readonly name: string;
-  readonly type: string;
-  readonly status: string;
-  readonly data: JsonRecord;
-  readonly metadata: JsonRecord;
-  readonly created_at: string;
-  readonly updated_at: string;
-  /** The revision of the state's stream this record reflects: `rollback --to` takes one. */
-  readonly revision: number;
-  readonly deleted: boolean;
-  readonly created_by: string | null;
-  readonly updated_by: string | null;
-}
-
-export const stateRecord = (r: StateRow): StateRecord => ({
-  state_id: r.state_id,
-  name: r.name,
-  type: r.type,
-  status: r.status,
-  data: JSON.parse(r.data) as JsonRecord,
-  metadata: JSON.parse(r.metadata) as JsonRecord,
-  created_at: r.created_at,
-  updated_at: r.updated_at,
-  revision: r.revision,
-  deleted: r.deleted === 1,
-  created_by: r.created_by,
-  updated_by: r.updated_by,
-});
-
-export const stateKind: EntityKind<StateState> = {
-  table: 'states',
-  key: 'state_id',
-  streamOf: stateStreamOf,
-  fromRow: (row) => stateFromRow(row as unknown as StateRow),
-  initial: null,
-  evolve: (state, event) => {
-    const e = asDomainEvent(event);
-    return isStateEvent(e) ? evolveState(state, e) : state;
-  },
-};
 
 const checkSize = (field: string, value: JsonRecord): void => {
   const bytes = Buffer.byteLength(canonicalJson(value));
@@ -186,15 +119,6 @@ const decideOnState = async (
   return appended;
 };
 
-const rowOf = async (core: Core, stateId: string): Promise<StateRow | undefined> =>
-  (await core.backend.models.rows({ table: 'states', where: [{ column: 'state_id', op: '=', value: stateId }] }))[0] as StateRow | undefined;
-
-export const getState = async (core: Core, stateId: string): Promise<StateRecord | null> => {
-  const id = decodeOrThrow(Id, stateId, 'state_id');
-  const row = await rowOf(core, id);
-  return row === undefined ? null : stateRecord(row);
-};
-
 const requireRecord = async (core: Core, stateId: string): Promise<StateRecord> => {
   const record = await getState(core, stateId);
   if (record === null) throw new DomainError('unknown_state', `no state ${stateId}`);
@@ -247,9 +171,6 @@ export const changeState = async (core: Core, stateId: string, input: ChangeStat
   return requireRecord(core, id);
 };
 
-/** Every event of a state's stream, oldest first (states are local: one origin). */
-const eventsOf = async (core: Core, stateId: string): Promise<RecordedEvent[]> => core.backend.log.readEntity(stateStreamOf(stateId));
-
 /**
  * Restores the data and metadata a state had at an earlier revision, by a new event (the history keeps everything);
  * the status stays, and the restored data must satisfy the type's current schema as any update does.
@@ -275,184 +196,4 @@ export const rollbackState = async (core: Core, stateId: string, toRevision: num
     options,
   );
   return requireRecord(core, id);
-};
-
-export const ListStatesInput = t.strict({
-  type: optional(StateTypeName),
-  status: optional(StatusName),
-  includeDeleted: optional(t.boolean),
-  after: optional(Id),
-  limit: optional(t.number),
-});
-export type ListStatesInput = Input<typeof ListStatesInput>;
-
-export interface StatePage {
-  readonly states: StateRecord[];
-  /** The last state_id of the page when more may follow: pass it as `after`. */
-  readonly next: string | null;
-}
-
-const limitOf = (limit: number | undefined): number => {
-  const n = limit ?? 100;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000) throw new InvalidInput('limit', n, 'a whole number from 1 to 10000');
-  return n;
-};
-
-/** States (of a type, in a status), by id, a keyset page at a time; deleted ones only when asked. */
-export const listStates = async (core: Core, input: ListStatesInput = {}): Promise<StatePage> => {
-  const i = decodeOrThrow(ListStatesInput, input);
-  const limit = limitOf(i.limit);
-  const where: { column: string; op: '='; value: string | number }[] = [];
-  if (i.type !== undefined) where.push({ column: 'type', op: '=', value: i.type });
-  if (i.includeDeleted !== true) where.push({ column: 'deleted', op: '=', value: 0 });
-  if (i.status !== undefined) where.push({ column: 'status', op: '=', value: i.status });
-  const rows = (await core.backend.models.rows({
-    table: 'states',
-    where,
-    order: [{ column: 'state_id' }],
-    ...(i.after === undefined ? {} : { after: { columns: ['state_id'], values: [i.after] } }),
-    limit: limit + 1,
-  })) as unknown as StateRow[];
-  const page = rows.slice(0, limit).map(stateRecord);
-  return { states: page, next: rows.length > limit ? (page[page.length - 1]?.state_id ?? null) : null };
-};
-
-/** One change of a state's history: when, which transition, who, and the data before and after. */
-export interface StateHistoryEntry {
-  readonly revision: number;
-  readonly position: number;
-  readonly at: string;
-  readonly recorded_at: string;
-  readonly transition: ChangeKind;
-  readonly from_status: string | null;
-  readonly status: string;
-  readonly old_data: JsonRecord | null;
-  readonly new_data: JsonRecord;
-  readonly old_metadata: JsonRecord | null;
-  readonly new_metadata: JsonRecord;
-  readonly by: string | null;
-  /** For a rollback: the revision whose data it restored. */
-  readonly to_revision: number | null;
-}
-
-const historyOf = (events: readonly RecordedEvent[]): StateHistoryEntry[] => {
-  let state: StateState = null;
-  const out: StateHistoryEntry[] = [];
-  for (const event of events) {
-    const e = asDomainEvent(event);
-    if (!isStateEvent(e)) continue;
-    const before: StateState = state;
-    state = evolveState(state, e as StateEvent);
-    if (state === null) continue;
-    out.push({
-      revision: event.revision,
-      position: event.position,
-      at: e.data.at,
-      recorded_at: event.meta.recordedAt,
-      transition: e.type === 'StateRegistered' ? 'create' : e.type === 'StateRolledBack' ? 'rollback' : e.data.transition,
-      from_status: before?.status ?? null,
-      status: state.status,
-      old_data: before?.data ?? null,
-      new_data: state.data,
-      old_metadata: before?.metadata ?? null,
-      new_metadata: state.metadata,
-      by: event.meta.actor ?? null,
-      to_revision: e.type === 'StateRolledBack' ? e.data.toRevision : null,
-    });
-  }
-  return out;
-};
-
-/** Every change of a state, oldest first, folded from its events (an audit read: the log, not a read model). */
-export const getStateHistory = async (core: Core, stateId: string): Promise<StateHistoryEntry[]> => {
-  const id = decodeOrThrow(Id, stateId, 'state_id');
-  const history = historyOf(await eventsOf(core, id));
-  if (history.length === 0) throw new DomainError('unknown_state', `no state ${id}`);
-  return history;
-};
-
-/** The state as it stood at an instant: the fold of the events recorded up to it (inclusive); null before it existed. */
-export const getStateAsOf = async (core: Core, stateId: string, asOf: string): Promise<StateRecord | null> => {
-  const id = decodeOrThrow(Id, stateId, 'state_id');
-  if (!Instant.is(asOf)) throw new InvalidInput('as_of', asOf, 'an ISO-8601 UTC instant with milliseconds');
-  let state: StateState = null;
-  let tip: RecordedEvent | null = null;
-  let created: RecordedEvent | null = null;
-  for (const event of await eventsOf(core, id)) {
-    if (event.meta.recordedAt > asOf) break;
-    state = stateKind.evolve(state, event, core.backend.merge());
-    tip = event;
-    created ??= event;
-  }
-  if (state === null || tip === null) return null;
-  return {
-    state_id: state.stateId,
-    name: state.name,
-    type: state.type,
-    status: state.status,
-    data: state.data,
-    metadata: state.metadata,
-    created_at: state.createdAt,
-    updated_at: state.updatedAt,
-    revision: tip.revision,
-    deleted: state.deleted,
-    created_by: created?.meta.actor ?? null,
-    updated_by: tip.meta.actor ?? null,
-  };
-};
-
-/** A change as the recent-changes list shows it (from the read model: no data; the history has it). */
-export interface StateChangeRecord {
-  readonly position: number;
-  readonly state_id: string;
-  readonly type: string;
-  readonly transition: ChangeKind;
-  readonly revision: number;
-  readonly from_status: string | null;
-  readonly status: string;
-  readonly at: string;
-  readonly by: string | null;
-}
-
-export const ListChangesInput = t.strict({
-  transition: optional(t.union([Transition, t.literal('rollback')])),
-  stateId: optional(Id),
-  limit: optional(t.number),
-  /** Only changes before this position (the previous page's last): newest first, a keyset page at a time. */
-  before: optional(t.number),
-});
-export type ListChangesInput = Input<typeof ListChangesInput>;
-
-/** Recent changes across states (or of one), newest first; by transition when asked (the seed's changes by transition). */
-export const listStateChanges = async (core: Core, input: ListChangesInput = {}): Promise<StateChangeRecord[]> => {
-  const i = decodeOrThrow(ListChangesInput, input);
-  const where: { column: string; op: '=' | '<'; value: string | number }[] = [];
-  if (i.transition !== undefined) where.push({ column: 'change', op: '=', value: i.transition });
-  if (i.stateId !== undefined) where.push({ column: 'state_id', op: '=', value: i.stateId });
-  if (i.before !== undefined) where.push({ column: 'position', op: '<', value: i.before });
-  const rows = await core.backend.models.rows({ table: 'state_changes', where, order: [{ column: 'position', desc: true }], limit: limitOf(i.limit ?? 20) });
-  return rows.map((r) => ({
-    position: r.position as number,
-    state_id: r.state_id as string,
-    type: r.type as string,
-    transition: r.change as ChangeKind,
-    revision: r.revision as number,
-    from_status: r.from_status as string | null,
-    status: r.status as string,
-    at: r.at as string,
-    by: r.actor as string | null,
-  }));
-};
-
-/** Counts from the read model's counters (never a count over rows). */
-export const stateCounts = async (core: Core): Promise<{ states: number; by_type: Record<string, number>; by_status: Record<string, Record<string, number>> }> => {
-  const counters = await core.backend.models.counters('state_stats');
-  const byType: Record<string, number> = {};
-  const byStatus: Record<string, Record<string, number>> = {};
-  for (const [key, value] of counters) {
-    const [kind, type, status] = key.split(':');
-    if (kind === 'type' && type !== undefined) byType[type] = value;
-    if (kind === 'status' && type !== undefined && status !== undefined) (byStatus[type] ??= {})[status] = value;
-  }
-  return { states: counters.get('states') ?? 0, by_type: byType, by_status: byStatus };
 };

@@ -81,6 +81,7 @@ States('a schema set from a file refuses data naming the field (exit 2); a type 
   assert.is((await cli(['state', 'type', 'set', 'exception', table])).code, 0);
   assert.is((await cli(['state', 'register', 'ex1', '@' + schema, '--type', 'exception'])).code, 0);
   const approved = await cli(['state', 'update', 'ex1', '--transition', 'activate', '--json']);
+  assert.is(approved.code, 0, approved.stderr);
   assert.is(approved.json().status, 'approved');
 });
 

@@ -35,6 +35,9 @@ await manager.transition('user_12345', 'resume');
 const history = await manager.getStateHistory('user_12345');
 let refused = null;
 try { await manager.transition('user_12345', 'resume'); } catch (e) { refused = e instanceof DomainError ? e.code : String(e); }
+await manager.setStateSchema('transaction', { type: 'object', required: ['amount'] });
+let invalid = null;
+try { await manager.registerState('t1', 'transaction', { data: {} }); } catch (e) { invalid = e.field; }
 await manager.saveSession('session_123', { execution_state: { current_step: 42 } });
 const checkpoint = await manager.createCheckpoint('session_123', { step: 25 }, { branch: 'branch_456' });
 await callback.until(await manager.engine.backend.log.headPosition());
@@ -42,6 +45,7 @@ console.log(JSON.stringify({
   same: manager === again,
   transitions: history.map((h) => h.transition),
   refused,
+  invalid,
   loaded: await manager.loadSession('session_123'),
   checkpoints: (await manager.listCheckpoints('session_123')).map((c) => c.checkpoint_id === checkpoint.checkpoint_id),
   seen,
@@ -58,6 +62,7 @@ Library('a JavaScript project imports getStateManager by the package name and ru
     same: true,
     transitions: ['create', 'activate', 'suspend', 'resume'],
     refused: 'illegal_transition',
+    invalid: 'data.amount',
     loaded: { execution_state: { current_step: 42 } },
     checkpoints: [true],
     seen: ['user_12345:create', 'user_12345:activate', 'user_12345:suspend', 'user_12345:resume'],
