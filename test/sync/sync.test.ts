@@ -49,6 +49,22 @@ Sync('findings tracked on one spoke reach another through the hub, with ids, rev
   assert.ok(sqliteOf(b).verifySync().ok);
 });
 
+Sync('typed states, sessions and body purges stay on their spoke: only the findings travel', async () => {
+  await track(a, ['f1']);
+  await a.states.register({ stateId: 'u1', type: 'user', data: { email: 'a@example.com' } });
+  await a.sessions.save('run', { step: 1 });
+  await a.sessions.createCheckpoint('run', { step: 1 });
+  await a.sessions.save('run', { step: 2 });
+  await a.sessions.cleanupCheckpoints('run', 0);
+  const pushed = await sync(a, hub, options('push'));
+  assert.equal([pushed.success, pushed.records_synced], [true, 1]);
+  clock.advance(1);
+  const pulled = await sync(b, hub, options('pull'));
+  assert.equal([pulled.success, pulled.errors], [true, []]);
+  assert.is((await b.getFindingState('f1'))?.lifecycle, 'new');
+  assert.equal([await b.states.get('u1'), await b.sessions.get('run')], [null, null]);
+});
+
 Sync('a second sync adds nothing', async () => {
   await track(a, ['f1']);
   await sync(a, hub, options());
