@@ -67,7 +67,7 @@ const child = async (role: string, url: string, rest: string[]): Promise<void> =
       await waitForGo();
       const start = Date.now();
       let xid = '';
-      const outcome = await store.importEvents(events, {
+      const outcome = await store.importEvents(events, { foldCap: null, clockLimit: Date.UTC(2100, 0, 1) }, {
         inTransaction: async (client) => {
           xid = (await client.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]?.x ?? '';
         },

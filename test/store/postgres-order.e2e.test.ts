@@ -184,7 +184,7 @@ Processes('processes creating one schema at the same moment all open it, with on
   assert.is(origins.size, 1);
   await withAdmin(schema.serverUrl, async (admin) => {
     const { rows } = await admin.query(`SELECT version FROM "${schema.schema}".schema_versions`);
-    assert.equal(rows, [{ version: 1 }]);
+    assert.equal(rows, [{ version: 2 }]);
   });
 });
 

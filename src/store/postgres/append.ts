@@ -165,6 +165,8 @@ const checkExpected = (stream: string, expected: ExpectedRevision, last: number 
  */
 export class RowBatch {
   readonly positions: number[] = [];
+  /** Imports only: each row's capped fold instant (null: it folds at its recordedAt). */
+  readonly foldAts: (string | null)[] = [];
   readonly ids: string[] = [];
   readonly streams: string[] = [];
   readonly origins: string[] = [];

@@ -8,6 +8,9 @@ import type { SchemaNames } from './schema.js';
 
 const pageSize = 500;
 
+/** A pool or one client (a transaction's, a unit of work's): what reads need. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
 export const checkCount = (field: string, value: number | undefined, min: number): void => {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min))
     throw new InvalidInput(field, value, `an integer >= ${min}`);
@@ -34,7 +37,7 @@ export const filterSql = (filter: EventFilter | undefined, first: number): { sql
  * is safe because positions are handed out under the order lock and committed in that order (see store.ts): a page
  * never ends before an event that commits later with a smaller position.
  */
-export async function* readAllPages(pool: pg.Pool, n: SchemaNames, options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+export async function* readAllPages(pool: Queryable, n: SchemaNames, options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
   checkCount('fromPosition', options.fromPosition, 0);
   checkCount('limit', options.limit, 0);
   const { sql, params } = filterSql(options.filter, 3);
@@ -52,7 +55,7 @@ export async function* readAllPages(pool: pg.Pool, n: SchemaNames, options: Read
 }
 
 export async function* readStreamPages(
-  pool: pg.Pool,
+  pool: Queryable,
   n: SchemaNames,
   stream: string,
   origin: string,
