@@ -1,5 +1,7 @@
 import { InvalidInput } from '../errors.js';
+import type { Backend, BackendOptions } from '../ports/backend.js';
 import type { Durability } from './contract.js';
+import { maskPassword } from './postgres/url.js';
 import { SqliteEventStore } from './sqlite/index.js';
 
 export interface OpenStoreOptions {
@@ -8,11 +10,50 @@ export interface OpenStoreOptions {
   readonly clock?: () => number;
 }
 
+const known = 'sqlite:<path> (the embedded store) or postgres://user@host:port/db?schema=name (a PostgreSQL server)';
+
+const schemeOf = (url: string): { scheme: string; rest: string } => {
+  const colon = url.indexOf(':');
+  return { scheme: colon < 0 ? '' : url.slice(0, colon).toLowerCase(), rest: url.slice(colon + 1) };
+};
+
 /** Opens a store from its URL: `sqlite:<path>` is the embedded log. */
 export const openStore = (url: string, options: OpenStoreOptions = {}): SqliteEventStore => {
-  const colon = url.indexOf(':');
-  const scheme = colon < 0 ? '' : url.slice(0, colon);
-  const rest = url.slice(colon + 1);
+  const { scheme, rest } = schemeOf(url);
   if (scheme === 'sqlite' && rest.length > 0) return new SqliteEventStore({ path: rest, ...options });
-  throw new InvalidInput('store', url, 'sqlite:<path> (the embedded log)');
+  throw new InvalidInput('store', maskPassword(url), 'sqlite:<path> (the embedded log)');
+};
+
+export interface OpenBackendOptions extends BackendOptions {
+  /** The origin name for a new store; an existing one keeps the name it has. */
+  readonly origin?: string;
+  /** SQLite: whether an acknowledged commit survives power loss (`full`, the default) or a process crash (`normal`). */
+  readonly durability?: Durability;
+  /** How often live subscriptions and waiters look for other processes' commits. */
+  readonly pollMs?: number;
+  /** PostgreSQL: connections in this process's pool. */
+  readonly poolSize?: number;
+  /** PostgreSQL: where PG* variables are read from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens a backend from its URL (`--store`, `STANCE_STATE_STORE`): `sqlite:<path>` is the embedded store in one
+ * file, `postgres://user@host:port/db?schema=name` (or `postgresql://`) a schema on a PostgreSQL server, its
+ * password from the URL, PGPASSWORD or the other PG* variables. Each backend's module loads only when its scheme
+ * is asked for. A URL of another scheme is refused naming the ones known, and never with its password.
+ */
+export const openBackend = async (url: string, options: OpenBackendOptions): Promise<Backend> => {
+  if (typeof url !== 'string') throw new InvalidInput('store', url, known);
+  const { scheme, rest } = schemeOf(url);
+  if (scheme === 'sqlite') {
+    if (rest.length === 0) throw new InvalidInput('store', url, known);
+    const { SqliteBackend } = await import('./sqlite/backend.js');
+    return new SqliteBackend({ ...options, path: rest });
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const { PostgresBackend } = await import('./postgres/backend.js');
+    return PostgresBackend.open({ ...options, url });
+  }
+  throw new InvalidInput('store', maskPassword(url), known);
 };

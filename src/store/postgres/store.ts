@@ -18,7 +18,7 @@ import type { ImportOutcome, ImportRules } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
 import { prepareWrites } from '../prepare.js';
 import { toRecorded, type EventRow } from '../recorded.js';
-import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
+import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan, type Plan as WritePlan } from './append.js';
 import { materializeImport, planImport } from './import.js';
 import { Notifier } from './notifier.js';
 import { checkCount, readAllPages, readStreamPages, subscriptionPage, type Queryable } from './read.js';
@@ -212,16 +212,17 @@ export class PostgresEventStore implements EventStore {
    * expectation checks, the checksums. Then one statement takes the lock, moves the clock, draws the positions,
    * inserts every row and notifies; without a hook it is the whole transaction (one round trip holds the lock: the
    * statement and its commit). A writer that got to a stream first is caught by the unique constraints: the commit
-   * starts over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision).
+   * starts over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision), and
+   * this time reads under the order lock, where no writer can get there first: under contention (several writers on
+   * the same streams, each holding the lock longer while its projections apply) a commit loses at most once.
    */
   async commit<T = undefined>(writes: readonly StreamWrite[], options: CommitOptions<T> = {}): Promise<{ results: readonly AppendResult[]; value: T | undefined }> {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
     const prepared = prepareWrites(writes, this.clock());
     const hook = options.inTransaction;
-    return this.transaction(async (client, nested) => {
-      const plan = await planWrites(client, this.names, this.origin, prepared);
-      if (plan.eventCount === 0) return { results: ordered(writes.length, plan.replayed, new Map()), value: undefined };
-      const body = async () => {
+    return this.transaction(async (client, nested, serial) => {
+      const replayedOnly = (plan: Plan) => ({ results: ordered(writes.length, plan.replayed, new Map()), value: undefined });
+      const body = async (plan: Plan) => {
         let clock = plan.clock;
         for (let attempt = 1; ; attempt += 1) {
           const recordedAt = later(instantOf(this.clock()), clock);
@@ -239,12 +240,20 @@ export class PostgresEventStore implements EventStore {
           clock = (await client.query<{ value: Instant }>(`SELECT value FROM ${this.names.meta} WHERE key = 'clock'`)).rows[0]?.value ?? null;
         }
       };
+      if (serial)
+        return this.inTransaction(client, nested, async () => {
+          await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+          const plan = await planWrites(client, this.names, this.origin, prepared);
+          return plan.eventCount === 0 ? replayedOnly(plan) : body(plan);
+        });
+      const plan = await planWrites(client, this.names, this.origin, prepared);
+      if (plan.eventCount === 0) return replayedOnly(plan);
       if (hook === undefined && !nested) {
-        const result = await body();
+        const result = await body(plan);
         this.notifier.wake();
         return result;
       }
-      return this.inTransaction(client, nested, body);
+      return this.inTransaction(client, nested, () => body(plan));
     });
   }
 
@@ -268,17 +277,10 @@ export class PostgresEventStore implements EventStore {
     rules: ImportRules,
     options: ImportOptions<T> = {},
   ): Promise<ImportOutcome & { readonly appended: readonly AppendResult[]; readonly value: T | undefined }> {
-    return this.transaction(async (client, nested) => {
-      const plan = await planImport(client, this.names, events, rules);
-      const { skipped, ignored, diverged, capped } = plan;
-      // With nothing to import, the outcome is known before the transaction: ask for the local writes now.
-      let writes: readonly StreamWrite[] | null = null;
-      if (plan.toInsert.length === 0) {
-        const none: ImportOutcome = { imported: [], skipped, ignored, diverged, capped };
-        writes = options.local?.(none) ?? [];
-        if (writes.length === 0) return { ...none, appended: [], value: undefined };
-      }
-      return this.inTransaction(client, nested, async () => {
+    return this.transaction(async (client, nested, serial) => {
+      type Plan = Awaited<ReturnType<typeof planImport>>;
+      const apply = async (plan: Plan, writesGiven: readonly StreamWrite[] | null) => {
+        const { skipped, ignored, diverged, capped } = plan;
         const { clock, positions } = await this.lockAndDraw(client, plan.toInsert.length);
         const batch = new RowBatch();
         const imported = materializeImport(plan, positions, batch);
@@ -287,12 +289,12 @@ export class PostgresEventStore implements EventStore {
         // rules' limit (the wall clock plus the allowed skew): a remote clock far ahead cannot drag ours along.
         let newClock: Instant | null =
           plan.newest === null ? clock : later(instantOf(Math.min(Date.parse(plan.newest) + 1, rules.clockLimit)), clock);
-        writes ??= options.local?.(outcome) ?? [];
+        const writes = writesGiven ?? options.local?.(outcome) ?? [];
         let appended: readonly AppendResult[] = [];
         let fresh: RecordedEvent[] = [];
         if (writes.length > 0) {
           // Planned under the lock: nobody else can write in between, so no race is possible here.
-          const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
+          const local: WritePlan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
           newClock = later(instantOf(this.clock()), newClock);
           const place = materialize(local, this.origin, newClock, batch);
           const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
@@ -301,10 +303,32 @@ export class PostgresEventStore implements EventStore {
           appended = ordered(writes.length, local.replayed, made.results);
           fresh = made.fresh;
         }
-        await this.insertPlaced(client, batch, newClock ?? instantOf(this.clock()));
+        if (batch.length > 0) await this.insertPlaced(client, batch, newClock ?? instantOf(this.clock()));
         const value = options.inTransaction === undefined ? undefined : await options.inTransaction(client, { results: appended, appended: fresh, imported });
         return { ...outcome, appended, value };
-      });
+      };
+      /** With nothing to import the outcome is known from the plan: the local writes, or null when there are none. */
+      const nothing = (plan: Plan) => {
+        const none: ImportOutcome = { imported: [], skipped: plan.skipped, ignored: plan.ignored, diverged: plan.diverged, capped: plan.capped };
+        return { none, writes: options.local?.(none) ?? [] };
+      };
+      if (serial)
+        // After a lost race the chains are read again under the order lock, where nobody can get there first.
+        return this.inTransaction(client, nested, async () => {
+          await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+          const plan = await planImport(client, this.names, events, rules);
+          if (plan.toInsert.length > 0) return apply(plan, null);
+          const { none, writes } = nothing(plan);
+          return writes.length === 0 ? { ...none, appended: [], value: undefined } : apply(plan, writes);
+        });
+      const plan = await planImport(client, this.names, events, rules);
+      let writes: readonly StreamWrite[] | null = null;
+      if (plan.toInsert.length === 0) {
+        const known = nothing(plan);
+        if (known.writes.length === 0) return { ...known.none, appended: [], value: undefined };
+        writes = known.writes;
+      }
+      return this.inTransaction(client, nested, () => apply(plan, writes));
     });
   }
 
@@ -313,12 +337,12 @@ export class PostgresEventStore implements EventStore {
    * runs on the unit's client (`nested`: its transaction is a savepoint), after the unit's earlier commits; it holds
    * the order lock already, so no writer can race it.
    */
-  private async transaction<T>(body: (client: pg.PoolClient, nested: boolean) => Promise<T>): Promise<T> {
+  private async transaction<T>(body: (client: pg.PoolClient, nested: boolean, serial: boolean) => Promise<T>): Promise<T> {
     const unit = this.units.getStore();
     if (unit !== undefined) {
       const run = unit.queue.then(
-        () => body(unit.client, true),
-        () => body(unit.client, true),
+        () => body(unit.client, true, false),
+        () => body(unit.client, true, false),
       );
       unit.queue = run.catch(() => undefined);
       return run.catch((error: unknown) => {
@@ -329,7 +353,7 @@ export class PostgresEventStore implements EventStore {
       const client = await this.pool.connect();
       let broken = false;
       try {
-        return await body(client, false);
+        return await body(client, false, attempt > 1);
       } catch (error) {
         broken = this.broken.has(client) || isConnectionFault(error);
         if (error instanceof Race) {
@@ -404,6 +428,19 @@ export class PostgresEventStore implements EventStore {
   /** Whether the caller runs inside a unit of work. */
   get inUnit(): boolean {
     return this.units.getStore() !== undefined;
+  }
+
+  /**
+   * Runs `body` in a transaction that holds the order lock, so no commit lands meanwhile (a projector catching up on
+   * events others appended without projecting them). Inside a unit of work: a savepoint of the unit.
+   */
+  async underOrderLock<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction((client, nested) =>
+      this.inTransaction(client, nested, async () => {
+        await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+        return body(client);
+      }),
+    );
   }
 
   /**
