@@ -6,7 +6,7 @@ import { InvalidInput } from '../../src/errors.js';
 import { openBackend, PostgresBackend, PostgresEventStore, type PostgresBackendOptions } from '../../src/store/index.js';
 import { at, noted, resolved, tracked } from '../support/findings.js';
 import { freshSchema, testServerUrl, uniqueName, withAdmin } from '../support/postgres.js';
-import { waitUntil } from '../support/pg-helpers.js';
+import { heldCommit, waitingForAdvisoryLock, waitUntil } from '../support/pg-helpers.js';
 import { raises } from '../support/raises.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { dump, runBackendSuite, testProjections } from './backend-suite.js';
@@ -84,19 +84,40 @@ Postgres('a snapshot open across a rebuild reads the tables it started with; the
   let rebuild: Promise<number> = Promise.resolve(0);
   let rebuilt = false;
   const { position, value } = await backend.models.snapshot(async (m) => {
-    const first = (await m.rows({ table: 'findings' })).length;
+    // The snapshot starts on another table: the findings table has not been read when the rebuild swaps it.
+    const scans = (await m.rows({ table: 'scans' })).length;
     rebuild = backend.rebuild('findings').finally(() => (rebuilt = true));
     // Until the swap waits for this snapshot's lock on the live table (or, were it not locked, has swapped it).
     await withAdmin(schema.serverUrl, (admin) =>
       waitUntil(async () => rebuilt || ((await admin.query("SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND NOT granted")).rowCount ?? 0) > 0, 'the swap waits'),
     );
-    const second = (await m.rows({ table: 'findings' })).length;
-    return [first, second, rebuilt];
+    const findings = (await m.rows({ table: 'findings' })).length;
+    return [scans, findings, rebuilt];
   });
-  assert.equal(value, [2, 2, false]);
+  assert.equal(value, [0, 2, false]);
   assert.is(position, 2);
   await rebuild;
   assert.is((await backend.models.rows({ table: 'findings' })).length, 2);
+});
+
+Postgres('the swap waits for a commit in flight and applies it: a rebuild returns with every acknowledged event in', async () => {
+  const schema = await schemaOf();
+  const backend = await open(schema.url);
+  await backend.commit([write('f1', tracked('f1', at(1)))]);
+  const bare = await PostgresEventStore.open({ url: schema.url });
+  cleanups.push(() => bare.close());
+  const held = heldCommit();
+  // Inserted and holding the order lock, not yet committed: the rebuild's chunks cannot see it.
+  const late = bare.commit([write('f2', tracked('f2', at(2)))], { inTransaction: held.hook });
+  await held.inside;
+  let rebuilt = false;
+  const rebuild = backend.rebuild('findings').finally(() => (rebuilt = true));
+  await withAdmin(schema.serverUrl, (admin) => waitUntil(async () => rebuilt || (await waitingForAdvisoryLock(admin)) > 0, 'the swap waits'));
+  held.release();
+  const { results } = await late;
+  await rebuild;
+  assert.equal(await findingIds(backend), ['f1', 'f2']);
+  assert.ok(((await backend.status()).find((x) => x.name === 'findings')?.position ?? 0) >= (results[0]?.position ?? Infinity));
 });
 
 Postgres('events appended by a writer that does not project are caught up: before the next commit, and by waitFor', async () => {
@@ -120,16 +141,34 @@ Postgres('a changed projection version is rebuilt when a backend opens; a proces
   const old = await open(schema.url);
   await old.commit([write('f1', tracked('f1', at(1))), write('f2', tracked('f2', at(1)))]);
   const next = (testProjections.find((p) => p.name === 'findings')?.version ?? 0) + 1;
-  const bumped: Projection[] = testProjections.map((p) => (p.name === 'findings' ? { ...p, version: next } : p));
+  // The new version marks its rows, so the test can tell which version folded each.
+  const marked = (p: Projection): Projection => ({
+    ...p,
+    version: next,
+    apply: (rows, event, context) =>
+      p.apply(
+        {
+          get: (table, key) => rows.get(table, key),
+          put: (table, row) => rows.put(table, table === 'findings' ? { ...row, rule_id: 'v2' } : row),
+          delete: (table, key) => rows.delete(table, key),
+          deletePrefix: (table, prefix) => rows.deletePrefix(table, prefix),
+          add: (table, key, delta) => rows.add(table, key, delta),
+        },
+        event,
+        context,
+      ),
+  });
+  const bumped: Projection[] = testProjections.map((p) => (p.name === 'findings' ? marked(p) : p));
+  const rules = async (b: PostgresBackend) => (await b.models.rows({ table: 'findings', order: [{ column: 'finding_id' }] })).map((r) => r.rule_id);
   const rebuilt: string[] = [];
   const fresh = await open(schema.url, { projections: bumped, onRebuild: (name) => rebuilt.push(name) });
   assert.ok(rebuilt.length > 0 && rebuilt.every((n) => n === 'findings'), rebuilt.join());
   assert.is((await fresh.status()).find((s) => s.name === 'findings')?.version, next);
-  assert.equal(await findingIds(fresh), ['f1', 'f2']);
+  assert.equal(await rules(fresh), ['v2', 'v2']);
   // The old process still writes; the findings table is no longer its to fold, so the new one catches up.
   const [result] = await old.commit([write('f3', tracked('f3', at(2)))]);
   assert.ok(await fresh.waitFor(result?.position ?? 0, 5000));
-  assert.equal(await findingIds(fresh), ['f1', 'f2', 'f3']);
+  assert.equal(await rules(fresh), ['v2', 'v2', 'v2']);
   const refused = await PostgresBackend.open({ url: schema.url, projections: testProjections }).then(() => null, (e: Error) => e);
   assert.match(String(refused?.message), /read model findings was built by a newer stance-state \(version \d+; this one has \d+\)/);
 });
