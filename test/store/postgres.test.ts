@@ -331,6 +331,15 @@ Postgres('the origin can be renamed until something is written under it', async 
   assert.is(store.origin, 'second-name');
 });
 
+Postgres('a process writes under the name another process renamed the origin to', async () => {
+  const schema = await schemaOf();
+  const [renaming, other] = await Promise.all([open({ url: schema.url, origin: 'first-name' }), open({ url: schema.url })]);
+  await renaming.renameOrigin('second-name');
+  const result = await other.append(findingStream('a'), [note('a', '1')]);
+  assert.equal([result.events[0]?.meta.origin, other.origin], ['second-name', 'second-name']);
+  assert.ok((await other.verify()).ok);
+});
+
 Postgres('waitFor resolves once another process commits the position, and gives up after its timeout', async () => {
   const schema = await schemaOf();
   const [writer, waiter] = await Promise.all([open({ url: schema.url }), open({ url: schema.url, pollMs: 5000 })]);

@@ -40,7 +40,8 @@ export class PostgresBackend implements Backend {
     this.mergeCache = mergeContextOf(null, store.origin, [], []);
     this.projector = new PostgresProjector(store, options.projections, { merge: () => this.merge() }, {
       beforeApply: async (db, stored) => {
-        if (stored !== this.mergeSeen) await this.loadMerge(db);
+        // Another process remerged, or renamed the origin (who is local is part of the context).
+        if (stored !== this.mergeSeen || this.mergeCache.local !== store.origin) await this.loadMerge(db);
       },
     });
     const { dialect, specs, stateTable, names } = this.projector;

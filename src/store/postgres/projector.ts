@@ -275,6 +275,8 @@ export class PostgresProjector {
     options: RebuildOptions = {},
   ): Promise<number> {
     if (chosen.length === 0) return 0;
+    // Its swap takes the order lock on a client of its own: inside a unit of work (which holds it) it would wait forever.
+    if (this.store.inUnit) throw new Error('a rebuild cannot run inside a unit of work');
     const n = this.store.names;
     const client = await this.store.pool.connect();
     let broken = false;

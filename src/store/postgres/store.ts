@@ -240,20 +240,28 @@ export class PostgresEventStore implements EventStore {
           clock = (await client.query<{ value: Instant }>(`SELECT value FROM ${this.names.meta} WHERE key = 'clock'`)).rows[0]?.value ?? null;
         }
       };
+      const plan = async () => {
+        const first = await planWrites(client, this.names, this.origin, prepared);
+        if (first.storedOrigin === null || first.storedOrigin === this.originName) return first;
+        // Another process renamed the origin (allowed only before anything that travels was written under the
+        // first name): this one writes under the name every process of the deployment now shares.
+        this.originName = first.storedOrigin;
+        return planWrites(client, this.names, this.origin, prepared);
+      };
       if (serial)
         return this.inTransaction(client, nested, async () => {
           await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
-          const plan = await planWrites(client, this.names, this.origin, prepared);
-          return plan.eventCount === 0 ? replayedOnly(plan) : body(plan);
+          const planned = await plan();
+          return planned.eventCount === 0 ? replayedOnly(planned) : body(planned);
         });
-      const plan = await planWrites(client, this.names, this.origin, prepared);
-      if (plan.eventCount === 0) return replayedOnly(plan);
+      const planned = await plan();
+      if (planned.eventCount === 0) return replayedOnly(planned);
       if (hook === undefined && !nested) {
-        const result = await body(plan);
+        const result = await body(planned);
         this.notifier.wake();
         return result;
       }
-      return this.inTransaction(client, nested, () => body(plan));
+      return this.inTransaction(client, nested, () => body(planned));
     });
   }
 
