@@ -7,9 +7,9 @@ import type { ProjectionStatus } from '../../ports/read-models.js';
 import { mergeContextOf, mergeKeyOf, originStream, trustStream } from '../merge.js';
 import { PostgresModels } from './models.js';
 import { PostgresProjector } from './projector.js';
-import type { Queryable } from './read.js';
+import { readEntityOn, type Queryable } from './read.js';
 import { underDdlLock } from './schema.js';
-import { PostgresEventStore, readEntityOn, type Committed, type PostgresStoreOptions } from './store.js';
+import { PostgresEventStore, type Committed, type PostgresStoreOptions } from './store.js';
 import { ensureBackendTables } from './tables.js';
 
 export type PostgresBackendOptions = PostgresStoreOptions & BackendOptions;

@@ -14,9 +14,9 @@ import { postgresIn, type Dialect } from '../sql/dialect.js';
 import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
 import { toRecorded, type EventRow } from '../recorded.js';
 import { loadRows, lowestOn, saveChanges } from './models.js';
-import type { Queryable } from './read.js';
 import { eventColumns } from './rows.js';
-import { foldKey, headOn, type Committed, type PostgresEventStore } from './store.js';
+import { foldKey, headOn, type Queryable } from './read.js';
+import type { Committed, PostgresEventStore } from './store.js';
 
 export interface StateRow {
   name: string;

@@ -104,3 +104,28 @@ export const subscriptionPage = async (
   const events = rows.filter((r) => r.position != null).map((r) => toRecorded(r as EventRow));
   return { events, head };
 };
+
+/** The fold order of an event row `e`: its fold instant, origin and revision, compared byte-wise. */
+export const foldKey = (e: string): string =>
+  `coalesce(${e}.fold_at, ${e}.meta->>'recordedAt') COLLATE "C", ${e}.origin COLLATE "C", ${e}.revision`;
+
+/** readEntity on a given client (a projector reads inside its transaction). */
+export const readEntityOn = async (
+  db: Queryable,
+  n: SchemaNames,
+  stream: string,
+  options: { readonly afterPosition?: number; readonly upToPosition?: number } = {},
+): Promise<RecordedEvent[]> => {
+  checkCount('afterPosition', options.afterPosition, 0);
+  checkCount('upToPosition', options.upToPosition, 0);
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns} FROM ${n.events} e WHERE stream = $1 AND position > $2 AND position <= $3 ORDER BY ${foldKey('e')}`,
+    [stream, options.afterPosition ?? 0, options.upToPosition ?? Number.MAX_SAFE_INTEGER],
+  );
+  return rows.map(toRecorded);
+};
+
+export const headOn = async (db: Queryable, n: SchemaNames): Promise<number> => {
+  const { rows } = await db.query<{ head: number }>(`SELECT coalesce(max(position), 0) AS head FROM ${n.events}`);
+  return rows[0]?.head ?? 0;
+};

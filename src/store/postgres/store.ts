@@ -17,12 +17,11 @@ import type {
 import type { ImportOutcome, ImportRules } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
 import { prepareWrites } from '../prepare.js';
-import { toRecorded, type EventRow } from '../recorded.js';
-import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan, type Plan as WritePlan } from './append.js';
-import { materializeImport, planImport } from './import.js';
+import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
+import { materializeImport, planImport, type ImportPlan } from './import.js';
 import { Notifier } from './notifier.js';
-import { checkCount, readAllPages, readStreamPages, subscriptionPage, type Queryable } from './read.js';
-import { eventColumns, types } from './rows.js';
+import { checkCount, headOn, readAllPages, readEntityOn, readStreamPages, subscriptionPage, type Queryable } from './read.js';
+import { types } from './rows.js';
 import { ensureSchema, schemaNames, type SchemaNames } from './schema.js';
 import { subscribeTo } from './subscription.js';
 import { parsePostgresUrl } from './url.js';
@@ -286,8 +285,7 @@ export class PostgresEventStore implements EventStore {
     options: ImportOptions<T> = {},
   ): Promise<ImportOutcome & { readonly appended: readonly AppendResult[]; readonly value: T | undefined }> {
     return this.transaction(async (client, nested, serial) => {
-      type Plan = Awaited<ReturnType<typeof planImport>>;
-      const apply = async (plan: Plan, writesGiven: readonly StreamWrite[] | null) => {
+      const apply = async (plan: ImportPlan, writesGiven: readonly StreamWrite[] | null) => {
         const { skipped, ignored, diverged, capped } = plan;
         const { clock, positions } = await this.lockAndDraw(client, plan.toInsert.length);
         const batch = new RowBatch();
@@ -302,7 +300,7 @@ export class PostgresEventStore implements EventStore {
         let fresh: RecordedEvent[] = [];
         if (writes.length > 0) {
           // Planned under the lock: nobody else can write in between, so no race is possible here.
-          const local: WritePlan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
+          const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
           newClock = later(instantOf(this.clock()), newClock);
           const place = materialize(local, this.origin, newClock, batch);
           const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
@@ -316,7 +314,7 @@ export class PostgresEventStore implements EventStore {
         return { ...outcome, appended, value };
       };
       /** With nothing to import the outcome is known from the plan: the local writes, or null when there are none. */
-      const nothing = (plan: Plan) => {
+      const nothing = (plan: ImportPlan) => {
         const none: ImportOutcome = { imported: [], skipped: plan.skipped, ignored: plan.ignored, diverged: plan.diverged, capped: plan.capped };
         return { none, writes: options.local?.(none) ?? [] };
       };
@@ -689,31 +687,6 @@ export class PostgresEventStore implements EventStore {
 }
 
 const later = (a: Instant, b: Instant | null): Instant => (b !== null && b > a ? b : a);
-
-/** The fold order of an event row `e`: its fold instant, origin and revision, compared byte-wise. */
-export const foldKey = (e: string): string =>
-  `coalesce(${e}.fold_at, ${e}.meta->>'recordedAt') COLLATE "C", ${e}.origin COLLATE "C", ${e}.revision`;
-
-/** readEntity on a given client (a projector reads inside its transaction). */
-export const readEntityOn = async (
-  db: Queryable,
-  n: SchemaNames,
-  stream: string,
-  options: { readonly afterPosition?: number; readonly upToPosition?: number } = {},
-): Promise<RecordedEvent[]> => {
-  checkCount('afterPosition', options.afterPosition, 0);
-  checkCount('upToPosition', options.upToPosition, 0);
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${eventColumns} FROM ${n.events} e WHERE stream = $1 AND position > $2 AND position <= $3 ORDER BY ${foldKey('e')}`,
-    [stream, options.afterPosition ?? 0, options.upToPosition ?? Number.MAX_SAFE_INTEGER],
-  );
-  return rows.map(toRecorded);
-};
-
-export const headOn = async (db: Queryable, n: SchemaNames): Promise<number> => {
-  const { rows } = await db.query<{ head: number }>(`SELECT coalesce(max(position), 0) AS head FROM ${n.events}`);
-  return rows[0]?.head ?? 0;
-};
 
 const range = (first: number, count: number): number[] => Array.from({ length: count }, (_, i) => first + i);
 
