@@ -72,12 +72,7 @@ const withoutPositions = (tables: Record<string, Row[]>): Record<string, string[
 const exported = async (from: Backend, after = 0) =>
   (await collect(from.log.readAll({ fromPosition: after }))).map(({ position: _, ...e }) => e);
 
-export interface SuiteOptions {
-  /** Whether a process notices another one's remerge before its next fold (the merge key is read in each commit). */
-  readonly sharedMergeContext: boolean;
-}
-
-export const runBackendSuite = (label: string, place: () => Promise<BackendPlace>, options: SuiteOptions): void => {
+export const runBackendSuite = (label: string, place: () => Promise<BackendPlace>): void => {
   const Backends = suite(`store/backend (${label}): read models through the ports`);
   const places: BackendPlace[] = [];
   const opened: Backend[] = [];
@@ -276,8 +271,7 @@ export const runBackendSuite = (label: string, place: () => Promise<BackendPlace
     assert.is(await lifecycle(other), 'suppressed');
   });
 
-  if (options.sharedMergeContext)
-    Backends('a process folds its commits under the merge context another process stored, not the one it opened with', async () => {
+  Backends('a process folds its commits under the merge context another process stored, not the one it opened with', async () => {
       let now = Date.UTC(2026, 0, 1);
       const clock = () => now;
       const p = await fresh();

@@ -21,7 +21,6 @@ runBackendSuite(
       dispose: () => schema.drop(),
     };
   },
-  { sharedMergeContext: true },
 );
 
 const Postgres = suite('store/postgres-backend: one schema, many processes');

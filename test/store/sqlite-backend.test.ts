@@ -11,5 +11,4 @@ runBackendSuite('sqlite', async () => {
     open: async (options = {}) => new SqliteBackend({ path, durability: 'normal', projections: [], ...options }),
     dispose: async () => removeDir(dir),
   };
-  // SqliteBackend computes its merge context once per process (until its own remerge or renameOrigin).
-}, { sharedMergeContext: false });
+});
