@@ -133,7 +133,7 @@ export const rowOfFinding = (f: Finding, revision: number): FindingRow => ({
 
 export const findingsProjection: Projection = {
   name: 'findings',
-  version: 2,
+  version: 3, // 3: the last-seen index (the dashboard sorts by it)
   tables: ['findings', 'finding_notes'],
   ddl: (t: TableNamer) => [
     `CREATE TABLE ${t('findings')} (finding_id TEXT PRIMARY KEY, asset_id TEXT NOT NULL, rule_id TEXT NOT NULL,
@@ -147,6 +147,7 @@ export const findingsProjection: Projection = {
     `CREATE INDEX ${t('findings_by_lifecycle')} ON ${t('findings')} (lifecycle, finding_id)`,
     `CREATE INDEX ${t('findings_by_rule')} ON ${t('findings')} (rule_id, finding_id)`,
     `CREATE INDEX ${t('findings_by_scope')} ON ${t('findings')} (account_id, region, lifecycle)`,
+    `CREATE INDEX ${t('findings_by_last_seen')} ON ${t('findings')} (last_seen, finding_id)`,
     `CREATE INDEX ${t('findings_by_expiry')} ON ${t('findings')} (suppressed_until) WHERE lifecycle = 'suppressed'`,
     `CREATE TABLE ${t('finding_notes')} (finding_id TEXT NOT NULL, seq INTEGER NOT NULL, by TEXT NOT NULL,
       text TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (finding_id, seq)) STRICT`,

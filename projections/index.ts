@@ -1,18 +1,32 @@
 import { accessProjection } from './access.js';
 import { checkpointsProjection } from './checkpoints.js';
+import { findingDaysProjection } from './finding-days.js';
 import { findingStatsProjection } from './finding-stats.js';
 import { findingsProjection } from './findings.js';
 import { jobsProjection } from './jobs.js';
 import type { Projection } from './projection.js';
 import { scansProjection } from './scans.js';
+import { syncStatusProjection } from './sync-status.js';
 
 export * from './access.js';
 export * from './checkpoints.js';
+export * from './finding-days.js';
+export * from './finding-days-fold.js';
 export * from './finding-stats.js';
 export * from './findings.js';
 export * from './jobs.js';
 export type * from './projection.js';
 export * from './scans.js';
+export * from './sync-status.js';
 
 /** Every projection the engine keeps, in the order they apply each event. */
-export const projections: readonly Projection[] = [scansProjection, findingsProjection, findingStatsProjection, checkpointsProjection, jobsProjection, accessProjection];
+export const projections: readonly Projection[] = [
+  scansProjection,
+  findingsProjection,
+  findingStatsProjection,
+  findingDaysProjection,
+  checkpointsProjection,
+  jobsProjection,
+  accessProjection,
+  syncStatusProjection,
+];

@@ -22,9 +22,12 @@ import { Router } from './router.js';
 import { stanceReadRoutes } from './stance-reads.js';
 import { stanceWriteRoutes } from './stance-writes.js';
 import { v1AccessRoutes } from './v1-access.js';
+import { v1ChangeRoutes } from './v1-changes.js';
 import { v1CheckpointRoutes } from './v1-checkpoints.js';
 import { v1FindingRoutes } from './v1-findings.js';
 import { v1ScanRoutes } from './v1-scans.js';
+import { v1ScheduleRoutes } from './v1-schedules.js';
+import { v1SyncRoutes } from './v1-sync.js';
 
 export interface ServerOptions {
   readonly engine: StateEngine;
@@ -102,7 +105,15 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics();
   const tracker = new PositionTracker(engine, log);
   const refusals = new RefusalAudit(engine, log, clock);
-  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes];
+  const documented: readonly Route[] = [
+    ...v1ScanRoutes,
+    ...v1FindingRoutes,
+    ...v1CheckpointRoutes,
+    ...v1ScheduleRoutes,
+    ...v1SyncRoutes,
+    ...v1ChangeRoutes,
+    ...v1AccessRoutes,
+  ];
   const router = new Router([
     ...documented,
     ...stanceReadRoutes,

@@ -6,13 +6,16 @@ import type { Identity } from '../domain/index.js';
 import * as access from './access.js';
 import * as audit from './audit.js';
 import * as checkpoints from './checkpoints.js';
+import { getDailySeries } from './daily.js';
 import type { Core } from './core.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
+import { latestScans, syncOverview } from './overview.js';
 import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
   CompleteScanInput,
+  DailyWindowInput,
   DecisionInput,
   FalsePositiveInput,
   ListFindingsInput,
@@ -59,6 +62,8 @@ export class StateEngine {
   listScans = async (input: ListScansInput = {}) => scans.listScans(this.core, input);
   getLastScan = async (accountId = '', region = '') => scans.getLastScan(this.core, accountId, region);
   cleanupOldScans = async (days = 90) => scans.cleanupOldScans(this.core, days);
+  /** The newest scan of each account and region, whatever its status. */
+  latestScans = async () => latestScans(this.core);
 
   // Checkpoints
   updateCheckpoint = async (input: CheckpointInput, identity?: Identity) =>
@@ -91,6 +96,8 @@ export class StateEngine {
   getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
   listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
   getFindingStats = async () => getFindingStats(this.core);
+  /** New, resolved and open findings per UTC day (the finding_days read model). */
+  getDailySeries = async (window: DailyWindowInput = {}) => getDailySeries(this.core, window);
   expireSuppressions = async () => scans.expireSuppressions(this.core);
 
   // Audit
@@ -136,6 +143,9 @@ export class StateEngine {
     this.projector.refresh();
     return this.projector.position();
   };
+
+  /** Per hub and origin: what was pushed and pulled, how new the newest pulled event is, blocks (sync_status). */
+  syncOverview = async () => syncOverview(this.core);
 
   // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
   readonly jobs = createJobs(() => this.core);

@@ -1,7 +1,7 @@
 import { findingFromRow, findingRowOf, findingSelect, type FindingRow } from '../../projections/index.js';
 import { checkSuppression, finding, findingStreamOf, type FindingCommand, type FindingState, type Identity } from '../domain/index.js';
-import { DomainError } from '../errors.js';
-import { decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
+import { DomainError, InvalidInput } from '../errors.js';
+import { decodeOrThrow, Instant, type DomainEvent } from '../events/index.js';
 import { WrongExpectedRevision, type StreamWrite } from '../store/index.js';
 import { now, sql, type Core } from './core.js';
 import { getSuppressionPolicy } from './access.js';
@@ -12,6 +12,7 @@ import {
   DecisionInput,
   FalsePositiveInput,
   ListFindingsInput,
+  type FindingSort,
   NoteInput,
   SuppressInput,
   TrackFindingInput,
@@ -222,27 +223,63 @@ export const addFindingNote = (core: Core, findingId: string, input: NoteInput, 
 
 export interface FindingPage {
   readonly findings: readonly FindingRecord[];
-  /** Pass as `cursor` for the next page; null on the last page. Stable under concurrent writes (keyset on id). */
+  /**
+   * Pass as `cursor` for the next page; null on the last page. Keyset on id, stable under concurrent writes; by last
+   * seen, keyset on (last_seen, id): a finding seen again while a client pages moves, as its place in that order did.
+   */
   readonly next_cursor: string | null;
 }
 
+/** A last-seen page's cursor: base64url of `[last_seen, finding_id]`; clients pass it back, never build it. */
+const seenCursorOf = (row: { last_seen: string; finding_id: string }): string =>
+  Buffer.from(JSON.stringify([row.last_seen, row.finding_id]), 'utf8').toString('base64url');
+
+const seenKeyOf = (cursor: string): [string, string] => {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = null;
+  }
+  if (!Array.isArray(key) || key.length !== 2 || !Instant.is(key[0]) || typeof key[1] !== 'string')
+    throw new InvalidInput('cursor', cursor, 'a cursor from next_cursor of the same sort');
+  return [key[0], key[1]];
+};
+
+const orders: Readonly<Record<FindingSort, { by: string; after: string }>> = {
+  finding_id: { by: 'finding_id', after: 'finding_id > ?' },
+  last_seen: { by: 'last_seen, finding_id', after: '(last_seen, finding_id) > (?, ?)' },
+  '-last_seen': { by: 'last_seen DESC, finding_id DESC', after: '(last_seen, finding_id) < (?, ?)' },
+};
+
 export const listFindingStates = (core: Core, input: ListFindingsInput = {}): FindingPage => {
   const i = decodeOrThrow(ListFindingsInput, input);
+  const sort = i.sort ?? 'finding_id';
   const where: string[] = [];
   const params: string[] = [];
-  if (i.assetId !== undefined) (where.push('asset_id = ?'), params.push(i.assetId));
-  if (i.lifecycle !== undefined) (where.push('lifecycle = ?'), params.push(i.lifecycle));
-  if (i.ruleId !== undefined) (where.push('rule_id = ?'), params.push(i.ruleId));
-  if (i.cursor !== undefined) (where.push('finding_id > ?'), params.push(i.cursor));
+  const filter = (clause: string, value: string | undefined) => {
+    if (value !== undefined) (where.push(clause), params.push(value));
+  };
+  filter('asset_id = ?', i.assetId);
+  filter('lifecycle = ?', i.lifecycle);
+  filter('rule_id = ?', i.ruleId);
+  filter('account_id = ?', i.accountId);
+  filter('region = ?', i.region);
+  if (i.cursor !== undefined) {
+    where.push(orders[sort].after);
+    params.push(...(sort === 'finding_id' ? [i.cursor] : seenKeyOf(i.cursor)));
+  }
   const limit = i.limit ?? 1000;
-  const rows = sql<unknown[], FindingRow>(core, 
-      `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY finding_id LIMIT ?`,
-    )
-    .all(...params, limit + 1);
+  const rows = sql<unknown[], FindingRow>(
+    core,
+    `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orders[sort].by} LIMIT ?`,
+  ).all(...params, limit + 1);
   const page = rows.slice(0, limit);
+  const last = page.at(-1);
   const notes = notesOfPage(core, page.map((r) => r.finding_id));
   return {
     findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [])),
-    next_cursor: rows.length > limit ? (page[page.length - 1]?.finding_id ?? null) : null,
+    next_cursor:
+      rows.length > limit && last !== undefined ? (sort === 'finding_id' ? last.finding_id : seenCursorOf(last)) : null,
   };
 };

@@ -105,7 +105,7 @@ const run = async (engine: StateEngine, clock: TestClock, s: Step): Promise<void
   }
 };
 
-const tables = ['scans', 'findings', 'finding_notes', 'finding_stats', 'finding_stats_lifecycles', 'checkpoints'];
+const tables = ['scans', 'findings', 'finding_notes', 'finding_stats', 'finding_stats_lifecycles', 'finding_days', 'finding_days_findings', 'checkpoints'];
 const dump = (engine: StateEngine) =>
   Object.fromEntries(tables.map((t) => [t, engine.store.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
 
@@ -131,6 +131,11 @@ Props('after any command sequence, rebuilt projections equal the incrementally m
           .all();
         for (const l of ['new', 'recurring', 'resolved', 'reopened', 'suppressed', 'false_positive'] as const)
           assert.is(stats[l], byLifecycle.find((r) => r.lifecycle === l)?.n ?? 0, l);
+        // The daily series adds up to the same figures: every finding new once, the open count as the stats have it.
+        const days = engine.store.db
+          .prepare<[], { n: number | null; open: number | null }>('SELECT sum(new) AS n, sum(open_delta) AS open FROM finding_days')
+          .get();
+        assert.equal([days?.n ?? 0, days?.open ?? 0], [stats.total, stats.open], 'daily sums');
         // Each finding row is the fold of its stream (what --as-of replays).
         for (const id of findingIds)
           assert.equal(await engine.getFindingAsOf(id, '2999-01-01T00:00:00.000Z'), await engine.getFindingState(id), id);

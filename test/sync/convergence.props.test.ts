@@ -81,6 +81,7 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
         findings: engine.store.db.prepare('SELECT * FROM findings ORDER BY finding_id').all(),
         notes: engine.store.db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
         stats: engine.store.db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
+        days: engine.store.db.prepare('SELECT * FROM finding_days ORDER BY day').all(),
       });
       const first = engines[0] as StateEngine;
       for (const engine of engines.slice(1)) {
