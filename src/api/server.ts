@@ -8,6 +8,7 @@ import { Impersonation, redactTokens } from '../errors.js';
 import { RefusalAudit } from './audit.js';
 import { Auth, type Presented } from './auth.js';
 import { readJsonBody } from './body.js';
+import { dashboardRoutes } from './dashboard.js';
 import { errorReply, HttpError } from './errors.js';
 import { etagOf, noneMatch } from './etag.js';
 import { MinPosition } from './inputs.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
   readonly closeGraceMs?: number;
   readonly clock?: () => number;
+  /** A built dashboard (dist/web) to serve at `/`; none when null or absent. */
+  readonly dashboard?: string | null;
 }
 
 export interface RunningServer {
@@ -118,6 +121,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     ...documented,
     ...stanceReadRoutes,
     ...stanceWriteRoutes,
+    ...(options.dashboard === undefined || options.dashboard === null ? [] : dashboardRoutes(options.dashboard)),
     ...opsRoutes({
       metrics,
       routes: () => documented,

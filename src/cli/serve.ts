@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import * as t from 'io-ts';
-import { createLogger, parseProxyRole, startServer, TrustedProxy } from '../api/index.js';
+import { createLogger, isDashboardDir, parseProxyRole, startServer, TrustedProxy } from '../api/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
 import { IntFromString, optional } from './args.js';
@@ -53,6 +54,13 @@ const untilSignal = () => {
   return { stopped, dispose: () => dispose() };
 };
 
+/**
+ * The built dashboard: dist/web beside dist/src when this runs built, else the checkout's dist/web (under tsx); null
+ * when it was not built (serve then answers the API alone).
+ */
+const dashboardDir = (): string | null =>
+  ['../../web/', '../../dist/web/'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find(isDashboardDir) ?? null;
+
 export const registerServe = (program: Command, ctx: CliContext): void => {
   program
     .command('serve')
@@ -94,7 +102,8 @@ export const registerServe = (program: Command, ctx: CliContext): void => {
       // listener node's default for SIGINT and SIGTERM is to die on the spot.
       const signals = untilSignal();
       const engine = ctx.engine(cmd);
-      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log }).catch(
+      const dashboard = dashboardDir();
+      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log, dashboard }).catch(
         (error: unknown) => {
           signals.dispose();
           throw error;
@@ -119,6 +128,7 @@ export const registerServe = (program: Command, ctx: CliContext): void => {
         reads,
         tokens,
         proxies: proxy === null ? undefined : proxy.addresses.join(','),
+        dashboard: dashboard === null ? 'not built (npm run build)' : `${server.url}/`,
         position,
       });
       if (readToken === null && !isLoopback(a.host))
