@@ -46,6 +46,8 @@ export const openBrowser = async (width = 1280): Promise<Watched> => {
     timezoneId: 'America/Los_Angeles',
     locale: 'de-DE',
   });
+  // A wait that never ends fails the test instead of hanging it.
+  context.setDefaultTimeout(15_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const failed: string[] = [];
