@@ -9,10 +9,11 @@ export interface Loaded<T> {
 }
 
 /**
- * Loads what a view shows, again whenever `key` changes or the log moves (live), keeping what it showed until the new
- * answer is in (no flicker); an answer that arrives after a newer request started is dropped.
+ * Loads what a view shows, again whenever `key` changes (another view: what was shown goes), or the log moves (live)
+ * or `again` changes (the same view: what it showed stays until the new answer is in, no flicker); an answer that
+ * arrives after a newer request started is dropped.
  */
-export const useLoad = <T>(load: () => Promise<T>, key: string): Loaded<T> => {
+export const useLoad = <T>(load: () => Promise<T>, key: string, again = 0): Loaded<T> => {
   const { version } = useLive();
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: true });
   const latest = useRef(0);
@@ -28,6 +29,6 @@ export const useLoad = <T>(load: () => Promise<T>, key: string): Loaded<T> => {
         ticket === latest.current &&
         setState((s) => ({ data: s.data, error: error instanceof ApiError ? error : new ApiError(0, String(error)), loading: false })),
     );
-  }, [key, version]);
+  }, [key, version, again]);
   return state;
 };

@@ -144,8 +144,9 @@ const AsOf = ({ id, at }: { id: string; at: string }) => {
 export const FindingPage = ({ id, q }: { id: string; q: URLSearchParams }) => {
   const [reload, setReload] = useState(0);
   const base = `/v1/findings/${encodeURIComponent(id)}`;
-  const finding = useLoad(() => get<Finding>(base), `${base} ${reload}`);
-  const history = useLoad(() => get<{ history: HistoryEntry[] }>(`${base}/history`), `${base}/history ${reload}`);
+  // After a decision here, both load again at once (the live update would follow a moment later).
+  const finding = useLoad(() => get<Finding>(base), base, reload);
+  const history = useLoad(() => get<{ history: HistoryEntry[] }>(`${base}/history`), `${base}/history`, reload);
   const asOf = q.get('as_of');
   return (
     <>
