@@ -147,7 +147,9 @@ export const findingsProjection: Projection = {
     `CREATE INDEX ${t('findings_by_lifecycle')} ON ${t('findings')} (lifecycle, finding_id)`,
     `CREATE INDEX ${t('findings_by_rule')} ON ${t('findings')} (rule_id, finding_id)`,
     `CREATE INDEX ${t('findings_by_scope')} ON ${t('findings')} (account_id, region, lifecycle)`,
+    // The dashboard's order: newest seen first, over all findings or one lifecycle (a sighting moves both).
     `CREATE INDEX ${t('findings_by_last_seen')} ON ${t('findings')} (last_seen, finding_id)`,
+    `CREATE INDEX ${t('findings_by_lifecycle_seen')} ON ${t('findings')} (lifecycle, last_seen, finding_id)`,
     `CREATE INDEX ${t('findings_by_expiry')} ON ${t('findings')} (suppressed_until) WHERE lifecycle = 'suppressed'`,
     `CREATE TABLE ${t('finding_notes')} (finding_id TEXT NOT NULL, seq INTEGER NOT NULL, by TEXT NOT NULL,
       text TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (finding_id, seq)) STRICT`,

@@ -19,7 +19,7 @@ export const DailyChart = ({ days, summary }: { days: readonly DailyPoint[]; sum
     if (el === null) return;
     const barsAt = (align: -1 | 1) => {
       const paths = uPlot.paths.bars?.({ size: [0.35, 24], align });
-      return paths === undefined ? {} : { paths };
+      return paths === undefined ? { points: { show: false } } : { paths, points: { show: false } };
     };
     const size = () => ({ width: Math.max(260, el.clientWidth), height: el.clientWidth < 500 ? 220 : 280 });
     const plot = new uPlot(
@@ -27,7 +27,8 @@ export const DailyChart = ({ days, summary }: { days: readonly DailyPoint[]; sum
         ...size(),
         tzDate: utc,
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, open: { auto: true }, count: { auto: true } },
+        // Half a day either side, so the first and last days' bars are whole.
+        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, open: { auto: true }, count: { auto: true } },
         axes: [
           {},
           { scale: 'count', label: 'new · resolved', size: 50 },
