@@ -33,7 +33,7 @@ Decisions.after(async () => {
 
 type Json = Record<string, unknown>;
 interface History {
-  history: { type: string; actor: string; actor_role: string | null; on_behalf_of: string | null; data: Json }[];
+  history: { type: string; actor: string; actor_role: string | null; actor_via: string | null; on_behalf_of: string | null; data: Json }[];
 }
 
 /** A finding that is open now, a different one for each test (ids come back in order). */
@@ -177,6 +177,34 @@ Decisions('writes by the CLI in another process appear on open pages without a r
   assert.is(await inPage(overview, 'window.stayed'), true, 'the overview was not reloaded');
   assert.equal(browser.errors, []);
   assert.equal(browser.failed, []);
+});
+
+Decisions('behind the login proxy the page acts as the person it names, with no token to enter', async () => {
+  const proxied = await serve(data, ['--trusted-proxy', '127.0.0.1', '--proxy-role', 'secops=analyst']);
+  try {
+    const id = await openFinding();
+    browser = await openBrowser();
+    const { page, context } = browser;
+    // What an authenticating proxy on this machine adds to every request it forwards.
+    await context.setExtraHTTPHeaders({ 'x-forwarded-user': 'pat', 'x-forwarded-groups': 'secops,staff' });
+    await page.goto(`${proxied.url}/findings/${id}`);
+    await page.locator('.who strong', { hasText: 'pat' }).waitFor();
+    assert.match(await page.locator('.who').innerText(), /pat \(analyst, company login\)/);
+    assert.is(await page.getByRole('button', { name: 'Sign in with a token' }).count(), 0, 'nothing to sign in with');
+    await page.getByLabel('Decision', { exact: true }).selectOption('resolve');
+    await page.getByLabel(/Reason/).fill('fixed behind the proxy');
+    await page.getByRole('button', { name: 'Record as pat' }).click();
+    await page.getByText('Recorded: the finding is now resolved.').waitFor();
+    // Read back through the other serve: from a trusted proxy address, anonymous reads are refused.
+    const last = (await apiJson<History>(`${served.url}/v1/findings/${id}/history`)).history.at(-1);
+    assert.equal([last?.type, last?.actor, last?.actor_role, last?.actor_via], ['FindingResolved', 'pat', 'analyst', 'proxy']);
+    assert.equal(browser.errors, []);
+    assert.equal(browser.failed, []);
+  } finally {
+    await browser?.close();
+    browser = null;
+    await proxied.stop();
+  }
 });
 
 Decisions.run();
