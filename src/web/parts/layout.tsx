@@ -54,7 +54,8 @@ export const Layout = ({ path, children }: { path: string; children: ComponentCh
         {children}
       </main>
       <footer class="bottom">
-        <p role="status" aria-live="off">
+        {/* Not a live region: the position moves with every write, which a screen reader need not hear. */}
+        <p>
           <LiveState />
         </p>
       </footer>

@@ -57,7 +57,18 @@ export const Identity = () => {
         </button>
       )}
       {open ? (
-        <form id="signin" class="signin" onSubmit={submit} aria-label="Sign in with a personal token">
+        <form
+          id="signin"
+          class="signin"
+          onSubmit={submit}
+          aria-label="Sign in with a personal token"
+          onKeyDown={(e) => {
+            // Escape closes the panel and gives the focus back to the button that opened it.
+            if (e.key !== 'Escape') return;
+            setOpen(false);
+            toggle.current?.focus();
+          }}
+        >
           <label for="token">Personal token</label>
           <input id="token" ref={field} type="password" autoComplete="off" spellcheck={false} aria-describedby="token-help" />
           <p id="token-help" class="hint">
