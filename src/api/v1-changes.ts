@@ -12,6 +12,9 @@ const ChangesQuery = t.strict({
  * A long poll for live pages: answers once the read models move past `after`, or after `wait` seconds (default 25)
  * with the position unchanged; always 200, so a quiet log is not an error. It goes through the same authentication
  * as every read: a browser's EventSource could not send the Authorization header, and a token never goes in a URL.
+ * A waiting client is a waiter on the server's PositionTracker (one log subscription per server, which releases every
+ * waiter its position reaches): it costs a read of the positions when it arrives and when it answers, and a timer,
+ * never a poll of its own (Backend.waitFor polls every 25 ms per caller).
  */
 export const v1ChangeRoutes: readonly Route[] = [
   defineRoute({

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mint } from '../support/access.js';
+import { sqliteOf } from '../support/backend.js';
 import { get, listOf, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
@@ -102,6 +103,20 @@ Reads('a long poll with nothing new answers 200 with the same position once its 
   const r = await get(t.url, `/v1/changes?after=${now}&wait=0`);
   assert.equal([r.status, (r.json as Json).position], [200, now]);
   assert.is((await get(t.url, '/v1/changes?wait=61')).status, 400);
+});
+
+Reads('clients waiting on a quiet log add no polling of the database: the server’s one subscription serves them all', async () => {
+  const now = ((await get(t.url, '/v1/changes')).json as Json).position as number;
+  // Every look at the log's head: the server's subscription polls it (every 25 ms), and so would a waiter polling.
+  const store = sqliteOf(t.engine);
+  const head = store.headPositionSync;
+  let looks = 0;
+  store.headPositionSync = () => ((looks += 1), head.call(store));
+  const answers = await Promise.all(Array.from({ length: 20 }, () => get(t.url, `/v1/changes?after=${now}&wait=1`)));
+  store.headPositionSync = head;
+  assert.equal(answers.map((a) => (a.json as Json).position), Array.from({ length: 20 }, () => now));
+  // The subscription's own second is some 40 looks; a poll per client every 25 ms would add some 800.
+  assert.ok(looks < 200, `${looks} looks at the head`);
 });
 
 Reads('/v1/me says what the role permits, so a client offers only those controls', async () => {
