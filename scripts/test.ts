@@ -1,6 +1,7 @@
 /**
- * The test command: type-checks the whole tree (a type error fails the run) and rebuilds dist/ (the bundled CLI,
- * `scripts/build.ts`), then runs every `*.test.ts` file
+ * The test command: type-checks the whole tree (a type error fails the run; src/web under its own DOM config) and
+ * rebuilds dist/ (the bundled CLI, `scripts/build.ts`, then the dashboard's assets, `scripts/build-web.ts`), then
+ * runs every `*.test.ts` file
  * under test/ as its own uvu process (TypeScript through tsx), two at a time, and ends with one line:
  * `N passed, N failed`. Arguments filter the files by substring: `npm test -- store/`.
  *
@@ -82,13 +83,21 @@ const main = async () => {
   let passed = 0;
   let failed = 0;
   if (!skipTypecheck) {
-    // Type-check everything (tests and scripts too) and rebuild dist/, which the CLI tests spawn, side by side.
+    // Type-check everything (tests and scripts too; the browser code under its own DOM config) and rebuild dist/,
+    // which the CLI and dashboard tests spawn, side by side.
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const [check, build] = await Promise.all([
+    const [check, checkWeb, build] = await Promise.all([
       run(process.execPath, [tsc, '--noEmit', '-p', root], 600_000),
-      run(process.execPath, ['--import', 'tsx', join(root, 'scripts/build.ts'), '--quiet'], 600_000),
+      run(process.execPath, [tsc, '--noEmit', '-p', join(root, 'src/web')], 600_000),
+      (async () => {
+        // In turn: build.ts empties dist/ before it writes the CLI, and the dashboard goes in dist/web.
+        const cli = await run(process.execPath, ['--import', 'tsx', join(root, 'scripts/build.ts'), '--quiet'], 600_000);
+        if (cli.code !== 0) return cli;
+        const web = await run(process.execPath, ['--import', 'tsx', join(root, 'scripts/build-web.ts')], 120_000);
+        return { code: web.code, output: `${cli.output}${web.output}`, ms: cli.ms + web.ms };
+      })(),
     ]);
-    for (const [label, step] of [['typecheck', check], ['build', build]] as const) {
+    for (const [label, step] of [['typecheck', check], ['typecheck src/web', checkWeb], ['build', build]] as const) {
       if (step.code !== 0) {
         process.stdout.write(`FAIL ${label} (${step.ms} ms)\n${step.output}\n`);
         failed += 1;

@@ -4,6 +4,7 @@ import type { Route } from './route.js';
 const paramText: Readonly<Record<string, string>> = {
   status: 'only scans in this status',
   account: 'only this account',
+  sort: 'finding_id (default), last_seen (oldest first) or -last_seen (newest first); the cursor belongs to its sort',
   region: 'only this region',
   since: 'only scans (or audit entries) at or after this instant (ISO-8601 with Z or an offset, or a date)',
   limit: 'page size, 1-10000 (default 100)',
@@ -13,6 +14,11 @@ const paramText: Readonly<Record<string, string>> = {
   rule: 'only findings of this rule',
   as_of: 'the finding as it stood at this instant, replayed from its events',
   collector: 'only this collector',
+  runs: 'how many next fire times per job, 1-20 (default 3)',
+  after: 'the position already seen: answer once the read models are past it',
+  wait: 'the longest wait in seconds, 0-60 (default 25)',
+  from: 'the first day (YYYY-MM-DD, UTC) of the series',
+  to: 'the last day (YYYY-MM-DD, UTC) of the series (default today)',
 };
 
 const errorResponse = (description: string) => ({

@@ -7,6 +7,7 @@ import { Impersonation, redactTokens } from '../errors.js';
 import { RefusalAudit } from './audit.js';
 import { Auth, type Presented } from './auth.js';
 import { readJsonBody } from './body.js';
+import { dashboardRoutes } from './dashboard.js';
 import { errorReply, HttpError } from './errors.js';
 import { etagOf, noneMatch } from './etag.js';
 import { MinPosition } from './inputs.js';
@@ -21,9 +22,12 @@ import { Router } from './router.js';
 import { stanceReadRoutes } from './stance-reads.js';
 import { stanceWriteRoutes } from './stance-writes.js';
 import { v1AccessRoutes } from './v1-access.js';
+import { v1ChangeRoutes } from './v1-changes.js';
 import { v1CheckpointRoutes } from './v1-checkpoints.js';
 import { v1FindingRoutes } from './v1-findings.js';
 import { v1ScanRoutes } from './v1-scans.js';
+import { v1ScheduleRoutes } from './v1-schedules.js';
+import { v1SyncRoutes } from './v1-sync.js';
 
 export interface ServerOptions {
   readonly engine: StateEngine;
@@ -43,6 +47,8 @@ export interface ServerOptions {
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
   readonly closeGraceMs?: number;
   readonly clock?: () => number;
+  /** A built dashboard (dist/web) to serve at `/`; none when null or absent. */
+  readonly dashboard?: string | null;
 }
 
 export interface RunningServer {
@@ -101,11 +107,20 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics();
   const tracker = await PositionTracker.open(engine, log);
   const refusals = new RefusalAudit(engine, log, clock);
-  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes];
+  const documented: readonly Route[] = [
+    ...v1ScanRoutes,
+    ...v1FindingRoutes,
+    ...v1CheckpointRoutes,
+    ...v1ScheduleRoutes,
+    ...v1SyncRoutes,
+    ...v1ChangeRoutes,
+    ...v1AccessRoutes,
+  ];
   const router = new Router([
     ...documented,
     ...stanceReadRoutes,
     ...stanceWriteRoutes,
+    ...(options.dashboard === undefined || options.dashboard === null ? [] : dashboardRoutes(options.dashboard)),
     ...opsRoutes({
       metrics,
       routes: () => documented,

@@ -7,13 +7,16 @@ import * as access from './access.js';
 import * as audit from './audit.js';
 import * as checkpoints from './checkpoints.js';
 import { serialQueue, type Core } from './core.js';
+import { getDailySeries } from './daily.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
 import { importFindings, type ImportOptions, type ImportRecord } from './import.js';
+import { latestScans, syncOverview } from './overview.js';
 import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
   CompleteScanInput,
+  DailyWindowInput,
   DecisionInput,
   FalsePositiveInput,
   ListFindingsInput,
@@ -63,6 +66,8 @@ export class StateEngine {
   listScans = async (input: ListScansInput = {}) => scans.listScans(this.core, input);
   getLastScan = async (accountId = '', region = '') => scans.getLastScan(this.core, accountId, region);
   cleanupOldScans = async (days = 90) => scans.cleanupOldScans(this.core, days);
+  /** The newest scan of each account and region, whatever its status. */
+  latestScans = async () => latestScans(this.core);
 
   // Checkpoints
   updateCheckpoint = async (input: CheckpointInput, identity?: Identity) =>
@@ -98,6 +103,8 @@ export class StateEngine {
   getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
   listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
   getFindingStats = async () => getFindingStats(this.core);
+  /** New, resolved and open findings per UTC day (the finding_days read model). */
+  getDailySeries = async (window: DailyWindowInput = {}) => getDailySeries(this.core, window);
   expireSuppressions = async () => scans.expireSuppressions(this.core);
 
   // Audit
@@ -153,6 +160,9 @@ export class StateEngine {
   listScanPage = (input: ScanPageInput) => listScanPage(this.core, input);
   countScansByStatus = () => countScansByStatus(this.core);
   countCheckpoints = () => countCheckpoints(this.core);
+
+  /** Per hub and origin: what was pushed and pulled, how new the newest pulled event is, blocks (sync_status). */
+  syncOverview = async () => syncOverview(this.core);
 
   // Jobs (the scheduler's commands and queries): src/engine/jobs.ts
   readonly jobs = createJobs(() => this.core);

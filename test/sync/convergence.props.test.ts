@@ -87,6 +87,7 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
           .map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !local.includes(k)))),
         notes: sqliteOf(engine).db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
         stats: sqliteOf(engine).db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
+        days: sqliteOf(engine).db.prepare('SELECT * FROM finding_days ORDER BY key').all(),
       });
       const first = engines[0] as StateEngine;
       for (const engine of engines.slice(1)) {
