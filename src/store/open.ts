@@ -1,4 +1,4 @@
-import { projections } from '../../projections/index.js';
+import { projections, type Projection } from '../../projections/index.js';
 import { InvalidInput } from '../errors.js';
 import type { Backend, EventLog } from '../ports/backend.js';
 import type { Durability } from './contract.js';
@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
 export interface OpenBackendOptions extends OpenStoreOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly onRebuild?: (name: string, done: number, total: number) => void;
+  /** The read models to keep (default: every projection of this build); tests bump a version with their own list. */
+  readonly projections?: readonly Projection[];
 }
 
 const usage = 'sqlite:<path> (the embedded store) or postgres://user@host:port/db?schema=name';
@@ -42,12 +44,13 @@ export const openLog = async (url: string, options: OpenBackendOptions = {}): Pr
  * adapter is loaded only when named, so the embedded store's commands never load the pg driver.
  */
 export const openBackend = async (url: string, options: OpenBackendOptions = {}): Promise<Backend> => {
-  const { env: _, onRebuild, ...store } = options;
+  const { env: _, onRebuild, projections: given, ...store } = options;
+  const kept = given ?? projections;
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length)
-    return new SqliteBackend({ path: url.slice('sqlite:'.length), ...store, projections, ...(onRebuild === undefined ? {} : { onRebuild }) });
+    return new SqliteBackend({ path: url.slice('sqlite:'.length), ...store, projections: kept, ...(onRebuild === undefined ? {} : { onRebuild }) });
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { openPostgresBackend } = await import('./postgres/backend.js');
-    return openPostgresBackend(url, { ...options, projections });
+    return openPostgresBackend(url, { ...options, projections: kept });
   }
   throw new InvalidInput('store', url.replace(/\/\/[^@/]*@/, '//…@'), usage);
 };
