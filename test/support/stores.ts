@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { EventStore } from '../../src/store/index.js';
 import { SqliteEventStore } from '../../src/store/index.js';
-import { freshSchema, withAdmin } from './postgres.js';
 
 /**
  * Which backend the engine suites run on: `STANCE_TEST_BACKEND` (the test runner sets it for the second run of
@@ -29,6 +28,8 @@ let n = 0;
 export const freshStore = async (dir: string, label = 'engine'): Promise<TestStore> => {
   n += 1;
   if (testBackendName() === 'postgres') {
+    // Loaded only here, so SQLite runs never load the pg driver or start a server.
+    const { freshSchema } = await import('./postgres.js');
     const schema = await freshSchema(label);
     let dropped: Promise<void> | null = null;
     return { url: schema.url, drop: () => (dropped ??= schema.drop()) };
@@ -61,6 +62,7 @@ export const storeBytes = async (url: string): Promise<Buffer> => {
   const schema = new URL(url).searchParams.get('schema') ?? '';
   const server = new URL(url);
   server.search = '';
+  const { withAdmin } = await import('./postgres.js');
   return withAdmin(server.toString(), async (client) => {
     const tables = await client.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema]);
     const texts: string[] = [];
