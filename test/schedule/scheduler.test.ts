@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { JobRecord, RunOutcome, RunRecord } from '../../src/engine/index.js';
 import { ScanScheduler, type Executor, type RunContext, type SchedulerEvent } from '../../src/schedule/index.js';
 import { onBackend, openTestEngine, TestClock } from '../support/engine.js';
+import { IoTracker } from '../support/io.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { FakeTimer } from './support/fake-timer.js';
 
@@ -10,8 +11,9 @@ let dir = '';
 
 /** A scheduler on a fresh engine, a clock and timer the test moves, and an executor that records what it ran. */
 const harness = async (executor?: Executor, options: { pollMs?: number } = {}) => {
-  const { engine, clock } = await openTestEngine(dir, new TestClock());
-  const timer = new FakeTimer(clock);
+  const io = new IoTracker();
+  const { engine, clock } = await openTestEngine(dir, new TestClock(), { io });
+  const timer = new FakeTimer(clock, () => io.idle());
   const ran: RunContext[] = [];
   const events: SchedulerEvent[] = [];
   const recording: Executor = async (context) => {

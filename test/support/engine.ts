@@ -1,6 +1,8 @@
 import type { Projection } from '../../projections/index.js';
-import type { StateEngine } from '../../src/engine/index.js';
+import { StateEngine } from '../../src/engine/index.js';
 import { openEngine } from '../../src/open.js';
+import { openBackend } from '../../src/store/open.js';
+import type { IoTracker } from './io.js';
 import { freshStore, testBackendName, type TestStore } from './stores.js';
 
 export { freshStore, openRawLog, testBackendName, type TestBackendName, type TestStore } from './stores.js';
@@ -26,7 +28,16 @@ export interface TestEngineOptions {
   readonly beforeCommit?: () => Promise<void>;
   readonly projections?: readonly Projection[];
   readonly onRebuild?: (name: string, done: number, total: number) => void;
+  /** Counts the backend's calls in flight (the engine is then built here around the wrapped backend, as openEngine does). */
+  readonly io?: IoTracker;
 }
+
+const open = async (url: string, options: TestEngineOptions): Promise<StateEngine> => {
+  const { io, clock, beforeCommit, ...rest } = options;
+  if (io === undefined) return openEngine({ store: url, durability: 'normal', ...options });
+  const backend = await openBackend(url, { durability: 'normal', ...rest, ...(clock === undefined ? {} : { clock }) });
+  return new StateEngine({ backend: io.backend(backend), ...(clock === undefined ? {} : { clock }), ...(beforeCommit === undefined ? {} : { beforeCommit }) });
+};
 
 const urls = new WeakMap<StateEngine, string>();
 /** Engines open on each store a helper dropped with its last engine, and the store to drop then. */
@@ -37,7 +48,7 @@ const owned = new Map<string, { store: TestStore; open: number }>();
  * or schema is "another process"). `durability: normal` on SQLite: these tests never pull the power.
  */
 export const engineOn = async (url: string, options: TestEngineOptions = {}): Promise<StateEngine> => {
-  const engine = await openEngine({ store: url, durability: 'normal', ...options });
+  const engine = await open(url, options);
   urls.set(engine, url);
   const entry = owned.get(url);
   if (entry !== undefined) {
