@@ -5,10 +5,11 @@ import { StateEngine } from '../../src/engine/index.js';
 import type { ConflictPolicy, Lifecycle } from '../../src/events/index.js';
 import { fileHub, setTrustDocument, sync, type HubStorage } from '../../src/sync/index.js';
 import { dropWithLastEngine, engineOn, freshStore, onBackend } from '../support/engine.js';
+import { allOf } from '../support/log.js';
 import { noSecurity } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Policies = suite(onBackend('sync: conflict policies on concurrent decisions'));
+const Policies = suite(onBackend('sync: conflict policies on concurrent decisions, and diverged histories'));
 let dir = '';
 let n = 0;
 Policies.before.each(() => {
@@ -87,6 +88,39 @@ Policies('a decision made after seeing the other origin’s is not a conflict: i
   assert.is((await w.central.getFindingState('f1'))?.lifecycle, 'suppressed');
   await w.central.close();
   await w.spoke.close();
+});
+
+Policies('a history that diverged (a spoke set up again under its old name) is recorded with both checksums, never overwritten', async () => {
+  const w = await world();
+  await w.spoke.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
+  w.now.ms += 60_000;
+  await w.spoke.addFindingNote('f1', { by: 'owner', text: 'before the disk died' });
+  await round([w.central, w.spoke], w.hub, 'latest_wins', w.clock);
+  await w.spoke.close();
+  // A new store under the same origin name writes other events under the revisions the first one used. (Restoring
+  // an old backup of one store does the same: test/store/sqlite-restore.test.ts copies the SQLite file.)
+  const again = await engineOn(dropWithLastEngine(await freshStore(dir, `${n}-spoke-again`)).url, { origin: 'spoke', clock: w.clock });
+  w.now.ms += 60_000;
+  await again.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
+  await again.resolveFinding('f1', { by: 'owner', reason: 'after the restore' });
+  // Through another hub the new history reaches the central, which has the first one.
+  const other = fileHub({ root: join(dir, `hub-${n}-b`) });
+  assert.equal((await sync(again, other, { direction: 'push', policy: 'latest_wins', batchSize: 2, security: noSecurity, clock: w.clock })).errors, []);
+  const pulled = await sync(w.central, other, { direction: 'pull', policy: 'latest_wins', batchSize: 50, security: noSecurity, clock: w.clock });
+  assert.is(pulled.conflicts_resolved, 1);
+  assert.match(pulled.errors.join('\n'), /^diverged: finding-f1 revision \d+ of spoke differs/);
+  const records = (await allOf(w.central, { filter: { types: ['SyncConflictResolved'] } })).map((e) => e.data as Record<string, unknown>);
+  assert.is(records.length, 1);
+  assert.equal([records[0]?.stream, records[0]?.origin, records[0]?.policy, records[0]?.kept], ['finding-f1', 'spoke', 'latest_wins', 'local']);
+  assert.match(String(records[0]?.localChecksum), /^[0-9a-f]{64}$/);
+  assert.match(String(records[0]?.remoteChecksum), /^[0-9a-f]{64}$/);
+  assert.is.not(records[0]?.localChecksum, records[0]?.remoteChecksum);
+  // The central still holds what it had: the note written before the disk died, and no resolution.
+  const f1 = await w.central.getFindingState('f1');
+  assert.equal([f1?.lifecycle, f1?.notes], ['new', ['before the disk died']]);
+  assert.ok((await w.central.backend.log.verify()).ok);
+  await again.close();
+  await w.central.close();
 });
 
 Policies.run();
