@@ -1,7 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mint } from '../support/access.js';
-import { sqliteOf } from '../support/backend.js';
 import { get, listOf, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
@@ -107,16 +106,24 @@ Reads('a long poll with nothing new answers 200 with the same position once its 
 
 Reads('clients waiting on a quiet log add no polling of the database: the server’s one subscription serves them all', async () => {
   const now = ((await get(t.url, '/v1/changes')).json as Json).position as number;
-  // Every look at the log's head: the server's subscription polls it (every 25 ms), and so would a waiter polling.
-  const store = sqliteOf(t.engine);
-  const head = store.headPositionSync;
-  let looks = 0;
-  store.headPositionSync = () => ((looks += 1), head.call(store));
-  const answers = await Promise.all(Array.from({ length: 20 }, () => get(t.url, `/v1/changes?after=${now}&wait=1`)));
-  store.headPositionSync = head;
-  assert.equal(answers.map((a) => (a.json as Json).position), Array.from({ length: 20 }, () => now));
-  // The subscription's own second is some 40 looks; a poll per client every 25 ms would add some 800.
-  assert.ok(looks < 200, `${looks} looks at the head`);
+  // A waiter must not poll on its own: Backend.waitFor polls every 25 ms per caller (some 800 calls for 20 clients
+  // waiting a second); a waiter on the server's tracker costs a read of the positions when it comes and goes.
+  const backend = t.engine.backend;
+  const { waitFor } = backend;
+  const { positions } = backend.models;
+  let polls = 0;
+  let reads = 0;
+  backend.waitFor = (...args) => ((polls += 1), waitFor.apply(backend, args));
+  backend.models.positions = () => ((reads += 1), positions.call(backend.models));
+  try {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(t.url, `/v1/changes?after=${now}&wait=1`)));
+    assert.equal(answers.map((a) => (a.json as Json).position), Array.from({ length: 20 }, () => now));
+  } finally {
+    backend.waitFor = waitFor;
+    backend.models.positions = positions;
+  }
+  assert.is(polls, 0, 'no waiter polls the store');
+  assert.ok(reads <= 60, `${reads} reads of the positions for 20 waiters`);
 });
 
 Reads('/v1/me says what the role permits, so a client offers only those controls', async () => {

@@ -1,10 +1,11 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const Ops = suite('api: health, metrics, openapi');
+const Ops = suite(onBackend('api: health, metrics, openapi'));
 let dir = '';
 let t: TestServer;
 Ops.before(async () => {
@@ -41,7 +42,7 @@ Ops('metrics are Prometheus text: appended events, head, lag per projection, req
   for (const line of lines)
     assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)+\})? -?[\d.e+-]+|\w+(\{.*\})? \+?Inf)$/, line);
   const value = (prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').at(-1));
-  assert.is(value('stance_state_head_position '), sqliteOf(t.engine).headPositionSync());
+  assert.is(value('stance_state_head_position '), await headOf(t.engine));
   assert.is(value('stance_state_projection_lag_events{projection="findings"}'), 0);
   assert.is(value('stance_state_events_appended_total{type="ScanStarted"}'), 1);
   assert.is(value('stance_state_http_requests_total{method="GET",route="/v1/findings/{finding_id}",status="200"}'), 1);

@@ -13,8 +13,8 @@ let clock: TestClock;
 Latest.before(() => {
   dir = makeTempDir('engine-overview');
 });
-Latest.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+Latest.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
 });
 Latest.after.each(() => engine.close());
 Latest.after(() => removeDir(dir));
@@ -88,7 +88,7 @@ Pages('following next_cursor from the first page lists every finding once, in la
       fc.integer({ min: 1, max: 5 }),
       fc.boolean(),
       async (sightings, limit, desc) => {
-        const t = openTestEngine(dir);
+        const t = await openTestEngine(dir);
         try {
           const seen = new Map<string, number>();
           for (const s of sightings) {

@@ -8,7 +8,7 @@ import { exited, spawnTs } from '../support/children.js';
 import { startCli } from '../support/cli.js';
 import { collect } from '../support/events.js';
 import { get, post } from '../support/http.js';
-import { freshStore, testBackend, type TestStore } from '../support/store-url.js';
+import { freshStore, testBackendName as testBackend, type TestStore } from '../support/stores.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 /**

@@ -1,13 +1,12 @@
-import { sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
-import { openTestEngine, TestClock } from '../support/engine.js';
+import { onBackend, openTestEngine, TestClock } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Props = suite('engine/projections: incremental equals rebuild');
+const Props = suite(onBackend('engine/projections: incremental equals rebuild'));
 let dir = '';
 Props.before(() => {
   dir = makeTempDir('projection-props');
@@ -118,7 +117,7 @@ const dump = async (engine: StateEngine) =>
 Props('after any command sequence, rebuilt projections equal the incrementally maintained ones', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
-      const { engine, clock } = openTestEngine(dir, new TestClock());
+      const { engine, clock } = await openTestEngine(dir, new TestClock());
       try {
         for (const s of steps) {
           try {

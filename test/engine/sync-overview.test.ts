@@ -12,12 +12,12 @@ let clock: TestClock;
 let hub: HubStorage;
 let a: StateEngine;
 let b: StateEngine;
-Overview.before.each(() => {
+Overview.before.each(async () => {
   dir = makeTempDir('sync-overview');
   clock = new TestClock();
   hub = directoryHub(dir);
-  a = openReplica(dir, 'spoke-a', clock.now);
-  b = openReplica(dir, 'spoke-b', clock.now);
+  a = await openReplica(dir, 'spoke-a', clock.now);
+  b = await openReplica(dir, 'spoke-b', clock.now);
 });
 Overview.after.each(async () => {
   await a.close();

@@ -232,6 +232,37 @@ export const runBackendSuite = (label: string, place: () => Promise<BackendPlace
     assert.is((await reader.models.count({ table: 'findings' }))[0]?.n, 2);
   });
 
+  Backends("a snapshot holds for reads through the backend's own models too (the engine's path), and for many at once", async () => {
+    const p = await fresh();
+    const reader = await p.open({ origin: 'central' });
+    const writer = await p.open({ origin: 'central' });
+    await writer.commit([write('f1', tracked('f1', at(1)))]);
+    await reader.waitFor(await writer.log.headPosition(), 5000);
+    const alone = await reader.models.snapshot(async () => {
+      const first = await reader.models.count({ table: 'findings' });
+      await writer.commit([write('g1', tracked('g1', at(1)))]);
+      return [first[0]?.n, (await reader.models.rows({ table: 'findings' })).length];
+    });
+    assert.equal(alone.value, [1, 1]);
+    let n = 1;
+    // More concurrent snapshots than a connection pool holds: each reads on its own snapshot, none waits on another.
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        reader.models.snapshot(async () => {
+          const first = await reader.models.count({ table: 'findings' });
+          if (i === 0) await writer.commit([write(`g${(n += 1)}`, tracked(`g${n}`, at(1)))]);
+          const rows = await reader.models.rows({ table: 'findings' });
+          return [first[0]?.n, rows.length];
+        }),
+      ),
+    );
+    for (const { position, value } of answers) {
+      assert.is(value[0], value[1], 'one state within a snapshot');
+      assert.is(value[0], position, 'the count its position implies (one finding per event here)');
+    }
+    assert.equal(answers[0]?.value, [2, 2]);
+  });
+
   Backends("two backends on one store see each other's commits through waitFor", async () => {
     const p = await fresh();
     const a = await p.open({ origin: 'central' });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import type { Cell, ColumnType, Row, TableChanges, TableSpec } from '../../../projections/index.js';
 import type { CountQuery, Filter, ProjectionPosition, ReadModels, RowQuery } from '../../ports/read-models.js';
@@ -108,8 +109,19 @@ export class PostgresModels implements ReadModels {
     return spec;
   }
 
+  /**
+   * The snapshot the calling async context reads in, if any: a caller inside `snapshot(read)` that reaches these
+   * models by another path than the argument `read` was given (the engine's queries go through the backend's
+   * models) still reads the snapshot, never the pool beside it.
+   */
+  private readonly inSnapshot = new AsyncLocalStorage<Queryable>();
+
+  private client(): Queryable {
+    return this.inSnapshot.getStore() ?? this.db();
+  }
+
   private async run<T extends Record<string, unknown>>({ text, params }: Rendered): Promise<T[]> {
-    return (await this.db().query<T>(placeholders(this.place.dialect, text), params)).rows;
+    return (await this.client().query<T>(placeholders(this.place.dialect, text), params)).rows;
   }
 
   async rows(q: RowQuery): Promise<Row[]> {
@@ -127,12 +139,12 @@ export class PostgresModels implements ReadModels {
 
   async counters(table: string): Promise<Map<string, number>> {
     this.spec(table);
-    const { rows } = await this.db().query<{ key: string; value: number }>(`SELECT key, value FROM ${this.place.dialect.table(table)}`);
+    const { rows } = await this.client().query<{ key: string; value: number }>(`SELECT key, value FROM ${this.place.dialect.table(table)}`);
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
   async positions(): Promise<ProjectionPosition[]> {
-    const { rows } = await this.db().query<ProjectionPosition>(
+    const { rows } = await this.client().query<ProjectionPosition>(
       `SELECT name, version, position FROM ${this.place.stateTable} WHERE name = ANY($1::text[]) ORDER BY name`,
       [this.place.names],
     );
@@ -141,7 +153,7 @@ export class PostgresModels implements ReadModels {
 
   /** The lowest position of the projections: every read model reflects the log up to it. */
   async lowest(): Promise<number> {
-    return lowestOn(this.db(), this.place);
+    return lowestOn(this.client(), this.place);
   }
 
   /**
@@ -153,7 +165,7 @@ export class PostgresModels implements ReadModels {
    * for.
    */
   async snapshot<T>(read: (models: ReadModels) => Promise<T>): Promise<{ position: number; value: T }> {
-    const pool = this.pool();
+    const pool = this.inSnapshot.getStore() === undefined ? this.pool() : null;
     if (pool === null) {
       const position = await this.lowest();
       return { position, value: await read(this) };
@@ -167,7 +179,7 @@ export class PostgresModels implements ReadModels {
         await client.query(`LOCK TABLE ${[this.place.stateTable, ...tables].join(', ')} IN ACCESS SHARE MODE`);
         const inside = new PostgresModels(this.place, () => client, () => null);
         const position = await inside.lowest();
-        const value = await read(inside);
+        const value = await this.inSnapshot.run(client, () => read(inside));
         await client.query('COMMIT');
         return { position, value };
       } catch (error) {
