@@ -128,7 +128,11 @@ Processes('kill -9 of a writer mid-commit loses no acknowledged batch and leaves
     for (let i = 0; i <= acked; i += 1) assert.is(perBatch.get(i), 20, `trial ${trial}: acknowledged batch ${i} is whole`);
     for (const [batch, n] of perBatch) assert.is(n, 20, `trial ${trial}: batch ${batch} is whole or absent`);
     assert.ok([acked + 1, acked + 2].includes(perBatch.size), `trial ${trial}: ${perBatch.size} batches for ${acked + 1} acknowledged`);
-    assert.is(await engine.backend.log.headPosition(), perBatch.size * 20, 'the log holds the whole batches and nothing else');
+    // The log holds the whole batches and nothing else. (On PostgreSQL the killed commit's positions may be a gap.)
+    const stored = await engine.backend.log.stats();
+    assert.is(stored.events, perBatch.size * 20, 'the log holds the whole batches and nothing else');
+    const head = await engine.backend.log.headPosition();
+    assert.ok(head >= stored.events, `head ${head} below ${stored.events} events`);
     const verify = await engine.backend.log.verify();
     assert.ok(verify.ok, JSON.stringify(verify));
     // The read models were committed with the events: a rebuild finds nothing to change.
@@ -137,7 +141,8 @@ Processes('kill -9 of a writer mid-commit loses no acknowledged batch and leaves
     assert.equal(await engine.getFindingStats(), stats);
     // The store keeps taking writes after the crash.
     await engine.trackFindings([{ findingId: 'after-crash', assetId: 'a', ruleId: 'r' }]);
-    assert.is(await engine.backend.log.headPosition(), perBatch.size * 20 + 1);
+    assert.is((await engine.backend.log.stats()).events, perBatch.size * 20 + 1);
+    assert.ok((await engine.backend.log.headPosition()) > head, 'the next commit lands after every earlier position');
     await engine.close();
   }
 });
