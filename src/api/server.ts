@@ -197,8 +197,9 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       else if (status === 401 || status === 403 || error instanceof Impersonation) {
         const who = presented?.identity ?? null;
         log('warn', 'refused', { method, route: label, status, actor: who?.name, remote: req.socket.remoteAddress ?? null });
+        // Awaited, so the refusal is in the audit before the client hears of it (on any backend).
         if (isGuarded(method, access))
-          refusals.record({
+          await refusals.record({
             method,
             route: label,
             status,
