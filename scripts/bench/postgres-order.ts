@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PostgresEventStore, type SubscriptionItem } from '../../src/store/index.js';
+import { type SubscriptionItem } from '../../src/store/index.js';
+import { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { startEmbeddedPostgres } from '../../test/support/embedded-postgres.js';
 
 const args = process.argv.slice(2);
@@ -67,7 +68,7 @@ const child = async (role: string, url: string, rest: string[]): Promise<void> =
       await waitForGo();
       const start = Date.now();
       let xid = '';
-      const outcome = await store.importEvents(events, {
+      const outcome = await store.importEvents(events, { foldCap: null, clockLimit: Date.UTC(2100, 0, 1) }, {
         inTransaction: async (client) => {
           xid = (await client.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]?.x ?? '';
         },

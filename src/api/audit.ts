@@ -19,7 +19,8 @@ export class RefusalAudit {
     private readonly clock: () => number,
   ) {}
 
-  record(refusal: Refusal): void {
+  /** Resolves once the refusal is stored (or dropped, or its write failed and was logged); never rejects. */
+  async record(refusal: Refusal): Promise<void> {
     const now = this.clock();
     if (now - this.windowStart >= 60_000) {
       if (this.dropped > 0) this.log('warn', 'audit dropped refusals', { count: this.dropped, per_minute: perMinute });
@@ -33,7 +34,7 @@ export class RefusalAudit {
     }
     this.used += 1;
     try {
-      this.engine.access.recordRefusal(refusal);
+      await this.engine.access.recordRefusal(refusal);
     } catch (error) {
       // The refusal stands whatever happens here; a busy database loses an audit row, said so in the log.
       this.log('warn', 'audit write failed', { error: error instanceof Error ? error.message : String(error) });

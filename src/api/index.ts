@@ -1,4 +1,5 @@
 export * from './auth.js';
+export { contentSecurityPolicy, isDashboardDir } from './dashboard.js';
 export * from './errors.js';
 export * from './log.js';
 export * from './proxy.js';

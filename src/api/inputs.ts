@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { InstantFromIso } from '../engine/index.js';
+import { Day, FindingSort, InstantFromIso } from '../engine/index.js';
 import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, ScopeName, Text } from '../events/index.js';
 import { ScanCursor } from './cursor.js';
 import { IntFromString, optional } from '../events/index.js';
@@ -26,9 +26,13 @@ export const FindingsQuery = t.strict({
   asset: optional(Id),
   lifecycle: optional(Lifecycle),
   rule: optional(Id),
+  account: optional(ScopeName),
+  region: optional(ScopeName),
+  sort: optional(FindingSort),
   limit: optional(Limit),
   cursor: optional(Id),
 });
+export const DailyQuery = t.strict({ from: optional(Day), to: optional(Day) });
 export const FindingQuery = t.strict({ as_of: optional(InstantFromIso) });
 export const CheckpointsQuery = t.strict({ collector: optional(Id), account: optional(ScopeName) });
 

@@ -12,6 +12,7 @@ const paramText: Readonly<Record<string, string>> = {
   after_position: 'changes after this log position (the last_position of the previous answer)',
   wait_seconds: 'wait up to this long (0-30 s) for a change when there is none yet',
   account: 'only this account',
+  sort: 'finding_id (default), last_seen (oldest first) or -last_seen (newest first); the cursor belongs to its sort',
   region: 'only this region',
   since: 'only scans (or audit entries) at or after this instant (ISO-8601 with Z or an offset, or a date)',
   limit: 'page size, 1-10000 (default 100)',
@@ -21,6 +22,11 @@ const paramText: Readonly<Record<string, string>> = {
   rule: 'only findings of this rule',
   as_of: 'the finding as it stood at this instant, replayed from its events',
   collector: 'only this collector',
+  runs: 'how many next fire times per job, 1-20 (default 3)',
+  after: 'the position already seen: answer once the read models are past it',
+  wait: 'the longest wait in seconds, 0-60 (default 25)',
+  from: 'the first day (YYYY-MM-DD, UTC) of the series',
+  to: 'the last day (YYYY-MM-DD, UTC) of the series (default today)',
 };
 
 const errorResponse = (description: string) => ({

@@ -7,6 +7,7 @@ import { Impersonation, redactTokens } from '../errors.js';
 import { RefusalAudit } from './audit.js';
 import { Auth, type Presented } from './auth.js';
 import { readJsonBody } from './body.js';
+import { dashboardRoutes } from './dashboard.js';
 import { errorReply, HttpError } from './errors.js';
 import { etagOf, noneMatch } from './etag.js';
 import { MinPosition } from './inputs.js';
@@ -23,9 +24,12 @@ import { Router } from './router.js';
 import { stanceReadRoutes } from './stance-reads.js';
 import { stanceWriteRoutes } from './stance-writes.js';
 import { v1AccessRoutes } from './v1-access.js';
+import { v1ChangeRoutes } from './v1-changes.js';
 import { v1CheckpointRoutes } from './v1-checkpoints.js';
 import { v1FindingRoutes } from './v1-findings.js';
 import { v1ScanRoutes } from './v1-scans.js';
+import { v1ScheduleRoutes } from './v1-schedules.js';
+import { v1SyncRoutes } from './v1-sync.js';
 
 export interface ServerOptions {
   readonly engine: StateEngine;
@@ -45,6 +49,8 @@ export interface ServerOptions {
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
   readonly closeGraceMs?: number;
   readonly clock?: () => number;
+  /** A built dashboard (dist/web) to serve at `/`; none when null or absent. */
+  readonly dashboard?: string | null;
 }
 
 export interface RunningServer {
@@ -103,11 +109,22 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics();
   const tracker = await PositionTracker.open(engine, log);
   const refusals = new RefusalAudit(engine, log, clock);
-  const documented: readonly Route[] = [...v1ScanRoutes, ...v1FindingRoutes, ...v1CheckpointRoutes, ...v1AccessRoutes, ...v1StateRoutes, ...v1SessionRoutes];
+  const documented: readonly Route[] = [
+    ...v1ScanRoutes,
+    ...v1FindingRoutes,
+    ...v1CheckpointRoutes,
+    ...v1ScheduleRoutes,
+    ...v1SyncRoutes,
+    ...v1ChangeRoutes,
+    ...v1AccessRoutes,
+    ...v1StateRoutes,
+    ...v1SessionRoutes,
+  ];
   const router = new Router([
     ...documented,
     ...stanceReadRoutes,
     ...stanceWriteRoutes,
+    ...(options.dashboard === undefined || options.dashboard === null ? [] : dashboardRoutes(options.dashboard)),
     ...opsRoutes({
       metrics,
       routes: () => documented,
@@ -184,8 +201,9 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
       else if (status === 401 || status === 403 || error instanceof Impersonation) {
         const who = presented?.identity ?? null;
         log('warn', 'refused', { method, route: label, status, actor: who?.name, remote: req.socket.remoteAddress ?? null });
+        // Awaited, so the refusal is in the audit before the client hears of it (on any backend).
         if (isGuarded(method, access))
-          refusals.record({
+          await refusals.record({
             method,
             route: label,
             status,

@@ -1,8 +1,11 @@
 import * as t from 'io-ts';
+import { permits, type Permission } from '../domain/index.js';
 import { InstantFromIso } from '../engine/index.js';
 import { optional } from '../events/index.js';
 import { Limit, NoQuery } from './inputs.js';
 import { defineRoute, json, type Route } from './route.js';
+
+const permissions: readonly Permission[] = ['read', 'ingest', 'decide', 'admin'];
 
 const AuditQuery = t.strict({ since: optional(InstantFromIso), limit: optional(Limit) });
 
@@ -14,11 +17,14 @@ export const v1AccessRoutes: readonly Route[] = [
     access: 'read',
     exact: true,
     query: NoQuery,
-    doc: { summary: 'The identity this request authenticated as (null name: an anonymous read on this machine)', returns: 'Me' },
+    doc: {
+      summary: 'The identity this request authenticated as (null name: an anonymous read on this machine) and what its role permits',
+      returns: 'Me',
+    },
     handle: async ({ identity }) =>
       json(
         identity === null
-          ? { name: null, role: 'viewer', kind: null, scopes: [], via: 'anonymous', token_id: null, expires: null }
+          ? { name: null, role: 'viewer', kind: null, scopes: [], via: 'anonymous', token_id: null, expires: null, permissions: ['read'] }
           : {
               name: identity.name,
               role: identity.role,
@@ -27,6 +33,8 @@ export const v1AccessRoutes: readonly Route[] = [
               via: identity.via,
               token_id: identity.tokenId,
               expires: identity.expiresAt,
+              // What the role allows, so a client offers only what the server would accept (the dashboard does).
+              permissions: permissions.filter((p) => permits(identity.role, p)),
             },
       ),
   }),

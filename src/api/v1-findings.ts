@@ -5,6 +5,7 @@ import { DomainError } from '../errors.js';
 import { decodeOrThrow, Id } from '../events/index.js';
 import {
   ByBody,
+  DailyQuery,
   FalsePositiveBody,
   FindingQuery,
   FindingsQuery,
@@ -52,13 +53,16 @@ export const v1FindingRoutes: readonly Route[] = [
     etag: true,
     exact: true,
     query: FindingsQuery,
-    doc: { summary: 'Finding states by id, one page at a time', returns: 'FindingPage' },
+    doc: { summary: 'Finding states by id (or by last seen), one page at a time', returns: 'FindingPage' },
     handle: async ({ engine }, q) =>
       json(
         await engine.listFindingStates({
           assetId: q.asset,
           lifecycle: q.lifecycle,
           ruleId: q.rule,
+          accountId: q.account,
+          region: q.region,
+          sort: q.sort,
           limit: q.limit ?? defaultLimit,
           cursor: q.cursor,
         }),
@@ -116,6 +120,22 @@ export const v1FindingRoutes: readonly Route[] = [
     query: NoQuery,
     doc: { summary: 'Finding counts by lifecycle (uncapped), totals, mean time to resolve', returns: 'FindingStats' },
     handle: async ({ engine }) => json(await engine.getFindingStats()),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/stats/daily',
+    access: 'read',
+    reads: true,
+    // Without both ends the window ends today: the answer then depends on the clock, not only on the position.
+    etag: (q) => q.has('from') && q.has('to'),
+    exact: true,
+    query: DailyQuery,
+    doc: {
+      summary:
+        'Per UTC day from `from` to `to` (default: the 30 days to today; at most 1000): findings first seen, findings resolved, and the open count (new, recurring, reopened) at the end of the day, from the finding_days read model',
+      returns: 'DailySeries',
+    },
+    handle: async ({ engine }, q) => json(await engine.getDailySeries({ from: q.from, to: q.to })),
   }),
   defineRoute({
     method: 'POST',

@@ -52,6 +52,17 @@ export const v1ScanRoutes: readonly Route[] = [
   }),
   defineRoute({
     method: 'GET',
+    path: '/v1/scans/latest',
+    access: 'read',
+    reads: true,
+    etag: true,
+    exact: true,
+    query: NoQuery,
+    doc: { summary: 'The newest scan of each account and region, whatever its status', returns: 'ScanList' },
+    handle: async ({ engine }) => json({ scans: await engine.latestScans() }),
+  }),
+  defineRoute({
+    method: 'GET',
     path: '/v1/scans/{scan_id}',
     access: 'read',
     reads: true,

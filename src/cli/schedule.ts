@@ -59,8 +59,12 @@ const jobText = (j: JobRecord): string =>
     last_result: runText(j.last_result),
   });
 
-/** Commands see the data dir, so they can record findings with `stance-state finding track --scan $STANCE_SCAN_ID`. */
-const shellFor = (ctx: CliContext, cmd: Command) => shellExecutor({ env: { STANCE_STATE_DIR: ctx.dataDir(cmd) } });
+/**
+ * Commands see the data dir and the store this scheduler runs on, so `stance-state finding track --scan
+ * $STANCE_SCAN_ID` in a job records into the same store, PostgreSQL included.
+ */
+const shellFor = (ctx: CliContext, cmd: Command) =>
+  shellExecutor({ env: { STANCE_STATE_DIR: ctx.dataDir(cmd), STANCE_STATE_STORE: ctx.storeUrl(cmd) } });
 
 const show = (ctx: CliContext, cmd: Command, j: JobRecord): void => (ctx.json(cmd) ? printJson(j) : out(jobText(j)));
 

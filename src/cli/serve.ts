@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import * as t from 'io-ts';
-import { createLogger, parseProxyRole, startServer, TrustedProxy } from '../api/index.js';
+import { createLogger, isDashboardDir, parseProxyRole, startServer, TrustedProxy } from '../api/index.js';
 import { InvalidInput } from '../errors.js';
 import { decodeOrThrow } from '../events/index.js';
 import { IntFromString, optional } from './args.js';
@@ -53,6 +54,14 @@ const untilSignal = () => {
   return { stopped, dispose: () => dispose() };
 };
 
+/**
+ * The built dashboard, dist/web: beside the bundle when this runs built (dist/stance-state.js, or a chunk of it in
+ * dist/chunks), else the checkout's dist/web (under tsx, from src/cli); null when it was not built (serve then answers
+ * the API alone).
+ */
+const dashboardDir = (): string | null =>
+  ['./web/', '../web/', '../../dist/web/'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find(isDashboardDir) ?? null;
+
 export const registerServe = (serve: Command, ctx: CliContext): void => {
   serve
     .option('--port <n>', 'TCP port; 0 picks a free one (the URL printed says which)', '8080')
@@ -91,8 +100,9 @@ export const registerServe = (serve: Command, ctx: CliContext): void => {
       // Listening for signals before the URL is printed: whoever reads it may signal at once, and without a
       // listener node's default for SIGINT and SIGTERM is to die on the spot.
       const signals = untilSignal();
-      const engine = (await ctx.engine(cmd));
-      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log }).catch(
+      const engine = await ctx.engine(cmd);
+      const dashboard = dashboardDir();
+      const server = await startServer({ engine, host: a.host, port: a.port, writeToken, readToken, proxy, log, dashboard }).catch(
         (error: unknown) => {
           signals.dispose();
           throw error;
@@ -117,6 +127,7 @@ export const registerServe = (serve: Command, ctx: CliContext): void => {
         reads,
         tokens,
         proxies: proxy === null ? undefined : proxy.addresses.join(','),
+        dashboard: dashboard === null ? 'not built (npm run build)' : `${server.url}/`,
         position,
       });
       if (readToken === null && !isLoopback(a.host))

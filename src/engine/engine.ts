@@ -10,13 +10,16 @@ import { watchStateChanges } from './state-feed.js';
 import { defaultBodySettings, type BodySettings } from './bodies.js';
 import * as checkpoints from './checkpoints.js';
 import { serialQueue, type Core } from './core.js';
+import { getDailySeries } from './daily.js';
 import * as findings from './findings.js';
 import * as history from './history.js';
 import { importFindings, type ImportOptions, type ImportRecord } from './import.js';
+import { latestScans, syncOverview } from './overview.js';
 import { createJobs } from './jobs.js';
 import type {
   CheckpointInput,
   CompleteScanInput,
+  DailyWindowInput,
   DecisionInput,
   FalsePositiveInput,
   ListFindingsInput,
@@ -83,6 +86,8 @@ export class StateEngine {
   listScans = async (input: ListScansInput = {}) => scans.listScans(this.core, input);
   getLastScan = async (accountId = '', region = '') => scans.getLastScan(this.core, accountId, region);
   cleanupOldScans = async (days = 90) => scans.cleanupOldScans(this.core, days);
+  /** The newest scan of each account and region, whatever its status. */
+  latestScans = async () => latestScans(this.core);
 
   // Checkpoints
   updateCheckpoint = async (input: CheckpointInput, identity?: Identity) =>
@@ -118,6 +123,8 @@ export class StateEngine {
   getFindingState = async (findingId: string) => findings.getFindingState(this.core, findingId);
   listFindingStates = async (input: ListFindingsInput = {}) => findings.listFindingStates(this.core, input);
   getFindingStats = async () => getFindingStats(this.core);
+  /** New, resolved and open findings per UTC day (the finding_days read model). */
+  getDailySeries = async (window: DailyWindowInput = {}) => getDailySeries(this.core, window);
   expireSuppressions = async () => scans.expireSuppressions(this.core);
 
   // Audit
@@ -173,6 +180,9 @@ export class StateEngine {
   listScanPage = (input: ScanPageInput) => listScanPage(this.core, input);
   countScansByStatus = () => countScansByStatus(this.core);
   countCheckpoints = () => countCheckpoints(this.core);
+
+  /** Per hub and origin: what was pushed and pulled, how new the newest pulled event is, blocks (sync_status). */
+  syncOverview = async () => syncOverview(this.core);
 
   // Typed states (seed 003): src/engine/states.ts, state-search.ts, state-types.ts
   readonly states = {

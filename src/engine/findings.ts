@@ -9,9 +9,10 @@ import {
   type FindingState,
   type Identity,
 } from '../domain/index.js';
-import { DomainError } from '../errors.js';
-import { asDomainEvent, decodeOrThrow, type DomainEvent, type Instant } from '../events/index.js';
+import { DomainError, InvalidInput } from '../errors.js';
+import { asDomainEvent, decodeOrThrow, Instant, type DomainEvent } from '../events/index.js';
 import type { StreamWrite } from '../ports/log.js';
+import type { Filter, RowQuery } from '../ports/read-models.js';
 import { now, type Core } from './core.js';
 import { getSuppressionPolicy } from './access.js';
 import { attributed, metaOf, requireScope } from './actor.js';
@@ -21,6 +22,7 @@ import {
   DecisionInput,
   FalsePositiveInput,
   ListFindingsInput,
+  type FindingSort,
   NoteInput,
   SuppressInput,
   TrackFindingInput,
@@ -221,28 +223,64 @@ export const addFindingNote = async (core: Core, findingId: string, input: NoteI
 
 export interface FindingPage {
   readonly findings: readonly FindingRecord[];
-  /** Pass as `cursor` for the next page; null on the last page. Stable under concurrent writes (keyset on id). */
+  /**
+   * Pass as `cursor` for the next page; null on the last page. Keyset on id, stable under concurrent writes; by last
+   * seen, keyset on (last_seen, id): a finding seen again while a client pages moves, as its place in that order did.
+   */
   readonly next_cursor: string | null;
 }
 
+/** A last-seen page's cursor: base64url of `[last_seen, finding_id]`; clients pass it back, never build it. */
+const seenCursorOf = (row: { last_seen: string; finding_id: string }): string =>
+  Buffer.from(JSON.stringify([row.last_seen, row.finding_id]), 'utf8').toString('base64url');
+
+const seenKeyOf = (cursor: string): [string, string] => {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = null;
+  }
+  if (!Array.isArray(key) || key.length !== 2 || !Instant.is(key[0]) || typeof key[1] !== 'string')
+    throw new InvalidInput('cursor', cursor, 'a cursor from next_cursor of the same sort');
+  return [key[0], key[1]];
+};
+
+/** Each sort's order and keyset: the columns of an index, so a page is a range read whatever the filters. */
+const orders: Readonly<Record<FindingSort, NonNullable<RowQuery['order']>>> = {
+  finding_id: [{ column: 'finding_id' }],
+  last_seen: [{ column: 'last_seen' }, { column: 'finding_id' }],
+  '-last_seen': [
+    { column: 'last_seen', desc: true },
+    { column: 'finding_id', desc: true },
+  ],
+};
+
 export const listFindingStates = async (core: Core, input: ListFindingsInput = {}): Promise<FindingPage> => {
   const i = decodeOrThrow(ListFindingsInput, input);
+  const sort = i.sort ?? 'finding_id';
   const limit = i.limit ?? 1000;
-  const rows = (await core.backend.models.rows({
-    table: 'findings',
-    where: [
-      ...(i.assetId === undefined ? [] : [{ column: 'asset_id', op: '=' as const, value: i.assetId }]),
-      ...(i.lifecycle === undefined ? [] : [{ column: 'lifecycle', op: '=' as const, value: i.lifecycle }]),
-      ...(i.ruleId === undefined ? [] : [{ column: 'rule_id', op: '=' as const, value: i.ruleId }]),
-    ],
-    ...(i.cursor === undefined ? {} : { after: { columns: ['finding_id'], values: [i.cursor] } }),
-    order: [{ column: 'finding_id' }],
-    limit: limit + 1,
-  })) as unknown as FindingRow[];
+  const where: Filter[] = [];
+  const filter = (column: string, value: string | undefined) => {
+    if (value !== undefined) where.push({ column, op: '=', value });
+  };
+  filter('asset_id', i.assetId);
+  filter('lifecycle', i.lifecycle);
+  filter('rule_id', i.ruleId);
+  filter('account_id', i.accountId);
+  filter('region', i.region);
+  const order = orders[sort];
+  const after =
+    i.cursor === undefined
+      ? {}
+      : { after: { columns: order.map((o) => o.column), values: sort === 'finding_id' ? [i.cursor] : seenKeyOf(i.cursor) } };
+  const rows = (await core.backend.models.rows({ table: 'findings', where, ...after, order, limit: limit + 1 })) as unknown as FindingRow[];
   const page = rows.slice(0, limit);
+  const last = page.at(-1);
   const notes = await notesOf(core, page.map((r) => r.finding_id));
   return {
     findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [])),
-    next_cursor: rows.length > limit ? (page[page.length - 1]?.finding_id ?? null) : null,
+    next_cursor:
+      rows.length > limit && last !== undefined ? (sort === 'finding_id' ? last.finding_id : seenCursorOf(last)) : null,
   };
 };

@@ -1,6 +1,9 @@
 export { CreateTokenInput, type CreatedToken, type TokenRecord } from './access.js';
 export type * from './audit.js';
+export { seriesOf, windowOf, type DailyPoint, type DailySeries, type DayTotals } from './daily.js';
 export * from './engine.js';
+export type { SyncOriginRecord, SyncOverview } from './overview.js';
+export { upcomingRuns } from './upcoming.js';
 export type * from './findings.js';
 export type * from './history.js';
 export type * from './import.js';

@@ -79,11 +79,19 @@ export type FalsePositiveInput = Input<typeof FalsePositiveInput>;
 export const NoteInput = t.strict({ by: optional(Id), text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
 export type NoteInput = Input<typeof NoteInput>;
 
+/** Finding pages by id (the default), or by when they were last seen: oldest first, or newest first (`-last_seen`). */
+export const FindingSort = t.keyof({ finding_id: null, last_seen: null, '-last_seen': null }, 'finding_id, last_seen or -last_seen');
+export type FindingSort = t.TypeOf<typeof FindingSort>;
+
 export const ListFindingsInput = t.strict({
   assetId: optional(Id),
   lifecycle: optional(Lifecycle),
   ruleId: optional(Id),
+  accountId: optional(Scope),
+  region: optional(Scope),
+  sort: optional(FindingSort),
   limit: optional(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
+  /** The previous page's next_cursor: a finding id by id, an opaque token by last seen. */
   cursor: optional(Id),
 });
 export type ListFindingsInput = Input<typeof ListFindingsInput>;
@@ -106,3 +114,18 @@ export const InstantFromIso = new t.Type<Instant, string, unknown>(
   },
   String,
 );
+
+/** A UTC calendar day, `2026-03-01`: the unit of the daily series. */
+export const Day = new t.Type<string, string, unknown>(
+  'a day (YYYY-MM-DD)',
+  (u): u is string => typeof u === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(u),
+  (u, c) => {
+    if (typeof u !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(u)) return t.failure(u, c);
+    const parsed = DateTime.fromISO(u, { zone: 'utc' });
+    return parsed.isValid && parsed.year >= 1970 ? t.success(u) : t.failure(u, c);
+  },
+  String,
+);
+
+export const DailyWindowInput = t.strict({ from: optional(Day), to: optional(Day) });
+export type DailyWindowInput = Input<typeof DailyWindowInput>;

@@ -51,7 +51,9 @@ export interface ReadModels {
   positions(): Promise<ProjectionPosition[]>;
   /**
    * Runs `read` on one consistent snapshot of the read models and returns what it read with the log position that
-   * snapshot reflects: the position and the answer always agree, whatever other writers do meanwhile.
+   * snapshot reflects: the position and the answer always agree, whatever other writers do meanwhile. Every query
+   * made while `read` runs (in its async context) through these models, the argument or the backend's own, reads
+   * that snapshot, so code that reaches the read models by another path (the engine's queries) joins it.
    */
   snapshot<T>(read: (models: ReadModels) => Promise<T>): Promise<{ readonly position: number; readonly value: T }>;
 }

@@ -1,12 +1,13 @@
-import { sqliteOf } from '../support/backend.js';
 import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tokenMatches } from '../../src/api/index.js';
 import { get, post, startTestServer, writeToken, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const Auth = suite('api: auth');
+const Auth = suite(onBackend('api: auth'));
 let dir = '';
 const servers: TestServer[] = [];
 Auth.before(() => {
@@ -33,7 +34,7 @@ Auth('with no write token configured, writes are 403 saying how to enable them, 
     assert.match(errorOf(r), /STANCE_STATE_TOKEN/);
     assert.match(errorOf(r), /--token-file/);
   }
-  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
+  assert.is(await headOf(t.engine), 0);
 });
 
 Auth('a missing or wrong token on a write is 401 with a Bearer challenge', async () => {
@@ -47,7 +48,7 @@ Auth('a missing or wrong token on a write is 401 with a Bearer challenge', async
   }
   const basic = await post(t.url, '/v1/scans', scan, { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
   assert.is(basic.status, 401);
-  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
+  assert.is(await headOf(t.engine), 0);
   assert.is((await post(t.url, '/v1/scans', scan, { token: writeToken })).status, 201);
 });
 

@@ -1,11 +1,12 @@
-import { sqliteOf } from '../support/backend.js';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, post, request, startTestServer, writeToken, type HttpResult, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const BadInput = suite('api: bodies that are not UTF-8, nest too deep or run over 1 MiB; empty ids');
+const BadInput = suite(onBackend('api: bodies that are not UTF-8, nest too deep or run over 1 MiB; empty ids'));
 let dir = '';
 let t: TestServer;
 BadInput.before(async () => {
@@ -24,16 +25,16 @@ const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 const reply = (r: HttpResult) => r.json as { error: string; field?: string; value?: unknown };
 /** A refusal: the status, JSON naming what is wrong, no stack, and nothing written. */
-const refused = (r: HttpResult, status: number, head: number) => {
+const refused = async (r: HttpResult, status: number, head: number) => {
   assert.is(r.status, status, r.text);
   assert.ok(!/\n\s+at /.test(r.text), 'no stack trace');
-  assert.is(sqliteOf(t.engine).headPositionSync(), head, 'nothing written');
+  assert.is(await headOf(t.engine), head, 'nothing written');
 };
 
 BadInput('ill-formed UTF-8 in a field is 400 naming the field and the byte offset', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const r = await send('/v1/findings/f1/suppress', bytes('{"by":"b', [0xff, 0xfe], '"}'));
-  refused(r, 400, head);
+  await refused(r, 400, head);
   assert.is(reply(r).field, 'by');
   assert.match(reply(r).error, 'invalid by: byte ff at offset 8 (expected UTF-8 text)');
   assert.is(reply(r).value, 'byte ff at offset 8');
@@ -41,7 +42,7 @@ BadInput('ill-formed UTF-8 in a field is 400 naming the field and the byte offse
 });
 
 BadInput('overlong forms, surrogates and code points past U+10FFFF are refused too, in nested fields', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const cases: [number[], string][] = [
     [[0xc0, 0xaf], 'byte c0'], // an overlong '/'
     [[0xe0, 0x80, 0xaf], 'bytes e0 80'], // an overlong 3-byte '/'
@@ -52,7 +53,7 @@ BadInput('overlong forms, surrogates and code points past U+10FFFF are refused t
   for (const [bad, shown] of cases) {
     const body = bytes('{"findings":[{"finding_id":"ok","asset_id":"a","rule_id":"r"},{"finding_id":"g","asset_id":"x', bad, '","rule_id":"r"}]}');
     const r = await send('/v1/findings/track', body);
-    refused(r, 400, head);
+    await refused(r, 400, head);
     assert.is(reply(r).field, 'findings[1].asset_id', shown);
     assert.match(reply(r).error, `${shown}`);
     assert.match(reply(r).error, `at offset ${body.indexOf(Buffer.from(bad))}`);
@@ -60,13 +61,13 @@ BadInput('overlong forms, surrogates and code points past U+10FFFF are refused t
 });
 
 BadInput('a body nested 100,000 deep is 400 naming the depth limit, not a 500', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const deep = `{"findings":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   const r = await send('/v1/findings/track', deep);
-  refused(r, 400, head);
+  await refused(r, 400, head);
   assert.match(reply(r).error, 'expected JSON nested at most 64 levels deep');
   const metadata = await send('/v1/scans', `{"scan_id":"s","snapshot_id":"x","metadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
-  refused(metadata, 400, head);
+  await refused(metadata, 400, head);
   assert.match(reply(metadata).error, 'nested at most 64 levels deep');
   assert.is((await get(t.url, '/health')).status, 200);
 });
@@ -74,15 +75,15 @@ BadInput('a body nested 100,000 deep is 400 naming the depth limit, not a 500', 
 BadInput('an empty account or region is 400 naming it, in /v1 and the Stance-compatible routes', async () => {
   await t.engine.startScan({ scanId: 'cp', snapshotId: 'x' });
   await t.engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'us-east-1', scanId: 'cp' });
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const stance = await post(t.url, '/api/state/delete-checkpoint', { collector: 'iam', account: '111', region: '' }, { token: writeToken });
-  refused(stance, 400, head);
+  await refused(stance, 400, head);
   assert.is(reply(stance).field, 'region');
   const v1 = await request(t.url, 'DELETE', '/v1/checkpoints/iam//us-east-1', { token: writeToken });
-  refused(v1, 400, head);
+  await refused(v1, 400, head);
   assert.is(reply(v1).field, 'account');
   const scan = await send('/v1/scans', JSON.stringify({ scan_id: 's-empty', snapshot_id: 'x', region: '' }));
-  refused(scan, 400, head);
+  await refused(scan, 400, head);
   assert.is(reply(scan).field, 'region');
 });
 
@@ -119,14 +120,14 @@ const upload = (size: number, declare: boolean) =>
   });
 
 BadInput('a body over 1 MiB gets the 413 JSON answer, readable by a client still sending, then the connection closes', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   for (const declare of [true, false]) {
     const r = await upload(8 * 1024 * 1024, declare);
     assert.is(r.status, 413);
     assert.is(r.json.error, 'the body is over 1048576 bytes');
     assert.match(r.headers, 'connection: close');
   }
-  assert.is(sqliteOf(t.engine).headPositionSync(), head);
+  assert.is(await headOf(t.engine), head);
 });
 
 BadInput.run();

@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { Agent } from 'node:http';
 import fc from 'fast-check';
 import { suite } from 'uvu';
@@ -6,8 +5,9 @@ import * as assert from 'uvu/assert';
 import { exited, spawnTs } from '../support/children.js';
 import { get, startTestServer, write, type HttpResult, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
 
-const Concurrency = suite('api: concurrent requests and writers');
+const Concurrency = suite(onBackend('api: concurrent requests and writers'));
 let dir = '';
 let t: TestServer;
 Concurrency.before(() => {
@@ -27,7 +27,7 @@ Concurrency('200 parallel requests while another process appends all succeed', a
   await t.engine.trackFindings(Array.from({ length: 50 }, (_, i) => ({ findingId: `seed-${i}`, assetId: `asset-${i % 5}`, ruleId: 'r' })));
   let lines = 0;
   // Writes until stopped: the requests below all run while it appends.
-  const writer = spawnTs('../api/writer-child.ts', [sqliteOf(t.engine).path, '1000000', '25', 'w'], () => (lines += 1));
+  const writer = spawnTs('../api/writer-child.ts', [t.store, '1000000', '25', 'w'], () => (lines += 1));
   while (lines === 0) await new Promise((r) => setTimeout(r, 5));
   const agent = new Agent({ keepAlive: true, maxSockets: 200 });
   const paths = [

@@ -1,12 +1,12 @@
-import { sqliteOf } from '../support/backend.js';
 import { Agent } from 'node:http';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request, startTestServer, writeToken, type HttpResult, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
 
-const Fuzz = suite('api: fuzzed parameters and bodies never get a 500');
+const Fuzz = suite(onBackend('api: fuzzed parameters and bodies never get a 500'));
 let dir = '';
 let t: TestServer;
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -192,7 +192,7 @@ Fuzz('any body on any write route gets a deliberate answer', async () => {
 });
 
 Fuzz('the log is still sound after the fuzzing', async () => {
-  const report = sqliteOf(t.engine).verifySync();
+  const report = await t.engine.backend.log.verify();
   assert.ok(report.ok, JSON.stringify(report.firstBad));
   const r = await request(t.url, 'GET', '/health');
   assert.is(r.status, 200);

@@ -1,14 +1,15 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mint } from '../support/access.js';
 import { get, listOf, post, request, startTestServer, writeToken, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf, streamOf } from '../support/log.js';
 
 type Json = Record<string, unknown>;
 const body = (r: { json: unknown }) => r.json as Json;
 
-const Ids = suite('api: identities, actors and scopes');
+const Ids = suite(onBackend('api: identities, actors and scopes'));
 let dir = '';
 let t: TestServer;
 Ids.before(() => {
@@ -27,7 +28,7 @@ Ids.after.each(() => t.close());
 Ids.after(() => removeDir(dir));
 
 const history = async (id: string) => listOf<Json>(await get(t.url, `/v1/findings/${id}/history`), 'history');
-const lastMeta = (id: string) => [...sqliteOf(t.engine).readStreamSync(`finding-${id}`)].at(-1)?.meta;
+const lastMeta = async (id: string) => (await streamOf(t.engine, `finding-${id}`)).at(-1)?.meta;
 
 /** Each decision route with a body it accepts, and where that body's `by` goes. */
 const decisions: readonly [string, Json][] = [
@@ -42,10 +43,10 @@ Ids('the actor in history is the token’s name, with its role and id, whatever 
   const token = await mint(t.engine, 'alice', 'analyst');
   const { token_id: id } = (await t.engine.access.listTokens()).find((k) => k.name === 'alice') ?? {};
   for (const [path, b] of decisions) {
-    const head = sqliteOf(t.engine).headPositionSync();
+    const head = await headOf(t.engine);
     const impostor = await post(t.url, path, { ...b, by: 'mallory' }, { token });
     assert.equal([impostor.status, body(impostor).field], [400, 'by'], path);
-    assert.is(sqliteOf(t.engine).headPositionSync(), head, `${path}: nothing written`);
+    assert.is(await headOf(t.engine), head, `${path}: nothing written`);
     const own = await post(t.url, path, { ...b, by: 'alice' }, { token });
     assert.is(own.status, 200, `${path} ${own.text}`);
   }
@@ -55,7 +56,7 @@ Ids('the actor in history is the token’s name, with its role and id, whatever 
     assert.equal([e.actor, e.on_behalf_of, e.actor_role, e.actor_via, e.actor_token_id], ['alice', null, 'analyst', 'token', id]);
     assert.not.ok(JSON.stringify(e).includes('mallory'));
   }
-  assert.equal(lastMeta('f1'), { ...lastMeta('f1'), actor: 'alice', actorRole: 'analyst', actorTokenId: id, actorVia: 'token' });
+  assert.equal(await lastMeta('f1'), { ...(await lastMeta('f1')), actor: 'alice', actorRole: 'analyst', actorTokenId: id, actorVia: 'token' });
 });
 
 Ids('a decision without a by is the identity’s own; the record names it', async () => {
@@ -70,7 +71,7 @@ Ids('a service identity acts on behalf of the person it names, recorded beside i
   assert.equal([r.status, body(r).suppressed_by], [200, 'bob']);
   const e = (await history('f1'))[1] ?? {};
   assert.equal([e.actor, e.on_behalf_of, e.actor_role], ['jira', 'bob', 'analyst']);
-  assert.equal([lastMeta('f1')?.actor, lastMeta('f1')?.onBehalfOf], ['jira', 'bob']);
+  assert.equal([(await lastMeta('f1'))?.actor, (await lastMeta('f1'))?.onBehalfOf], ['jira', 'bob']);
 });
 
 Ids('the legacy token acts for whoever the original’s routes name, and is recorded as itself', async () => {
@@ -82,21 +83,21 @@ Ids('the legacy token acts for whoever the original’s routes name, and is reco
 
 Ids('a person naming someone else on the original’s suppress route is refused too', async () => {
   const token = await mint(t.engine, 'alice', 'analyst');
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const r = await post(t.url, '/api/state/suppress', { finding_id: 'f1', by: 'admin', reason: 'x' }, { token });
   assert.equal([r.status, body(r).field], [400, 'by']);
-  assert.is(sqliteOf(t.engine).headPositionSync(), head);
+  assert.is(await headOf(t.engine), head);
 });
 
 Ids('a decision on a finding outside the token’s scopes is 403 and writes nothing', async () => {
   const token = await mint(t.engine, 'alice', 'analyst', { scopes: ['a'] });
   const paths = [...decisions.map(([p, b]) => [p.replace('f1', 'f2'), b] as const), ['/api/state/suppress', { finding_id: 'f2', reason: 'x' }] as const, ['/api/state/resolve', { finding_id: 'f2' }] as const];
   for (const [path, b] of paths) {
-    const head = sqliteOf(t.engine).headPositionSync();
+    const head = await headOf(t.engine);
     const r = await post(t.url, path, b, { token });
     assert.is(r.status, 403, `${path} ${r.text}`);
     assert.match(body(r).error as string, /account b/);
-    assert.is(sqliteOf(t.engine).headPositionSync(), head, path);
+    assert.is(await headOf(t.engine), head, path);
   }
   assert.is(body(await get(t.url, '/v1/findings/f2')).lifecycle, 'new');
   assert.is((await post(t.url, '/v1/findings/f1/resolve', {}, { token })).status, 200, 'in scope');
@@ -113,7 +114,7 @@ Ids('a region scope covers that region of the account only', async () => {
 Ids('a scanner outside its scopes can start, feed, complete nothing and delete no checkpoint', async () => {
   const token = await mint(t.engine, 'scanner-a', 'scanner', { scopes: ['a'] });
   await t.engine.updateCheckpoint({ collector: 'c', accountId: 'b', region: 'r1', scanId: 's-b' });
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const refused: [string, string, Json | undefined][] = [
     ['POST', '/v1/scans', { scan_id: 's-new', snapshot_id: 'x', account_id: 'b' }],
     ['POST', '/v1/scans', { scan_id: 's-new', snapshot_id: 'x' }],
@@ -127,7 +128,7 @@ Ids('a scanner outside its scopes can start, feed, complete nothing and delete n
   for (const [method, path, b] of refused) {
     const r = await request(t.url, method, path, { token, body: b });
     assert.is(r.status, 403, `${method} ${path} ${JSON.stringify(b)} -> ${r.text}`);
-    assert.is(sqliteOf(t.engine).headPositionSync(), head, `${method} ${path}: nothing written`);
+    assert.is(await headOf(t.engine), head, `${method} ${path}: nothing written`);
   }
   const ok = await post(t.url, '/v1/findings/track', { scan_id: 's-a', findings: [{ finding_id: 'f1', asset_id: 'x1', rule_id: 'r' }] }, { token });
   assert.is(ok.status, 200);
@@ -155,20 +156,20 @@ Ids('/v1/me says who a request authenticated as', async () => {
 
 Ids('with a maximum set, a suppression needs an end within it; a reason is always needed', async () => {
   const token = await mint(t.engine, 'alice', 'analyst');
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const noReason = await post(t.url, '/v1/findings/f1/suppress', { until: '2026-01-10' }, { token });
   assert.equal([noReason.status, body(noReason).field], [400, 'reason']);
   const blank = await post(t.url, '/v1/findings/f1/suppress', { reason: '  ' }, { token });
   assert.equal([blank.status, body(blank).field], [400, 'reason']);
   await t.engine.access.setSuppressionPolicy(90);
-  const policyHead = sqliteOf(t.engine).headPositionSync();
+  const policyHead = await headOf(t.engine);
   assert.is(policyHead, head + 1);
   const open = await post(t.url, '/v1/findings/f1/suppress', { reason: 'accepted' }, { token });
   assert.equal([open.status, body(open).field], [400, 'until']);
   const far = await post(t.url, '/v1/findings/f1/suppress', { reason: 'accepted', until: '2026-04-02' }, { token });
   assert.equal([far.status, body(far).field], [400, 'until']);
   assert.match(body(far).expected as string, /90 days/);
-  assert.is(sqliteOf(t.engine).headPositionSync(), policyHead);
+  assert.is(await headOf(t.engine), policyHead);
   const within = await post(t.url, '/v1/findings/f1/suppress', { reason: 'accepted', until: '2026-03-31' }, { token });
   assert.equal([within.status, body(within).suppressed_until], [200, '2026-03-31T00:00:00.000Z']);
 });
@@ -186,13 +187,13 @@ Ids('an expired risk acceptance returns the finding to its lifecycle and says so
 
 Ids('refused writes are in the access audit with who and why, and the log did not move', async () => {
   const token = await mint(t.engine, 'vic', 'viewer');
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   await post(t.url, '/v1/findings/f1/resolve', {}, { token });
   await post(t.url, '/v1/findings/f1/resolve', {}, { token: 'sst_0000000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro' });
   const analyst = await mint(t.engine, 'ann', 'analyst', { scopes: ['b'] });
   await post(t.url, '/v1/findings/f1/resolve', {}, { token: analyst });
   await post(t.url, '/v1/findings/f2/notes', { text: 'x', by: 'someone' }, { token: analyst });
-  assert.is(sqliteOf(t.engine).headPositionSync(), head + 1, 'only the second token was written');
+  assert.is(await headOf(t.engine), head + 1, 'only the second token was written');
   const refused = (await t.engine.access.audit()).filter((e) => e.event === 'write_refused');
   assert.equal(
     refused.map((e) => [e.actor, e.status, e.route]),

@@ -1,10 +1,11 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const Ops = suite('api: health, metrics, openapi');
+const Ops = suite(onBackend('api: health, metrics, openapi'));
 let dir = '';
 let t: TestServer;
 Ops.before(async () => {
@@ -41,7 +42,7 @@ Ops('metrics are Prometheus text: appended events, head, lag per projection, req
   for (const line of lines)
     assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)+\})? -?[\d.e+-]+|\w+(\{.*\})? \+?Inf)$/, line);
   const value = (prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').at(-1));
-  assert.is(value('stance_state_head_position '), sqliteOf(t.engine).headPositionSync());
+  assert.is(value('stance_state_head_position '), await headOf(t.engine));
   assert.is(value('stance_state_projection_lag_events{projection="findings"}'), 0);
   assert.is(value('stance_state_events_appended_total{type="ScanStarted"}'), 1);
   assert.is(value('stance_state_http_requests_total{method="GET",route="/v1/findings/{finding_id}",status="200"}'), 1);
@@ -73,6 +74,11 @@ Ops('the OpenAPI document describes every v1 route, and every reference resolves
     'POST /v1/findings/{finding_id}/false-positive',
     'POST /v1/findings/{finding_id}/notes',
     'GET /v1/stats',
+    'GET /v1/stats/daily',
+    'GET /v1/scans/latest',
+    'GET /v1/schedules',
+    'GET /v1/sync',
+    'GET /v1/changes',
     'GET /v1/checkpoints',
     'GET /v1/checkpoints/{collector}/{account}/{region}',
     'DELETE /v1/checkpoints/{collector}/{account}/{region}',
@@ -114,7 +120,7 @@ Ops('the OpenAPI document describes every v1 route, and every reference resolves
   const refs = [...r.text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1] as string);
   for (const ref of new Set(refs)) assert.ok(ref in doc.components.schemas, ref);
   const list = doc.paths['/v1/findings']?.get as { parameters: { name: string }[] };
-  assert.equal(list.parameters.map((p) => p.name), ['asset', 'lifecycle', 'rule', 'limit', 'cursor', 'min_position']);
+  assert.equal(list.parameters.map((p) => p.name), ['asset', 'lifecycle', 'rule', 'account', 'region', 'sort', 'limit', 'cursor', 'min_position']);
   const suppress = doc.components.schemas.Suppress as { required: string[]; properties: Json };
   // Every field may be absent to the codec; the engine asks for the reason (and the policy for an end) by name.
   assert.equal([suppress.required, Object.keys(suppress.properties)], [[], ['by', 'reason', 'until']]);

@@ -1,12 +1,12 @@
-import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StateEngine } from '../../src/engine/index.js';
-import { SqliteEventStore } from '../../src/store/index.js';
 import { get, startTestServer, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend, openRawLog, siblingOf } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const Position = suite('api: positions, min_position and the subscription');
+const Position = suite(onBackend('api: positions, min_position and the subscription'));
 let dir = '';
 let t: TestServer;
 let other: StateEngine;
@@ -15,8 +15,8 @@ Position.before(() => {
 });
 Position.before.each(async () => {
   t = await startTestServer(dir, { minPositionWaitMs: 1500 });
-  // Another writer on the same file: its appends reach the server only through the log, as a CLI's would.
-  other = sqliteEngine({ path: sqliteOf(t.engine).path, durability: 'normal' });
+  // Another writer on the same store: its appends reach the server only through the log, as a CLI's would.
+  other = await siblingOf(t.engine);
 });
 Position.after.each(async () => {
   await other.close();
@@ -40,7 +40,7 @@ Position('another writer’s event reaches the server’s position through the s
 });
 
 Position('min_position waits for a write that comes later, then answers with it', async () => {
-  const wanted = sqliteOf(t.engine).headPositionSync() + 1;
+  const wanted = await headOf(t.engine) + 1;
   const pending = get(t.url, `/v1/findings/late?min_position=${wanted}`);
   // Written once the request is known to wait (the signal, not a sleep).
   await until(() => t.server.tracker.waiting === 1, 5000);
@@ -60,7 +60,7 @@ Position('a position already reached answers at once', async () => {
 });
 
 Position('a position not reached in time is 503 with Retry-After', async () => {
-  const r = await get(t.url, `/v1/stats?min_position=${sqliteOf(t.engine).headPositionSync() + 5}`);
+  const r = await get(t.url, `/v1/stats?min_position=${await headOf(t.engine) + 5}`);
   assert.is(r.status, 503);
   assert.is(r.headers['retry-after'], '1');
   assert.match((r.json as { error: string }).error, /not reached position/);
@@ -68,22 +68,19 @@ Position('a position not reached in time is 503 with Retry-After', async () => {
 
 Position('events appended without projections are caught up, and min_position sees them', async () => {
   // A bare store (no engine): its events reach the read models only by the server's refresh.
-  const bare = new SqliteEventStore({ path: sqliteOf(t.engine).path, durability: 'normal' });
+  const bare = await openRawLog(t.store);
   const at = '2026-01-01T00:00:00.000Z';
-  const [result] = bare.appendSync([
-    {
-      stream: 'finding-bare',
-      events: [{ type: 'FindingTracked', data: { findingId: 'bare', assetId: 'a', ruleId: 'r', scanId: null, seenAt: at, accountId: '', region: '', collector: null } }],
-    },
+  const result = await bare.append('finding-bare', [
+    { type: 'FindingTracked', data: { findingId: 'bare', assetId: 'a', ruleId: 'r', scanId: null, seenAt: at, accountId: '', region: '', collector: null } },
   ]);
   await bare.close();
-  const r = await get(t.url, `/v1/findings/bare?min_position=${result?.position ?? 0}`);
+  const r = await get(t.url, `/v1/findings/bare?min_position=${result.position}`);
   assert.is(r.status, 200, r.text);
   assert.is((r.json as { lifecycle: string }).lifecycle, 'new');
 });
 
 Position('closing the server answers waiting min_position requests with 503 at once', async () => {
-  const pending = get(t.url, `/v1/stats?min_position=${sqliteOf(t.engine).headPositionSync() + 100}`);
+  const pending = get(t.url, `/v1/stats?min_position=${await headOf(t.engine) + 100}`);
   await until(() => t.server.tracker.waiting > 0, 1000);
   const started = Date.now();
   await t.server.close();

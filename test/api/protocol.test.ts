@@ -1,12 +1,13 @@
-import { sqliteOf } from '../support/backend.js';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, post, request, startTestServer, writeToken, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const Protocol = suite('api: bodies, media types, routes');
+const Protocol = suite(onBackend('api: bodies, media types, routes'));
 let dir = '';
 let t: TestServer;
 Protocol.before(async () => {
@@ -48,7 +49,7 @@ Protocol('a body over 1 MiB is 413, whether Content-Length says so or a chunked 
   const declared = await post(t.url, '/v1/findings/track', big, { token: writeToken, headers: { 'content-type': 'application/json' } });
   assert.is(declared.status, 413);
   assert.is(await chunked('/v1/findings/track', 3 * 1024 * 1024), 413);
-  assert.is(sqliteOf(t.engine).headPositionSync(), 0);
+  assert.is(await headOf(t.engine), 0);
   assert.is((await get(t.url, '/health')).status, 200, 'the server still answers');
 });
 

@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TrustedProxy, type TrustedProxyOptions } from '../../src/api/index.js';
@@ -7,11 +6,13 @@ import { mint } from '../support/access.js';
 import { get, listOf, post, startTestServer, type TestServer } from '../support/http.js';
 import { raises } from '../support/raises.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
 type Json = Record<string, unknown>;
 const body = (r: { json: unknown }) => r.json as Json;
 
-const Proxy = suite('api: identities from a trusted proxy');
+const Proxy = suite(onBackend('api: identities from a trusted proxy'));
 let dir = '';
 let t: TestServer | null = null;
 Proxy.before(() => {
@@ -47,13 +48,13 @@ Proxy('from a configured proxy address the header names the actor, its groups it
 
 Proxy('the header from an address that is not a configured proxy is refused, and nothing is written', async () => {
   const s = await serve({ addresses: ['10.9.9.9', '192.168.0.0/16'] });
-  const head = sqliteOf(s.engine).headPositionSync();
+  const head = await headOf(s.engine);
   const write = await post(s.url, '/v1/findings/f1/resolve', {}, as('mallory', 'platform'));
   assert.is(write.status, 403);
   assert.match(body(write).error as string, /only from a configured proxy/);
   const read = await get(s.url, '/v1/stats', as('mallory', 'platform'));
   assert.is(read.status, 403, 'a read with a forged header is refused too, not served anonymously');
-  assert.is(sqliteOf(s.engine).headPositionSync(), head);
+  assert.is(await headOf(s.engine), head);
   const audit = (await s.engine.access.audit()).filter((e) => e.event === 'write_refused');
   assert.equal(audit.map((e) => [e.status, e.remote]), [[403, '127.0.0.1']]);
 });

@@ -1,9 +1,10 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mint } from '../support/access.js';
 import { request, startTestServer, writeToken, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
 /*
  * Every route the server answers, with what it needs. Written out here rather than read off the routes: a route
@@ -22,6 +23,11 @@ const needs: Readonly<Record<string, Need>> = {
   'GET /v1/findings/{finding_id}': 'read',
   'GET /v1/findings/{finding_id}/history': 'read',
   'GET /v1/stats': 'read',
+  'GET /v1/stats/daily': 'read',
+  'GET /v1/scans/latest': 'read',
+  'GET /v1/schedules': 'read',
+  'GET /v1/sync': 'read',
+  'GET /v1/changes': 'read',
   'GET /v1/checkpoints': 'read',
   'GET /v1/checkpoints/{collector}/{account}/{region}': 'read',
   'GET /api/state/scans': 'read',
@@ -134,7 +140,7 @@ const concrete = (path: string) =>
     .replace('{account}', 'a')
     .replace('{region}', 'r');
 
-const Roles = suite('api: roles and route permissions');
+const Roles = suite(onBackend('api: roles and route permissions'));
 let dir = '';
 let t: TestServer;
 const tokens: Record<string, string> = {};
@@ -170,7 +176,7 @@ for (const [role, allowed] of Object.entries(may))
   Roles(`${role}: allowed exactly its routes (a write then succeeds); a refusal is 403, names the role, writes nothing`, async () => {
     for (const route of t.server.routes) {
       const need = needs[key(route)] as Need;
-      const head = sqliteOf(t.engine).headPositionSync();
+      const head = await headOf(t.engine);
       const r = await request(t.url, route.method, concrete(route.path), { token: tokens[role] as string, body: bodies[key(route)] });
       const label = `${role} ${key(route)} -> ${r.status} ${r.text.slice(0, 200)}`;
       if (allowed.includes(need)) {
@@ -179,7 +185,7 @@ for (const [role, allowed] of Object.entries(may))
       } else {
         assert.is(r.status, 403, label);
         assert.match((r.json as { error: string }).error, `(role ${role})`, label);
-        assert.is(sqliteOf(t.engine).headPositionSync(), head, `${label}: the log moved`);
+        assert.is(await headOf(t.engine), head, `${label}: the log moved`);
       }
     }
   });
@@ -195,25 +201,25 @@ Roles('the legacy read token reads everything but the admin routes and writes no
   await t.close();
   t = await startTestServer(dir, { readToken: 'legacy-read-token-0123' });
   await t.engine.startScan({ scanId: 's1', snapshotId: 'x' });
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   for (const route of t.server.routes) {
     const need = needs[key(route)] as Need;
     const r = await request(t.url, route.method, concrete(route.path), { token: 'legacy-read-token-0123', body: bodies[key(route)] });
     if (need === 'open' || need === 'read') assert.ok(r.status !== 401 && r.status !== 403, `${key(route)} -> ${r.status}`);
     else assert.is(r.status, 403, key(route));
   }
-  assert.is(sqliteOf(t.engine).headPositionSync(), head);
+  assert.is(await headOf(t.engine), head);
 });
 
 Roles('without a token every write and admin route is 401 and writes nothing; reads stay open on loopback', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   for (const route of t.server.routes) {
     const need = needs[key(route)] as Need;
     const r = await request(t.url, route.method, concrete(route.path), { body: bodies[key(route)] });
     if (need === 'open' || need === 'read') assert.ok(r.status !== 401 && r.status !== 403, `${key(route)} -> ${r.status}`);
     else assert.is(r.status, 401, key(route));
   }
-  assert.is(sqliteOf(t.engine).headPositionSync(), head);
+  assert.is(await headOf(t.engine), head);
 });
 
 Roles('a token that is not valid is 401 everywhere but the open routes, reads on loopback included', async () => {

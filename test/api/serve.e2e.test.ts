@@ -5,11 +5,16 @@ import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../support/children.js';
-import { isOneLineError, runCli, startCli } from '../support/cli.js';
+import { cliStores, isOneLineError, runCli, startCli } from '../support/cli.js';
+import { onBackend } from '../support/engine.js';
 import { get, post } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Serve = suite('cli: stance-state serve (the real binary)');
+const Serve = suite(onBackend('api: stance-state serve (the real binary)'));
+const stores = cliStores();
+/** The binary on a data dir, with that dir's store on the test backend (`STANCE_TEST_BACKEND`). */
+const runOn = async (data: string, args: readonly string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['--data', data, ...args], { ...options, env: { ...(await stores.env(data)), ...options.env } });
 let dir = '';
 const children: ChildProcess[] = [];
 Serve.before(() => {
@@ -21,7 +26,10 @@ Serve.after.each(async () => {
     await exited(child);
   }
 });
-Serve.after(() => removeDir(dir));
+Serve.after(async () => {
+  await stores.drop();
+  removeDir(dir);
+});
 
 const token = 'e2e-write-token-9f8e7d6c5b4a';
 
@@ -35,7 +43,7 @@ interface Served {
 
 /** Starts `serve --port 0` and resolves once it printed where it listens. */
 const serve = async (data: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}, globals: readonly string[] = []): Promise<Served> => {
-  const child = startCli([...globals, '--data', data, 'serve', '--port', '0', ...args], env);
+  const child = startCli([...globals, '--data', data, 'serve', '--port', '0', ...args], { ...(await stores.env(data)), ...env });
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -58,7 +66,7 @@ Serve('a write through the CLI in another process is read back with min_position
   const served = await serve(data, [], { STANCE_STATE_TOKEN: token });
   assert.match(served.first, /^listening on http:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(!served.url.endsWith(':0'), 'the actual port is printed');
-  const imported = await runCli(['--data', data, '--json', 'finding', 'import', '-'], {
+  const imported = await runOn(data, ['--json', 'finding', 'import', '-'], {
     input: '{"finding_id":"cli-1","asset_id":"a1","rule_id":"r1"}\n{"finding_id":"cli-2","asset_id":"a1","rule_id":"r1"}\n',
   });
   assert.is(imported.code, 0, imported.stderr);
@@ -76,7 +84,7 @@ Serve('an HTTP write is seen by the CLI, the log lines name it, and the token ne
   const served = await serve(data, [], { STANCE_STATE_TOKEN: token });
   const started = await post(served.url, '/v1/scans', { scan_id: 'http-1', snapshot_id: 'x' }, { token });
   assert.is(started.status, 201);
-  const shown = await runCli(['--data', data, '--json', 'scan', 'show', 'http-1']);
+  const shown = await runOn(data, ['--json', 'scan', 'show', 'http-1']);
   assert.is((JSON.parse(shown.stdout) as { status: string }).status, 'running');
   assert.is((await post(served.url, '/v1/scans', { scan_id: 'http-2', snapshot_id: 'x' }, { token: 'wrong' })).status, 401);
   const { code } = await stop(served);
@@ -124,21 +132,21 @@ Serve('with no token writes are 403 saying how to enable them; --token-file enab
 Serve('bad options exit 2 with one line; a port in use exits 1 with one line', async () => {
   const data = join(dir, 'bad');
   for (const args of [['--port', '70000'], ['--port', 'http'], ['--host', '']]) {
-    const run = await runCli(['--data', data, 'serve', ...args]);
+    const run = await runOn(data, ['serve', ...args]);
     assert.is(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.ok(isOneLineError(run), run.stderr);
   }
   const empty = join(dir, 'empty-token.txt');
   writeFileSync(empty, '\n');
-  const blank = await runCli(['--data', data, 'serve', '--token-file', empty]);
+  const blank = await runOn(data, ['serve', '--token-file', empty]);
   assert.is(blank.code, 2);
   assert.match(blank.stderr, /token-file/);
-  const missing = await runCli(['--data', data, 'serve', '--token-file', join(dir, 'nope.txt')]);
+  const missing = await runOn(data, ['serve', '--token-file', join(dir, 'nope.txt')]);
   assert.is(missing.code, 1);
   assert.ok(isOneLineError(missing), missing.stderr);
   const first = await serve(data);
   const port = new URL(first.url).port;
-  const clash = await runCli(['--data', data, 'serve', '--port', port]);
+  const clash = await runOn(data, ['serve', '--port', port]);
   assert.is(clash.code, 1);
   assert.match(clash.stderr, /EADDRINUSE/);
   assert.ok(isOneLineError(clash), clash.stderr);

@@ -1,10 +1,10 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, post, startTestServer, write, writeToken, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
 
-const Stance = suite('api: the original’s /api/state/* routes');
+const Stance = suite(onBackend('api: the original’s /api/state/* routes'));
 let dir = '';
 let t: TestServer;
 Stance.before(() => {
@@ -97,7 +97,14 @@ Stance('scan-statuses, lifecycles and backends list what the original listed', a
   const backends = await read('backends');
   assert.equal((backends.backends as Json[]).map((b) => b.backend), ['local', 'dynamodb', 'firestore', 'cosmosdb']);
   const local = (backends.backends as Json[])[0] as Json;
-  assert.equal([local.available, local.default, local.path], [true, true, sqliteOf(t.engine).path]);
+  // Where the store is: the SQLite file, or the PostgreSQL server, database and schema (never the password).
+  const where = t.store.startsWith('sqlite:') ? t.store.slice('sqlite:'.length) : t.engine.backend.location;
+  assert.equal([local.available, local.default, local.path], [true, true, where]);
+  if (!t.store.startsWith('sqlite:')) {
+    const url = new URL(t.store);
+    assert.match(where, url.searchParams.get('schema') ?? '?');
+    assert.not.match(where, decodeURIComponent(url.password));
+  }
 });
 
 Stance('finding-stats: counts per lifecycle, total and breakdown with percentages', async () => {

@@ -1,10 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { onBackend } from '../support/engine.js';
 import { mint } from '../support/access.js';
 import { get, post, request, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Http = suite('api: /v1/states and /v1/sessions through real requests');
+const Http = suite(onBackend('api: /v1/states and /v1/sessions through real requests'));
 let dir = '';
 let t: TestServer;
 Http.before(() => {

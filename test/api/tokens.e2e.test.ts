@@ -1,19 +1,25 @@
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../support/children.js';
-import { runCli, startCli, type CliRun } from '../support/cli.js';
+import { cliStores, runCli, startCli, type CliRun } from '../support/cli.js';
+import { onBackend } from '../support/engine.js';
 import { get, post, type HttpResult } from '../support/http.js';
+import { storeBytes } from '../support/stores.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 /*
  * The real binary end to end: tokens made and revoked by the CLI in other processes than a running serve, and a
  * search afterwards for every secret in everything the run left behind (database files, output, HTTP answers).
  */
-const E2e = suite('api: tokens through the real binary');
+const E2e = suite(onBackend('api: tokens through the real binary'));
+const stores = cliStores();
+/** The binary on a data dir, with that dir's store on the test backend (`STANCE_TEST_BACKEND`). */
+const runOn = async (data: string, args: readonly string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['--data', data, ...args], { ...options, env: { ...(await stores.env(data)), ...options.env } });
 let dir = '';
 const children: ChildProcess[] = [];
 E2e.before(() => {
@@ -25,7 +31,10 @@ E2e.after.each(async () => {
     await exited(child);
   }
 });
-E2e.after(() => removeDir(dir));
+E2e.after(async () => {
+  await stores.drop();
+  removeDir(dir);
+});
 
 const legacy = 'e2e-legacy-token-5a4b3c2d1e';
 
@@ -36,7 +45,7 @@ interface Served {
 }
 
 const serve = async (data: string, args: readonly string[] = []): Promise<Served> => {
-  const child = startCli(['--data', data, 'serve', '--port', '0', ...args], { STANCE_STATE_TOKEN: legacy });
+  const child = startCli(['--data', data, 'serve', '--port', '0', ...args], { ...(await stores.env(data)), STANCE_STATE_TOKEN: legacy });
   children.push(child);
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -49,15 +58,21 @@ const serve = async (data: string, args: readonly string[] = []): Promise<Served
   return { child, url, output: () => output };
 };
 
-/** Every byte the data directory holds: the log, its WAL and shared memory. */
-const dataBytes = (data: string): Buffer => Buffer.concat(readdirSync(data).map((f) => readFileSync(join(data, f))));
+/** Every byte the data directory holds (the SQLite log, its WAL and shared memory) and, on PostgreSQL, every row of the schema. */
+const dataBytes = async (data: string): Promise<Buffer> => {
+  const url = await stores.url(data);
+  if (url.startsWith('sqlite:')) return Buffer.concat(readdirSync(data).map((f) => readFileSync(join(data, f))));
+  // With the store on a server, the data dir may hold nothing (or not exist): the rows are searched instead.
+  const files = existsSync(data) ? readdirSync(data).map((f) => readFileSync(join(data, f))) : [];
+  return Buffer.concat([...files, await storeBytes(url)]);
+};
 
 E2e('a token made by the CLI works at once in a running serve, and its revocation by another process too', async () => {
   const data = join(dir, 'revoke');
   const runs: CliRun[] = [];
   const answers: HttpResult[] = [];
   const cli = async (...args: string[]) => {
-    const r = await runCli(['--data', data, ...args]);
+    const r = await runOn(data, [...args]);
     runs.push(r);
     return r;
   };
@@ -71,7 +86,7 @@ E2e('a token made by the CLI works at once in a running serve, and its revocatio
   const served = await serve(data);
 
   // Made after serve started: no restart, no reload.
-  const made = await runCli(['--data', data, '--json', 'token', 'create', 'alice', '--role', 'analyst', '--scope', '111']);
+  const made = await runOn(data, ['--json', 'token', 'create', 'alice', '--role', 'analyst', '--scope', '111']);
   assert.is(made.code, 0, made.stderr);
   const created = JSON.parse(made.stdout) as { name: string; role: string; scopes: string[]; token: string; expires: null };
   assert.equal([created.name, created.role, created.scopes, created.expires], ['alice', 'analyst', ['111'], null]);
@@ -123,7 +138,8 @@ E2e('a token made by the CLI works at once in a running serve, and its revocatio
     made.stderr,
     ...answers.map((a) => `${JSON.stringify(a.headers)}${a.text}`),
   ].join('\n');
-  const bytes = dataBytes(data);
+  const bytes = await dataBytes(data);
+  assert.ok(bytes.length > 0, 'the store was searched');
   for (const s of [secret, legacy]) {
     assert.not.ok(everything.includes(s), 'a token in the output, the logs or an HTTP answer');
     assert.is(bytes.indexOf(s), -1, 'a token in the database files');
@@ -134,8 +150,8 @@ E2e('a token made by the CLI works at once in a running serve, and its revocatio
 
 E2e('serve with --trusted-proxy takes the header from that address only; a bad address stops it', async () => {
   const data = join(dir, 'proxy');
-  assert.is((await runCli(['--data', data, 'scan', 'start', 's1', '--snapshot', 'x'])).code, 0);
-  assert.is((await runCli(['--data', data, 'finding', 'track', 'f1', '--asset', 'a', '--rule', 'r', '--scan', 's1'])).code, 0);
+  assert.is((await runOn(data, ['scan', 'start', 's1', '--snapshot', 'x'])).code, 0);
+  assert.is((await runOn(data, ['finding', 'track', 'f1', '--asset', 'a', '--rule', 'r', '--scan', 's1'])).code, 0);
   const headers = { 'x-forwarded-user': 'dana@example.com', 'x-forwarded-groups': 'secops' };
   const trusted = await serve(data, ['--trusted-proxy', '127.0.0.1', '--proxy-role', 'secops=analyst']);
   const r = await post(trusted.url, '/v1/findings/f1/notes', { text: 'from the proxy' }, { headers });
@@ -144,9 +160,9 @@ E2e('serve with --trusted-proxy takes the header from that address only; a bad a
   await exited(trusted.child);
   const elsewhere = await serve(data, ['--trusted-proxy', '10.20.30.40', '--proxy-role', 'secops=analyst']);
   assert.is((await post(elsewhere.url, '/v1/findings/f1/notes', { text: 'forged' }, { headers })).status, 403);
-  const bad = await runCli(['--data', data, 'serve', '--port', '0', '--trusted-proxy', 'proxy.internal', '--proxy-role', 'secops=analyst']);
+  const bad = await runOn(data, ['serve', '--port', '0', '--trusted-proxy', 'proxy.internal', '--proxy-role', 'secops=analyst']);
   assert.equal([bad.code, bad.stderr.trim()], [2, 'stance-state: invalid trusted-proxy: "proxy.internal" (expected an IP address or network (10.0.0.5, 10.0.0.0/24, ::1))']);
-  const noRole = await runCli(['--data', data, 'serve', '--port', '0', '--trusted-proxy', '10.0.0.1', '--proxy-role', 'secops=root']);
+  const noRole = await runOn(data, ['serve', '--port', '0', '--trusted-proxy', '10.0.0.1', '--proxy-role', 'secops=root']);
   assert.is(noRole.code, 2);
   assert.match(noRole.stderr, /invalid proxy-role: "secops=root"/);
 });

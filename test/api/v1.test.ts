@@ -1,10 +1,11 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { get, listOf, request, startTestServer, write, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
+import { onBackend } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 
-const V1 = suite('api: REST v1');
+const V1 = suite(onBackend('api: REST v1'));
 let dir = '';
 let t: TestServer;
 V1.before(() => {
@@ -210,7 +211,7 @@ V1('malformed parameters are 400 with {error, field, value}', async () => {
 });
 
 V1('malformed bodies are 400 naming the field, and nothing is written', async () => {
-  const head = sqliteOf(t.engine).headPositionSync();
+  const head = await headOf(t.engine);
   const cases: [string, unknown, string][] = [
     ['/v1/scans', { scan_id: '', snapshot_id: 'x' }, 'scan_id'],
     ['/v1/scans', { scan_id: 's', snapshot_id: 'x', full_scope: 'yes' }, 'full_scope'],
@@ -227,7 +228,7 @@ V1('malformed bodies are 400 naming the field, and nothing is written', async ()
     assert.is(r.status, 400, `${path} ${JSON.stringify(payload)}`);
     assert.is(body(r).field, field, `${path} ${JSON.stringify(payload)}`);
   }
-  assert.is(sqliteOf(t.engine).headPositionSync(), head);
+  assert.is(await headOf(t.engine), head);
 });
 
 V1('every answer carries the position; a read sends it as ETag and If-None-Match gets 304 until a write', async () => {

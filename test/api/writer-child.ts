@@ -1,15 +1,14 @@
-import { sqliteEngine } from '../support/backend.js';
 /**
- * A writer process for the API's concurrency tests. Usage: writer-child.ts <db> <batches> <batchSize> <prefix>
+ * A writer process for the API's concurrency tests. Usage: writer-child.ts <store> <batches> <batchSize> <prefix>
+ * (`<store>`: a store URL, `sqlite:<path>` or `postgres://…?schema=name`).
  * Tracks `batches` batches of findings `<prefix>-<batch>-<i>` through its own engine (projections applied in its
  * own transactions, as a CLI's are) and prints `position <p>` after each, then `done`.
  */
-import { StateEngine } from '../../src/engine/index.js';
-import { SqliteEventStore } from '../../src/store/index.js';
+import { openEngine } from '../../src/open.js';
 
-const [db, batches = '10', size = '20', prefix = 'w'] = process.argv.slice(2);
-if (db === undefined) throw new Error('usage: writer-child.ts <db> <batches> <batchSize> <prefix>');
-const engine = sqliteEngine({ path: db, durability: 'normal' });
+const [store, batches = '10', size = '20', prefix = 'w'] = process.argv.slice(2);
+if (store === undefined) throw new Error('usage: writer-child.ts <store> <batches> <batchSize> <prefix>');
+const engine = await openEngine({ store, durability: 'normal' });
 for (let b = 0; b < Number(batches); b += 1) {
   const records = Array.from({ length: Number(size) }, (_, i) => ({
     findingId: `${prefix}-${String(b).padStart(4, '0')}-${String(i).padStart(3, '0')}`,

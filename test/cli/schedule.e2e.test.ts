@@ -9,7 +9,7 @@ import type { JobRecord, RunRecord } from '../../src/engine/index.js';
 import { SqliteEventStore } from '../../src/store/index.js';
 import { exited } from '../support/children.js';
 import { isOneLineError, runCli, startCli } from '../support/cli.js';
-import { openTestEngine, TestClock } from '../support/engine.js';
+import { engineOn, TestClock } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 const Schedule = suite('cli: schedule and scheduler');
@@ -124,7 +124,7 @@ Schedule('two `scheduler run --once` at the same time fire each due run once', a
   const clock = new TestClock();
   clock.ms = Date.now() - 61_000;
   mkdirSync(data, { recursive: true });
-  const { engine } = openTestEngine(dir, clock, logPathOf(data));
+  const engine = await engineOn(`sqlite:${logPathOf(data)}`, { origin: 'test', clock: clock.now });
   for (let i = 0; i < 12; i += 1) await engine.jobs.add({ name: `j${i}`, schedule: 'rate(1 minute)', command: 'true' });
   await engine.close();
   const once = () => cli(data, '--json', 'scheduler', 'run', '--once');
@@ -149,7 +149,7 @@ Schedule('the daemon fires a job when its time comes, logs a line per event, and
   clock.ms = Date.now();
   const due = new Date(Math.ceil(clock.ms / 1000) * 1000 + 1000).toISOString().slice(0, 19);
   mkdirSync(data, { recursive: true });
-  const { engine } = openTestEngine(dir, clock, logPathOf(data));
+  const engine = await engineOn(`sqlite:${logPathOf(data)}`, { origin: 'test', clock: clock.now });
   await engine.jobs.add({ name: 'soon', schedule: `at(${due})`, command: `echo fired > '${out}'` });
   await engine.close();
   const daemon = startCli(['--data', data, 'scheduler', 'run']);

@@ -1,5 +1,5 @@
 import { suite } from 'uvu';
-import { PostgresEventStore } from '../../src/store/index.js';
+import { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { freshSchema } from '../support/postgres.js';
 import { checkAgainstModel } from './store-model.js';
 

@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '../../src/store/index.js';
+import { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { freshSchema } from '../support/postgres.js';
 import { runStoreContract } from './store-contract.js';
 

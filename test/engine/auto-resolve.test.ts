@@ -1,21 +1,22 @@
 import { join } from 'node:path';
-import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import { fileHub, sync } from '../../src/sync/index.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
-import { openTestEngine, type TestClock } from '../support/engine.js';
+import { onBackend, openTestEngine, siblingOf, type TestClock } from '../support/engine.js';
+import { allOf, headOf } from '../support/log.js';
+import { openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Auto = suite('engine: auto-resolve of unobserved findings by full-scope scans');
+const Auto = suite(onBackend('engine: auto-resolve of unobserved findings by full-scope scans'));
 let dir = '';
 let engine: StateEngine;
 let clock: TestClock;
 Auto.before(() => {
   dir = makeTempDir('auto-resolve');
 });
-Auto.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+Auto.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
 });
 Auto.after.each(() => engine.close());
 Auto.after(() => removeDir(dir));
@@ -75,11 +76,9 @@ Auto('a finding resolved as not observed reopens when a later scan sees it', asy
 
 Auto('the completion and its resolutions land in one atomic append: a conflict on one finding writes none of it', async () => {
   await scanOf('day1', false, ['a', 'b']);
-  const path = sqliteOf(engine).path;
-  const other = sqliteEngine({ path, clock: clock.now });
+  const other = await siblingOf(engine, { clock: clock.now });
   let commits = 0;
-  const racing = sqliteEngine({
-    path,
+  const racing = await siblingOf(engine, {
     clock: clock.now,
     beforeCommit: async () => {
       commits += 1;
@@ -88,9 +87,9 @@ Auto('the completion and its resolutions land in one atomic append: a conflict o
     },
   });
   await racing.startScan({ scanId: 'day2', snapshotId: 'day2', accountId: '111', region: 'us-east-1', collectors: ['iam'], fullScope: true });
-  const before = sqliteOf(engine).headPositionSync();
+  const before = await headOf(engine);
   await racing.completeScan('day2', { assetCount: 0, findingCount: 0 });
-  const appended = [...sqliteOf(engine).readAllSync({ fromPosition: before })];
+  const appended = await allOf(engine, { fromPosition: before });
   // The note came first: the first attempt, which would have put the completion before it, wrote nothing at all.
   assert.equal(appended.map((e) => e.type), ['FindingNoteAdded', 'ScanCompleted', 'FindingResolved', 'FindingResolved']);
   assert.is(new Set(appended.slice(1).map((e) => e.meta.recordedAt)).size, 1);
@@ -101,8 +100,8 @@ Auto('the completion and its resolutions land in one atomic append: a conflict o
 
 Auto('a replica that pulled another origin’s findings completes its full-scope scan and resolves what it did not see', async () => {
   const dir2 = makeTempDir('auto-replica');
-  const spoke = sqliteEngine({ path: join(dir2, 'spoke.db'), origin: 'spoke', clock: clock.now });
-  const replica = sqliteEngine({ path: join(dir2, 'replica.db'), origin: 'replica', clock: clock.now });
+  const spoke = await openReplica(dir2, 'spoke', clock.now);
+  const replica = await openReplica(dir2, 'replica', clock.now);
   try {
     const scope = { accountId: '111', region: 'us-east-1', collectors: ['iam'], fullScope: true };
     await spoke.startScan({ scanId: 'spoke-1', snapshotId: 'x', ...scope });

@@ -3,10 +3,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StateManager, type StateChange, type StateEngine } from '../../src/engine/index.js';
 import { getStateManager } from '../../src/manager.js';
-import { openTestEngine, type TestClock } from '../support/engine.js';
+import { openTestEngine, siblingOf, type TestClock, onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Callbacks = suite('engine/callbacks: named consumers of state changes, leases and fencing');
+const Callbacks = suite(onBackend('engine/callbacks: named consumers of state changes, leases and fencing'));
 let dir = '';
 let engine: StateEngine;
 let clock: TestClock;
@@ -14,8 +14,8 @@ let manager: StateManager;
 Callbacks.before(() => {
   dir = makeTempDir('engine-callbacks');
 });
-Callbacks.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+Callbacks.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
   manager = new StateManager(engine, () => engine.close());
 });
 Callbacks.after.each(() => manager.close());
@@ -90,7 +90,7 @@ Callbacks('a consumer started again continues from its stored position: nothing 
 });
 
 Callbacks('two processes registering one consumer: each change handled once, one at a time, in order', async () => {
-  const other = openTestEngine(dir, clock, engine.backend.location).engine;
+  const other = await siblingOf(engine, { clock: clock.now });
   const second = new StateManager(other, () => other.close());
   try {
     const seen: string[] = [];

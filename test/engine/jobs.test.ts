@@ -1,40 +1,36 @@
-import { sqliteEngine } from '../support/backend.js';
-import { sqliteOf } from '../support/backend.js';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StateEngine, type AddJobInput } from '../../src/engine/index.js';
 import { DomainError, InvalidInput } from '../../src/errors.js';
-import { SqliteEventStore } from '../../src/store/index.js';
-import { openTestEngine, TestClock } from '../support/engine.js';
+import { onBackend, openRawLog, openTestEngine, siblingOf, TestClock } from '../support/engine.js';
+import { allOf, headOf } from '../support/log.js';
 import { raises } from '../support/raises.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 const claim = { host: 'host-a', pid: 7 };
 let dir = '';
 const fresh = () => openTestEngine(dir, new TestClock());
-const typesOf = (store: SqliteEventStore, prefix: string) =>
-  [...store.readAllSync({ filter: { streamPrefix: prefix } })].map((e) => e.type);
+const typesOf = async (engine: StateEngine, prefix: string) => (await allOf(engine, { filter: { streamPrefix: prefix } })).map((e) => e.type);
 
-const Commands = suite('engine/jobs: jobs as events');
+const Commands = suite(onBackend('engine/jobs: jobs as events'));
 Commands.before(() => {
   dir = makeTempDir('jobs');
 });
 Commands.after(() => removeDir(dir));
 
 Commands('adding a job records JobCreated with defaults and shows its next run', async () => {
-  const { engine, store } = fresh();
+  const { engine } = await fresh();
   const j = await engine.jobs.add({ name: 'nightly', schedule: 'cron(0 2 * * ? *)', timezone: 'America/New_York' });
   assert.equal(
     [j.schedule_type, j.config_name, j.misfire_policy, j.overlap_policy, j.timeout_seconds, j.enabled, j.next_run],
     ['cron', 'default', 'fire_once', 'skip', 3600, true, '2026-01-01T07:00:00.000Z'],
   );
-  assert.equal(typesOf(store, 'job-'), ['JobCreated']);
+  assert.equal(await typesOf(engine, 'job-'), ['JobCreated']);
   await engine.close();
 });
 
 Commands('a bad schedule, zone or one-time in the past is refused naming the field, and nothing is written', async () => {
-  const { engine, store } = fresh();
+  const { engine } = await fresh();
   const refused = async (input: Partial<AddJobInput>) =>
     (await raises(() => engine.jobs.add({ name: 'x', schedule: '* * * * *', ...input }), InvalidInput)).field;
   assert.is(await refused({ schedule: 'cron(0 2 ? * 8 *)' }), 'schedule.day_of_week');
@@ -42,12 +38,12 @@ Commands('a bad schedule, zone or one-time in the past is refused naming the fie
   assert.is(await refused({ timezone: 'Nowhere/City' }), 'tz');
   assert.is(await refused({ schedule: 'at(2025-06-01T00:00:00)' }), 'schedule'); // never fires after now
   assert.is(await refused({ misfire: 'often' as never }), 'misfire');
-  assert.is(store.headPositionSync(), 0);
+  assert.is(await headOf(engine), 0);
   await engine.close();
 });
 
 Commands('enable, disable and remove answer as the seed did; a removed job is gone', async () => {
-  const { engine } = fresh();
+  const { engine } = await fresh();
   const j = await engine.jobs.add({ name: 'a', schedule: '0 * * * *', enabled: false });
   assert.equal(await engine.jobs.list({ enabled: true }), []);
   assert.is((await engine.jobs.enable(j.id)).enabled, true);
@@ -61,7 +57,7 @@ Commands('enable, disable and remove answer as the seed did; a removed job is go
 });
 
 Commands('updating the schedule counts from the change; pending lists what is due', async () => {
-  const { engine, clock } = fresh();
+  const { engine, clock } = await fresh();
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(25);
   assert.equal((await engine.jobs.pending()).map((p) => p.id), [j.id]);
@@ -71,14 +67,14 @@ Commands('updating the schedule counts from the change; pending lists what is du
   await engine.close();
 });
 
-const Runs = suite('engine/jobs: firing and finishing runs');
+const Runs = suite(onBackend('engine/jobs: firing and finishing runs'));
 Runs.before(() => {
   dir = makeTempDir('job-runs');
 });
 Runs.after(() => removeDir(dir));
 
 Runs('firing appends JobRunStarted and the run’s ScanStarted in one batch; finishing completes both', async () => {
-  const { engine, store, clock } = fresh();
+  const { engine, clock } = await fresh();
   const j = await engine.jobs.add({
     name: 'a',
     schedule: '*/10 * * * *',
@@ -90,7 +86,7 @@ Runs('firing appends JobRunStarted and the run’s ScanStarted in one batch; fin
   const fired = await engine.jobs.fireDue(j.id, claim);
   const [run] = fired.runs;
   assert.equal([run?.trigger, run?.scheduled_for], ['schedule', '2026-01-01T00:10:00.000Z']);
-  const startedAt = [...store.readAllSync({})].filter((e) => e.type === 'JobRunStarted' || e.type === 'ScanStarted');
+  const startedAt = (await allOf(engine)).filter((e) => e.type === 'JobRunStarted' || e.type === 'ScanStarted');
   assert.is(new Set(startedAt.map((e) => e.position)).size, 2);
   const scan = await engine.getScan(run?.scan_id ?? '');
   assert.equal([scan?.status, scan?.config_name, scan?.account_id, scan?.metadata.job_id], ['running', 'cis', '111', j.id]);
@@ -105,7 +101,7 @@ Runs('firing appends JobRunStarted and the run’s ScanStarted in one batch; fin
 });
 
 Runs('a failed or timed-out run fails its scan with the reason', async () => {
-  const { engine, clock } = fresh();
+  const { engine, clock } = await fresh();
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *', overlap: 'allow' });
   clock.advance(20);
   const [first] = (await engine.jobs.runNow(j.id, claim)).runs;
@@ -119,7 +115,7 @@ Runs('a failed or timed-out run fails its scan with the reason', async () => {
 });
 
 Runs('a command that completed its own scan keeps the counts it reported', async () => {
-  const { engine } = fresh();
+  const { engine } = await fresh();
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   const [run] = (await engine.jobs.runNow(j.id, claim)).runs;
   await engine.completeScan(run?.scan_id ?? '', { assetCount: 40, findingCount: 7 });
@@ -130,30 +126,30 @@ Runs('a command that completed its own scan keeps the counts it reported', async
 
 Runs('a second engine on the same file finds the fire time settled: it fires once', async () => {
   const clock = new TestClock();
-  const { engine: a, store } = openTestEngine(dir, clock);
-  const b = sqliteEngine({ path: store.path, clock: clock.now });
+  const { engine: a } = await openTestEngine(dir, clock);
+  const b = await siblingOf(a, { clock: clock.now });
   const j = await a.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(10);
   assert.is((await a.jobs.fireDue(j.id, claim)).runs.length, 1);
   assert.is((await b.jobs.fireDue(j.id, { host: 'host-b', pid: 8 })).runs.length, 0);
-  assert.is(typesOf(store, 'job-').filter((t) => t === 'JobRunStarted').length, 1);
+  assert.is((await typesOf(a, 'job-')).filter((t) => t === 'JobRunStarted').length, 1);
   await b.close();
   await a.close();
 });
 
 Runs('a claim made from a stale read loses: the conflict is decided again and fires nothing', async () => {
   const clock = new TestClock();
-  const { engine, store } = openTestEngine(dir, clock);
+  const { engine, url } = await openTestEngine(dir, clock);
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(10);
   // Another scheduler, writing without projections, takes the fire time: this engine's row is now one behind.
-  const raw = new SqliteEventStore({ path: store.path, durability: 'normal', clock: clock.now });
+  const raw = await openRawLog(url, { clock: clock.now });
   const data = { jobId: j.id, runId: 'other', scanId: 'other-scan', scheduledFor: clock.iso(), startedAt: clock.iso(),
     trigger: 'schedule', host: 'h', pid: 1 };
-  raw.appendSync([{ stream: `job-${j.id}`, expectedRevision: 0, events: [{ type: 'JobRunStarted', data }] }]);
+  await raw.append(`job-${j.id}`, [{ type: 'JobRunStarted', data }], { expectedRevision: 0 });
   const fired = await engine.jobs.fireDue(j.id, claim);
   assert.equal([fired.runs.length, fired.contended], [0, false]);
-  assert.is(typesOf(store, 'job-').filter((t) => t === 'JobRunStarted').length, 1);
+  assert.is((await typesOf(engine, 'job-')).filter((t) => t === 'JobRunStarted').length, 1);
   assert.is((await engine.jobs.get(j.id))?.running[0]?.run_id, 'other');
   await raw.close();
   await engine.close();

@@ -1,14 +1,12 @@
-import { sqliteEngine, sqliteOf } from '../support/backend.js';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { projections, type Projection } from '../../projections/index.js';
 import { StateEngine } from '../../src/engine/index.js';
-import { SqliteEventStore } from '../../src/store/index.js';
-import { openTestEngine } from '../support/engine.js';
+import { engineOn, freshStore, onBackend, openRawLog, openTestEngine } from '../support/engine.js';
+import { headOf } from '../support/log.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Projector = suite('engine/projector: status, rebuild, versions, other writers');
+const Projector = suite(onBackend('engine/projector: status, rebuild, versions, other writers'));
 let dir = '';
 Projector.before(() => {
   dir = makeTempDir('projector');
@@ -22,9 +20,9 @@ const seed = async (engine: StateEngine) => {
 };
 
 Projector('status names each projection with its version, position and rows', async () => {
-  const { engine } = openTestEngine(dir);
+  const { engine } = await openTestEngine(dir);
   await seed(engine);
-  const head = sqliteOf(engine).headPositionSync();
+  const head = await headOf(engine);
   const status = new Map((await engine.projectionStatus()).map((s) => [s.name, [s.version, s.position, s.rows]]));
   const version = (name: string) => projections.find((p) => p.name === name)?.version;
   assert.equal(status.get('scans'), [version('scans'), head, 1]);
@@ -34,10 +32,10 @@ Projector('status names each projection with its version, position and rows', as
 });
 
 Projector('rebuilding one projection leaves its rows and the others as they were', async () => {
-  const { engine } = openTestEngine(dir);
+  const { engine } = await openTestEngine(dir);
   await seed(engine);
   const before = await engine.listFindingStates();
-  assert.is(await engine.rebuildProjections('findings'), sqliteOf(engine).headPositionSync());
+  assert.is(await engine.rebuildProjections('findings'), await headOf(engine));
   assert.equal(await engine.listFindingStates(), before);
   await engine.trackFinding({ findingId: 'f4', assetId: 'a', ruleId: 'r' });
   assert.is((await engine.getFindingState('f4'))?.lifecycle, 'new');
@@ -45,38 +43,38 @@ Projector('rebuilding one projection leaves its rows and the others as they were
 });
 
 Projector('a changed projection version is rebuilt when the engine opens', async () => {
-  const path = join(dir, 'versions.db');
-  const first = sqliteEngine({ path });
+  const store = await freshStore(dir, 'versions');
+  const first = await engineOn(store.url);
   await seed(first);
   await first.close();
   const next = (projections.find((p) => p.name === 'findings')?.version ?? 0) + 1;
   const bumped: Projection[] = projections.map((p) => (p.name === 'findings' ? { ...p, version: next } : p));
   const rebuilt: string[] = [];
-  const second = sqliteEngine({ path, projections: bumped, onRebuild: (name) => rebuilt.push(name) });
+  const second = await engineOn(store.url, { projections: bumped, onRebuild: (name) => rebuilt.push(name) });
   assert.ok(rebuilt.length > 0 && rebuilt.every((n) => n === 'findings'));
   assert.is((await second.projectionStatus()).find((s) => s.name === 'findings')?.version, next);
   assert.is((await second.listFindingStates()).findings.length, 3);
   await second.close();
   let refused = '';
   try {
-    sqliteEngine({ path });
+    await (await engineOn(store.url)).close();
   } catch (error) {
     refused = (error as Error).message;
   }
   assert.match(refused, 'read model findings was built by a newer stance-state');
+  await store.drop();
 });
 
 Projector('events appended by a writer without projections are applied before the next append and on refresh', async () => {
-  const path = join(dir, 'raw.db');
-  const engine = sqliteEngine({ path });
+  const { engine, url, clock } = await openTestEngine(dir);
   await engine.trackFinding({ findingId: 'f1', assetId: 'a', ruleId: 'r' });
-  const raw = new SqliteEventStore({ path });
-  raw.appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'raw', reason: '', scanId: null, at: '2026-01-01T00:00:00.000Z' } }] }]);
+  const raw = await openRawLog(url, { clock: clock.now });
+  await raw.append('finding-f1', [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'raw', reason: '', scanId: null, at: '2026-01-01T00:00:00.000Z' } }]);
   await raw.close();
-  assert.is(await engine.refresh(), sqliteOf(engine).headPositionSync());
+  assert.is(await engine.refresh(), await headOf(engine));
   assert.is((await engine.getFindingState('f1'))?.lifecycle, 'resolved');
-  const raw2 = new SqliteEventStore({ path });
-  raw2.appendSync([{ stream: 'finding-f2', events: [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null } }] }]);
+  const raw2 = await openRawLog(url, { clock: clock.now });
+  await raw2.append('finding-f2', [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null } }]);
   await raw2.close();
   await engine.trackFinding({ findingId: 'f3', assetId: 'a', ruleId: 'r' });
   assert.is((await engine.getFindingState('f2'))?.lifecycle, 'new');

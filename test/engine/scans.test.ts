@@ -1,21 +1,21 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DomainError, InvalidInput } from '../../src/errors.js';
 import type { StateEngine } from '../../src/engine/index.js';
-import { openTestEngine, type TestClock } from '../support/engine.js';
+import { onBackend, openTestEngine, type TestClock } from '../support/engine.js';
+import { headOf, streamOf } from '../support/log.js';
 import { raises } from '../support/raises.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Scans = suite('engine: scans and checkpoints');
+const Scans = suite(onBackend('engine: scans and checkpoints'));
 let dir = '';
 let engine: StateEngine;
 let clock: TestClock;
 Scans.before(() => {
   dir = makeTempDir('engine-scans');
 });
-Scans.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+Scans.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
 });
 Scans.after.each(() => engine.close());
 Scans.after(() => removeDir(dir));
@@ -60,12 +60,12 @@ Scans('completing an unknown or finished scan and starting one twice are domain 
 });
 
 Scans('bad input names the field and writes nothing', async () => {
-  const head = sqliteOf(engine).headPositionSync();
+  const head = await headOf(engine);
   const e = await raises(() => engine.startScan({ scanId: '', snapshotId: 'x' }), InvalidInput);
   assert.is(e.field, 'scanId');
   const c = await raises(() => engine.completeScan('s', { assetCount: -1, findingCount: 0 }), InvalidInput);
   assert.is(c.field, 'assetCount');
-  assert.is(sqliteOf(engine).headPositionSync(), head);
+  assert.is(await headOf(engine), head);
 });
 
 Scans('listScans filters by status, time, account and region, newest first', async () => {
@@ -104,7 +104,7 @@ Scans('cleanup archives finished scans older than the cutoff; their events stay'
   assert.is(await engine.cleanupOldScans(90), 1);
   assert.equal((await engine.listScans()).map((s) => s.scan_id), ['recent', 'old-running']);
   assert.is(await engine.getScan('old'), null);
-  const events = [...sqliteOf(engine).readStreamSync('scan-old')].map((e) => e.type);
+  const events = (await streamOf(engine, 'scan-old')).map((e) => e.type);
   assert.equal(events, ['ScanStarted', 'ScanCompleted', 'ScanArchived']);
   assert.is(await engine.cleanupOldScans(90), 0);
 });
@@ -145,7 +145,7 @@ Scans('checkpoints a log wrote under colliding stream names stay apart: forward-
     type: 'CheckpointUpdated',
     data: { ...key, scanId: scan.scan_id, scanTime: scan.started_at, cursor: '', forced: false, metadata: {} },
   });
-  sqliteOf(engine).appendSync([{ stream: 'checkpoint-iam:111:us-east-1:x', events: [updated(a, newer), updated(b, older)] }]);
+  await engine.backend.commit([{ stream: 'checkpoint-iam:111:us-east-1:x', events: [updated(a, newer), updated(b, older)] }]);
   assert.equal((await engine.listCheckpoints()).map((c) => [c.collector_name, c.last_scan_id]), [['iam', 's2'], ['iam:111', 's1']]);
   const back = await raises(() => engine.updateCheckpoint({ ...a, scanId: 's1' }), DomainError);
   assert.is(back.code, 'illegal_transition', 'the legacy stream is folded: a stands at s2');
@@ -157,13 +157,13 @@ Scans('checkpoints a log wrote under colliding stream names stay apart: forward-
 
 Scans('an empty account or region of a checkpoint is bad input, and nothing is written', async () => {
   await engine.startScan({ scanId: 's1', snapshotId: 'x' });
-  const head = sqliteOf(engine).headPositionSync();
+  const head = await headOf(engine);
   for (const [accountId, region, field] of [['111', '', 'region'], ['', 'us-east-1', 'accountId']] as const) {
     const error = await raises(() => engine.updateCheckpoint({ collector: 'iam', accountId, region, scanId: 's1' }), InvalidInput);
     assert.is(error.field, field);
     assert.is((await raises(() => engine.deleteCheckpoint('iam', accountId, region), InvalidInput)).field, field);
   }
-  assert.is(sqliteOf(engine).headPositionSync(), head);
+  assert.is(await headOf(engine), head);
 });
 
 Scans.run();

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifyBodies, type StateEngine } from '../../src/engine/index.js';
-import { openTestEngine } from '../support/engine.js';
+import { openTestEngine, onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Props = suite('engine/sessions: properties of checkpoint cleanup');
+const Props = suite(onBackend('engine/sessions: properties of checkpoint cleanup'));
 let dir = '';
 Props.before(() => {
   dir = makeTempDir('sessions-props');
@@ -20,7 +20,7 @@ Props('keep_last N keeps exactly the newest N checkpoints, deletes only bodies n
       fc.nat({ max: 4 }),
       fc.array(fc.nat({ max: 12 }), { minLength: 1, maxLength: 3 }),
       async (docs, current, keeps) => {
-        const { engine, clock } = openTestEngine(dir);
+        const { engine, clock } = await openTestEngine(dir);
         try {
           await engine.sessions.save('s', { v: current });
           const made: string[] = [];

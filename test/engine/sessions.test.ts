@@ -4,18 +4,18 @@ import * as assert from 'uvu/assert';
 import { DomainError, InvalidInput } from '../../src/errors.js';
 import { verifyBodies, type StateEngine } from '../../src/engine/index.js';
 import { collect } from '../support/events.js';
-import { openTestEngine, type TestClock } from '../support/engine.js';
+import { openTestEngine, siblingOf, type TestClock, onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Sessions = suite('engine/sessions: documents, checkpoints, holders and bodies beside the log');
+const Sessions = suite(onBackend('engine/sessions: documents, checkpoints, holders and bodies beside the log'));
 let dir = '';
 let engine: StateEngine;
 let clock: TestClock;
 Sessions.before(() => {
   dir = makeTempDir('engine-sessions');
 });
-Sessions.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+Sessions.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
 });
 Sessions.after.each(() => engine.close());
 Sessions.after(() => removeDir(dir));
@@ -165,8 +165,8 @@ Sessions('vacuum deletes bodies nothing names once past the grace period, each a
 
 Sessions('bodies sealed with a key need that key to be read; the events name the key by fingerprint only', async () => {
   const key = randomBytes(32);
-  const sealed = openTestEngine(dir, clock, undefined, { bodies: { key, gzipLevel: 9 } }).engine;
-  const path = sealed.backend.location;
+  // Other processes on the suite's store (which stays open, so the store does too), each with its own body settings.
+  const sealed = await siblingOf(engine, { clock: clock.now, bodies: { key, gzipLevel: 9 } });
   try {
     await sealed.sessions.save('s1', doc(1, { secret: 'hunter2' }));
     assert.equal((await sealed.sessions.load('s1'))?.document, doc(1, { secret: 'hunter2' }));
@@ -175,8 +175,8 @@ Sessions('bodies sealed with a key need that key to be read; the events name the
   } finally {
     await sealed.close();
   }
-  const keyless = openTestEngine(dir, clock, path).engine;
-  const wrong = openTestEngine(dir, clock, path, { bodies: { key: randomBytes(32) } }).engine;
+  const keyless = await siblingOf(engine, { clock: clock.now });
+  const wrong = await siblingOf(engine, { clock: clock.now, bodies: { key: randomBytes(32) } });
   try {
     const error = await refusal(() => keyless.sessions.load('s1'));
     assert.instance(error, InvalidInput);

@@ -3,10 +3,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import type { JsonRecord } from '../../src/events/index.js';
-import { openTestEngine } from '../support/engine.js';
+import { openTestEngine, onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Props = suite('engine/states: properties of histories, rollbacks and search');
+const Props = suite(onBackend('engine/states: properties of histories, rollbacks and search'));
 let dir = '';
 Props.before(() => {
   dir = makeTempDir('states-props');
@@ -48,7 +48,7 @@ const run = async (engine: StateEngine, o: Op) => {
 Props('replaying any history gives the current state; after a rollback the history still folds to it', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
-      const { engine } = openTestEngine(dir);
+      const { engine } = await openTestEngine(dir);
       try {
         for (const o of ops) await run(engine, o);
         for (const id of ['a', 'b', 'c']) {
@@ -145,7 +145,7 @@ Props('search returns, page by page, exactly the states a filter over every stat
       fc.array(cond, { minLength: 1, maxLength: 2 }),
       fc.integer({ min: 1, max: 7 }),
       async (states, conditions, limit) => {
-        const { engine } = openTestEngine(dir);
+        const { engine } = await openTestEngine(dir);
         try {
           const ids = states.map((_, i) => `s${String(i).padStart(2, '0')}`);
           for (const [i, s] of states.entries()) {

@@ -2,18 +2,18 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DomainError, InvalidInput } from '../../src/errors.js';
 import type { StateEngine } from '../../src/engine/index.js';
-import { openTestEngine, type TestClock } from '../support/engine.js';
+import { openTestEngine, siblingOf, type TestClock, onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const States = suite('engine/states: typed states on the log');
+const States = suite(onBackend('engine/states: typed states on the log'));
 let dir = '';
 let engine: StateEngine;
 let clock: TestClock;
 States.before(() => {
   dir = makeTempDir('engine-states');
 });
-States.before.each(() => {
-  ({ engine, clock } = openTestEngine(dir));
+States.before.each(async () => {
+  ({ engine, clock } = await openTestEngine(dir));
 });
 States.after.each(() => engine.close());
 States.after(() => removeDir(dir));
@@ -80,7 +80,7 @@ States('a schema ajv cannot compile is refused when set, and nothing is recorded
 });
 
 States('a schema set by one process is enforced by another on the same store', async () => {
-  const other = openTestEngine(dir, clock, engine.backend.location).engine;
+  const other = await siblingOf(engine, { clock: clock.now });
   try {
     await engine.states.register({ stateId: 'f1', type: 'feature', data: { rollout: 10 } });
     await other.states.setSchema('feature', { type: 'object', properties: { rollout: { type: 'integer', maximum: 100 } } });
@@ -174,7 +174,7 @@ States('a deployment defines its own type, with its own table, and its states fo
 });
 
 States('two processes changing one state at once: both land, one after the other, each from the state the other left', async () => {
-  const other = openTestEngine(dir, clock, engine.backend.location).engine;
+  const other = await siblingOf(engine, { clock: clock.now });
   try {
     await engine.states.register({ stateId: 'c1', type: 'user', data: { n: 0 } });
     await Promise.all([engine.states.change('c1', { data: { n: 1 } }), other.states.change('c1', { transition: 'activate' })]);

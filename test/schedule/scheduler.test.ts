@@ -2,16 +2,18 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobRecord, RunOutcome, RunRecord } from '../../src/engine/index.js';
 import { ScanScheduler, type Executor, type RunContext, type SchedulerEvent } from '../../src/schedule/index.js';
-import { openTestEngine, TestClock } from '../support/engine.js';
+import { onBackend, openTestEngine, TestClock } from '../support/engine.js';
+import { IoTracker } from '../support/io.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { FakeTimer } from './support/fake-timer.js';
 
 let dir = '';
 
 /** A scheduler on a fresh engine, a clock and timer the test moves, and an executor that records what it ran. */
-const harness = (executor?: Executor, options: { pollMs?: number } = {}) => {
-  const { engine, clock, store } = openTestEngine(dir, new TestClock());
-  const timer = new FakeTimer(clock);
+const harness = async (executor?: Executor, options: { pollMs?: number } = {}) => {
+  const io = new IoTracker();
+  const { engine, clock } = await openTestEngine(dir, new TestClock(), { io });
+  const timer = new FakeTimer(clock, () => io.idle());
   const ran: RunContext[] = [];
   const events: SchedulerEvent[] = [];
   const recording: Executor = async (context) => {
@@ -27,17 +29,17 @@ const harness = (executor?: Executor, options: { pollMs?: number } = {}) => {
     pid: 4242,
     onEvent: (e) => events.push(e),
   });
-  return { engine, clock, store, timer, scheduler, ran, events };
+  return { engine, clock, timer, scheduler, ran, events };
 };
 
-const Loop = suite('schedule/scheduler: the loop on an injected clock');
+const Loop = suite(onBackend('schedule/scheduler: the loop on an injected clock'));
 Loop.before(() => {
   dir = makeTempDir('scheduler');
 });
 Loop.after(() => removeDir(dir));
 
 Loop('a started scheduler fires each job at its fire times as the clock reaches them, and calls back', async () => {
-  const { engine, timer, scheduler, ran } = harness();
+  const { engine, timer, scheduler, ran } = await harness();
   const j = await scheduler.addJob('every ten', '*/10 * * * *');
   const results: [JobRecord, RunRecord][] = [];
   scheduler.addCallback((job, result) => results.push([job, result]));
@@ -60,7 +62,7 @@ Loop('a started scheduler fires each job at its fire times as the clock reaches 
 });
 
 Loop('jobs another process adds are picked up within a poll', async () => {
-  const { engine, timer, scheduler, ran } = harness(undefined, { pollMs: 5 * 60_000 });
+  const { engine, timer, scheduler, ran } = await harness(undefined, { pollMs: 5 * 60_000 });
   scheduler.start();
   await timer.advance(1);
   await engine.jobs.add({ name: 'late', schedule: 'rate(2 minutes)' });
@@ -72,7 +74,7 @@ Loop('jobs another process adds are picked up within a poll', async () => {
 });
 
 Loop('the seed’s queries: enabled, pending, status; unknown ids answer false or null', async () => {
-  const { engine, clock, scheduler } = harness();
+  const { engine, clock, scheduler } = await harness();
   const a = await scheduler.addJob('a', '*/10 * * * *');
   await scheduler.addJob('b', '0 * * * *', { enabled: false });
   assert.equal((await scheduler.getEnabledJobs()).map((j) => j.name), ['a']);
@@ -90,14 +92,14 @@ Loop('the seed’s queries: enabled, pending, status; unknown ids answer false o
   await engine.close();
 });
 
-const Runs = suite('schedule/scheduler: runs and their outcomes');
+const Runs = suite(onBackend('schedule/scheduler: runs and their outcomes'));
 Runs.before(() => {
   dir = makeTempDir('scheduler-runs');
 });
 Runs.after(() => removeDir(dir));
 
 Runs('run now runs a job whatever its schedule, and resolves with the finished run', async () => {
-  const { engine, scheduler, ran } = harness();
+  const { engine, scheduler, ran } = await harness();
   const j = await scheduler.addJob('a', '0 0 1 1 *', { configName: 'cis-aws' });
   const result = await scheduler.runJobNow(j.id);
   assert.equal([result?.trigger, result?.success, ran[0]?.job.config_name], ['manual', true, 'cis-aws']);
@@ -107,7 +109,7 @@ Runs('run now runs a job whatever its schedule, and resolves with the finished r
 
 Runs('an executor that throws or answers wrongly makes a failed run, and the loop goes on', async () => {
   let calls = 0;
-  const { engine, scheduler } = harness(async () => {
+  const { engine, scheduler } = await harness(async () => {
     calls += 1;
     if (calls === 1) throw new Error('boom');
     return { result: 'maybe' } as unknown as RunOutcome;
@@ -122,7 +124,7 @@ Runs('an executor that throws or answers wrongly makes a failed run, and the loo
 });
 
 Runs('a job without a command and a scheduler without an executor fails its run, saying why', async () => {
-  const { engine, clock, timer } = harness();
+  const { engine, clock, timer } = await harness();
   const bare = new ScanScheduler({ engine, timer, host: 'h', pid: 1 });
   const j = await bare.addJob('a', '*/10 * * * *');
   clock.advance(10);
@@ -132,7 +134,7 @@ Runs('a job without a command and a scheduler without an executor fails its run,
 });
 
 Runs('a run past its timeout is recorded as timed out, though its executor never answers', async () => {
-  const { engine, timer, scheduler } = harness(() => new Promise<RunOutcome>(() => undefined));
+  const { engine, timer, scheduler } = await harness(() => new Promise<RunOutcome>(() => undefined));
   const j = await scheduler.addJob('a', '*/10 * * * *', { timeoutSeconds: 120 });
   const pending = scheduler.runJobNow(j.id);
   await timer.advance(2);
@@ -144,7 +146,7 @@ Runs('a run past its timeout is recorded as timed out, though its executor never
 
 Runs('overlap skip: fire times while a run is in progress are skipped and logged', async () => {
   let release: (o: RunOutcome) => void = () => undefined;
-  const { engine, timer, scheduler, events } = harness(() => new Promise<RunOutcome>((resolve) => (release = resolve)));
+  const { engine, timer, scheduler, events } = await harness(() => new Promise<RunOutcome>((resolve) => (release = resolve)));
   const j = await scheduler.addJob('a', '*/10 * * * *', { timeoutSeconds: 0 });
   scheduler.start();
   await timer.advance(35);
@@ -158,7 +160,7 @@ Runs('overlap skip: fire times while a run is in progress are skipped and logged
 });
 
 Runs('stop with abort ends runs in progress, recorded failed: stopped', async () => {
-  const { engine, timer, scheduler } = harness(
+  const { engine, timer, scheduler } = await harness(
     (c) => new Promise<RunOutcome>((resolve) => c.signal.addEventListener('abort', () => resolve({ result: 'failed' }))),
   );
   const j = await scheduler.addJob('a', '*/10 * * * *');
@@ -171,7 +173,7 @@ Runs('stop with abort ends runs in progress, recorded failed: stopped', async ()
 });
 
 Runs('a run whose scheduler process died is abandoned on the next pass, and its scan failed', async () => {
-  const { engine, clock, timer } = harness();
+  const { engine, clock, timer } = await harness();
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(10);
   const [orphan] = (await engine.jobs.fireDue(j.id, { host: 'test-host', pid: 999_999 })).runs;
@@ -185,7 +187,7 @@ Runs('a run whose scheduler process died is abandoned on the next pass, and its 
 });
 
 Runs('a live scheduler’s runs are left alone', async () => {
-  const { engine, clock, timer } = harness();
+  const { engine, clock, timer } = await harness();
   const j = await engine.jobs.add({ name: 'a', schedule: '*/10 * * * *' });
   clock.advance(10);
   await engine.jobs.fireDue(j.id, { host: 'test-host', pid: 31 });

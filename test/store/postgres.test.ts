@@ -1,12 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InvalidInput } from '../../src/errors.js';
-import {
-  parsePostgresUrl,
-  PostgresEventStore,
-  WrongExpectedRevision,
-  type PostgresStoreOptions,
-} from '../../src/store/index.js';
+import { WrongExpectedRevision } from '../../src/store/index.js';
+import { parsePostgresUrl, PostgresEventStore, type PostgresStoreOptions } from '../../src/store/postgres/index.js';
 import type { RecordedEvent } from '../../src/events/index.js';
 import { collect, findingStream, note, uuidFrom } from '../support/events.js';
 import { heldCommit, reader, waitingForAdvisoryLock, waitUntil } from '../support/pg-helpers.js';
@@ -38,6 +34,8 @@ const schemaOf = async () => {
   return schema;
 };
 const textOf = (e: RecordedEvent) => (e.data as { text: string }).text;
+/** Import rules that cap nothing: the clock may follow imported instants up to 2100. */
+const anyClock = { foldCap: null, clockLimit: Date.UTC(2100, 0, 1) };
 
 Postgres('an event that commits late is delivered before every event committed after it', async () => {
   const schema = await schemaOf();
@@ -196,11 +194,11 @@ Postgres('opening an existing schema keeps its origin and format; a newer format
   assert.is(second.origin, 'first-origin');
   await withAdmin(schema.serverUrl, async (admin) => {
     const { rows } = await admin.query(`SELECT version FROM ${first.names.versions}`);
-    assert.equal(rows, [{ version: 1 }]);
+    assert.equal(rows, [{ version: 2 }]);
     await admin.query(`INSERT INTO ${first.names.versions} (version) VALUES (99)`);
   });
   const error = await PostgresEventStore.open({ url: schema.url }).then(() => null, (e: Error) => e);
-  assert.match(String(error?.message), /format 99; this stance-state reads format 1 at most/);
+  assert.match(String(error?.message), /format 99; this stance-state reads format 2 at most/);
 });
 
 Postgres('the commit hook writes in the same transaction: its rows commit with the events, a throw rolls both back', async () => {
@@ -240,7 +238,7 @@ Postgres('import keeps ids, origins, revisions and checksums; a second import sk
   const remote = (await collect(spoke.readAll())).map(({ position: _, ...e }) => e);
   const central = await open({ origin: 'central', clock: () => Date.UTC(2026, 0, 1) });
   let seen: readonly RecordedEvent[] = [];
-  const outcome = await central.importEvents(remote, {
+  const outcome = await central.importEvents(remote, anyClock, {
     local: (o) => [{ stream: 'scan-s1', events: [{ type: 'ScanCancelled', data: { scanId: 's1', by: 'sync', reason: `${o.imported.length}`, cancelledAt: '2026-01-01T00:00:00.000Z' } }] }],
     inTransaction: async (_client, committed) => void (seen = [...committed.imported, ...committed.appended]),
   });
@@ -249,7 +247,7 @@ Postgres('import keeps ids, origins, revisions and checksums; a second import sk
   assert.equal(seen.map((e) => e.position), [1, 2, 3, 4]);
   assert.is(outcome.appended[0]?.events[0]?.meta.recordedAt, '2030-01-01T00:00:00.001Z');
   assert.equal((await collect(central.readStream(findingStream('f1'), { origin: 'spoke-a' }))).map(textOf), ['1', '2']);
-  const again = await central.importEvents(remote);
+  const again = await central.importEvents(remote, anyClock);
   assert.equal([again.imported.length, again.skipped, again.appended.length], [0, 3, 0]);
   assert.ok((await central.verify()).ok);
 });
@@ -262,11 +260,11 @@ Postgres('an id is unique per origin: another origin may use it, the same origin
     return (await collect(s.readAll())).map(({ position: _, ...e }) => e);
   };
   const central = await open({ origin: 'central' });
-  await central.importEvents(await events('spoke-a', findingStream('a')));
-  const other = await central.importEvents(await events('spoke-b', findingStream('b')));
+  await central.importEvents(await events('spoke-a', findingStream('a')), anyClock);
+  const other = await central.importEvents(await events('spoke-b', findingStream('b')), anyClock);
   assert.is(other.imported.length, 1);
   const head = await central.headPosition();
-  const squat = await raises(async () => central.importEvents(await events('spoke-a', findingStream('c'))), InvalidInput);
+  const squat = await raises(async () => central.importEvents(await events('spoke-a', findingStream('c')), anyClock), InvalidInput);
   assert.is(squat.field, 'events[0].id');
   assert.is(await central.headPosition(), head);
 });
@@ -276,15 +274,15 @@ Postgres('an import with a gap, an altered checksum or a diverged history writes
   await spoke.append(findingStream('f'), [note('f', '1'), note('f', '2')]);
   const remote = (await collect(spoke.readAll())).map(({ position: _, ...e }) => e);
   const central = await open({ origin: 'central' });
-  assert.is((await raises(() => central.importEvents(remote.slice(1)), InvalidInput)).field, 'events[0].revision');
+  assert.is((await raises(() => central.importEvents(remote.slice(1), anyClock), InvalidInput)).field, 'events[0].revision');
   const altered = [remote[0], { ...remote[1], data: { ...(remote[1]?.data as object), text: 'changed' } }];
-  assert.is((await raises(() => central.importEvents(altered), InvalidInput)).field, 'events[1].checksum');
+  assert.is((await raises(() => central.importEvents(altered, anyClock), InvalidInput)).field, 'events[1].checksum');
   assert.is(await central.headPosition(), 0);
-  await central.importEvents(remote);
+  await central.importEvents(remote, anyClock);
   const rewritten = await open({ origin: 'spoke-a' });
   await rewritten.append(findingStream('f'), [note('f', 'other history')]);
   const fork = (await collect(rewritten.readAll())).map(({ position: _, ...e }) => e);
-  const outcome = await central.importEvents(fork);
+  const outcome = await central.importEvents(fork, anyClock);
   assert.equal([outcome.imported.length, outcome.diverged.length, outcome.diverged[0]?.revision], [0, 1, 0]);
   assert.equal((await collect(central.readStream(findingStream('f'), { origin: 'spoke-a' }))).map(textOf), ['1', '2']);
 });
@@ -296,10 +294,10 @@ Postgres('two replicas importing the same events at once: one writes them, the o
   const schema = await schemaOf();
   const [first, second] = await Promise.all([open({ url: schema.url, origin: 'central' }), open({ url: schema.url })]);
   const held = heldCommit();
-  const writing = first.importEvents(remote, { inTransaction: async (client) => void (await held.hook(client, { results: [], appended: [], imported: [] })) });
+  const writing = first.importEvents(remote, anyClock, { inTransaction: async (client) => void (await held.hook(client, { results: [], appended: [], imported: [] })) });
   await held.inside;
   // The second import read the chain before the first committed: its insert collides, and it starts over.
-  const racing = second.importEvents(remote);
+  const racing = second.importEvents(remote, anyClock);
   await withAdmin(schema.serverUrl, (admin) => waitUntil(async () => (await waitingForAdvisoryLock(admin)) > 0, 'the second import waits'));
   held.release();
   const [a, b] = await Promise.all([writing, racing]);
@@ -307,16 +305,16 @@ Postgres('two replicas importing the same events at once: one writes them, the o
   assert.is((await first.stats()).events, 2);
 });
 
-Postgres("readMerged folds every origin's events of a stream by (recordedAt, origin, revision)", async () => {
+Postgres("readEntity folds every origin's events of a stream by (recordedAt, origin, revision)", async () => {
   const early = await open({ origin: 'spoke-z', clock: () => Date.UTC(2026, 0, 1) });
   await early.append(findingStream('f'), [note('f', 'z early')]);
   const central = await open({ origin: 'central', clock: () => Date.UTC(2025, 0, 1) });
   await central.append(findingStream('f'), [note('f', 'central before the import')]);
-  await central.importEvents((await collect(early.readAll())).map(({ position: _, ...e }) => e));
+  await central.importEvents((await collect(early.readAll())).map(({ position: _, ...e }) => e), anyClock);
   await central.append(findingStream('f'), [note('f', 'central after the import')]);
-  const merged = await central.readMerged(findingStream('f'));
+  const merged = await central.readEntity(findingStream('f'));
   assert.equal(merged.map(textOf), ['central before the import', 'z early', 'central after the import']);
-  assert.equal((await central.readMerged(findingStream('f'), 1)).map(textOf), ['central before the import']);
+  assert.equal((await central.readEntity(findingStream('f'), { upToPosition: 1 })).map(textOf), ['central before the import']);
 });
 
 Postgres('the origin can be renamed until something is written under it', async () => {
@@ -327,6 +325,15 @@ Postgres('the origin can be renamed until something is written under it', async 
   const refused = await raises(() => store.renameOrigin('third-name'), InvalidInput);
   assert.match(refused.message, /already holds events written under that name/);
   assert.is(store.origin, 'second-name');
+});
+
+Postgres('a process writes under the name another process renamed the origin to', async () => {
+  const schema = await schemaOf();
+  const [renaming, other] = await Promise.all([open({ url: schema.url, origin: 'first-name' }), open({ url: schema.url })]);
+  await renaming.renameOrigin('second-name');
+  const result = await other.append(findingStream('a'), [note('a', '1')]);
+  assert.equal([result.events[0]?.meta.origin, other.origin], ['second-name', 'second-name']);
+  assert.ok((await other.verify()).ok);
 });
 
 Postgres('waitFor resolves once another process commits the position, and gives up after its timeout', async () => {
@@ -370,6 +377,77 @@ Postgres('the URL: its password and PG* variables are used, never printed; bad p
   assert.is(stats.backend, 'postgres');
   assert.match(stats.location, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=t_pg_/);
   assert.not.match(JSON.stringify(stats), new RegExp(new URL(await testServerUrl()).password));
+});
+
+Postgres('import rules: past the fold cap an event folds at the cap (its recordedAt kept), the clock stops at its limit, ignored events are checked but not written', async () => {
+  const spoke = await open({ origin: 'spoke-a', clock: () => Date.UTC(2030, 0, 1) });
+  await spoke.append(findingStream('skip'), [note('skip', 's1'), note('skip', 's2')]);
+  await spoke.append(findingStream('f'), [note('f', 'from the future')]);
+  const remote = (await collect(spoke.readAll())).map(({ position: _, ...e }) => e);
+  const central = await open({ origin: 'central', clock: () => Date.UTC(2027, 0, 1) });
+  const rules = { foldCap: Date.UTC(2026, 0, 2), clockLimit: Date.UTC(2027, 0, 2), ignore: (e: { stream: string }) => e.stream === findingStream('skip') };
+  const tampered = remote.map((e) => (e.revision === 1 && e.stream === findingStream('skip') ? { ...e, data: { ...(e.data as object), text: 'x' } } : e));
+  assert.is((await raises(() => central.importEvents(tampered, rules), InvalidInput)).field, 'events[1].checksum');
+  const outcome = await central.importEvents(remote, rules);
+  assert.equal([outcome.imported.length, outcome.ignored, outcome.skipped], [1, 2, 0]);
+  assert.equal(outcome.capped.map((c) => [c.stream, c.recordedAt, c.foldAt]), [[findingStream('f'), '2030-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z']]);
+  assert.is(await central.streamRevision(findingStream('skip'), 'spoke-a'), null);
+  await central.append(findingStream('f'), [note('f', 'central')]);
+  // Recorded in 2030 but folding at its cap, the spoke's event sorts before the central one of 2027.
+  assert.equal((await central.readEntity(findingStream('f'))).map(textOf), ['from the future', 'central']);
+  assert.equal((await central.readEntity(findingStream('f'), { afterPosition: 1 })).map(textOf), ['central']);
+  assert.equal((await collect(central.readStream(findingStream('f'), { origin: 'spoke-a' })))[0]?.meta.recordedAt, '2030-01-01T00:00:00.000Z');
+  // Uncapped, the clock follows the import up to its limit and no further.
+  const behind = await open({ origin: 'behind', clock: () => Date.UTC(2026, 0, 1) });
+  await behind.importEvents(remote, { foldCap: null, clockLimit: Date.UTC(2026, 0, 3) });
+  const mine = await behind.append(findingStream('f'), [note('f', 'behind')]);
+  assert.is(mine.events[0]?.meta.recordedAt, '2026-01-03T00:00:00.000Z');
+  assert.ok((await central.verify()).ok);
+});
+
+Postgres('a format 1 schema is upgraded in place, once, by processes opening it together; its events stay as they were', async () => {
+  const schema = await schemaOf();
+  const first = await open({ url: schema.url, origin: 'old' });
+  await first.append(findingStream('a'), [note('a', '1')]);
+  await withAdmin(schema.serverUrl, async (admin) => {
+    await admin.query(`ALTER TABLE ${first.names.events} DROP COLUMN fold_at`);
+    await admin.query(`UPDATE ${first.names.versions} SET version = 1`);
+  });
+  const [b, c] = await Promise.all([open({ url: schema.url }), open({ url: schema.url })]);
+  await withAdmin(schema.serverUrl, async (admin) => {
+    assert.equal((await admin.query(`SELECT version FROM ${first.names.versions} ORDER BY 1`)).rows, [{ version: 1 }, { version: 2 }]);
+  });
+  await b.append(findingStream('a'), [note('a', '2')]);
+  assert.equal((await c.readEntity(findingStream('a'))).map(textOf), ['1', '2']);
+  assert.ok((await c.verify()).ok);
+});
+
+Postgres('a unit of work lands all its commits or none; reads inside see them; other writers wait for it', async () => {
+  const schema = await schemaOf();
+  const [store, other] = await Promise.all([open({ url: schema.url }), open({ url: schema.url })]);
+  const failed = await store
+    .unitOfWork(async () => {
+      await store.append(findingStream('a'), [note('a', '1')]);
+      await store.append(findingStream('b'), [note('b', '1')]);
+      assert.is(await store.headPosition(), 2);
+      throw new Error('changed my mind');
+    })
+    .then(() => null, (e: Error) => e);
+  assert.is(failed?.message, 'changed my mind');
+  assert.is(await store.headPosition(), 0);
+  let outside: Promise<unknown> = Promise.resolve();
+  await store.unitOfWork(async () => {
+    // The unit holds the order lock from its start: what it reads cannot change under it.
+    outside = other.append(findingStream('c'), [note('c', 'outside')]);
+    await withAdmin(schema.serverUrl, (admin) => waitUntil(async () => (await waitingForAdvisoryLock(admin)) > 0, 'the other writer waits', 5000));
+    await store.append(findingStream('a'), [note('a', 'in the unit')]);
+    // A refused commit inside the unit rolls back alone; the unit goes on.
+    await raises(() => store.append(findingStream('a'), [note('a', 'stale')], { expectedRevision: 5 }), WrongExpectedRevision);
+    await store.append(findingStream('b'), [note('b', 'in the unit')]);
+    assert.equal((await collect(store.readAll())).map(textOf), ['in the unit', 'in the unit']);
+  });
+  await outside;
+  assert.equal((await collect(other.readAll())).map(textOf), ['in the unit', 'in the unit', 'outside']);
 });
 
 Postgres.run();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { repoRoot } from './children.js';
+import { freshStore, testBackendName, type TestStore } from './stores.js';
 
 /** The built (bundled) binary, as `npx stance-state` runs it (`npm ci` builds it; the test runner rebuilds first). */
 export const binPath = join(repoRoot, 'dist/stance-state.js');
@@ -48,3 +49,28 @@ export const runCli = (
 /** Asserts the shape of an expected error: one line on stderr, no stack trace. */
 export const isOneLineError = (run: CliRun): boolean =>
   run.stderr.trim().split('\n').length <= 2 && !/\n\s+at /.test(run.stderr);
+
+/**
+ * The store each CLI data dir runs on under the test backend (`STANCE_TEST_BACKEND`): on SQLite the default file in
+ * the data dir (nothing passed, as a user runs it); on PostgreSQL a schema of its own, passed as STANCE_STATE_STORE.
+ * `drop` removes the schemas once the suite is done.
+ */
+export const cliStores = () => {
+  const stores = new Map<string, Promise<TestStore>>();
+  const storeOf = (data: string): Promise<TestStore> => {
+    if (testBackendName() === 'sqlite') return Promise.resolve({ url: `sqlite:${join(data, 'stance.db')}`, drop: async () => undefined });
+    let store = stores.get(data);
+    if (store === undefined) stores.set(data, (store = freshStore(data, basename(data))));
+    return store;
+  };
+  return {
+    url: async (data: string): Promise<string> => (await storeOf(data)).url,
+    /** What to add to the CLI's environment for this data dir. */
+    env: async (data: string): Promise<NodeJS.ProcessEnv> =>
+      testBackendName() === 'sqlite' ? {} : { STANCE_STATE_STORE: (await storeOf(data)).url },
+    drop: async (): Promise<void> => {
+      for (const store of stores.values()) await (await store).drop();
+      stores.clear();
+    },
+  };
+};

@@ -64,18 +64,21 @@ export interface TestServer {
   readonly clock: TestClock;
   readonly server: RunningServer;
   readonly url: string;
+  /** The store the engine runs on (an SQLite file or a PostgreSQL schema), for a second engine on it. */
+  readonly store: string;
   readonly close: () => Promise<void>;
 }
 
-/** An engine on a fresh file in `dir` and a server over it on an ephemeral loopback port, writes enabled. */
+/** An engine on a fresh store of the test backend and a server over it on an ephemeral loopback port, writes enabled. */
 export const startTestServer = async (dir: string, options: Partial<Omit<ServerOptions, 'engine'>> = {}): Promise<TestServer> => {
-  const { engine, clock } = openTestEngine(dir);
+  const { engine, clock, url: store } = await openTestEngine(dir);
   const server = await startServer({ engine, port: 0, host: '127.0.0.1', writeToken, clock: clock.now, ...options });
   return {
     engine,
     clock,
     server,
     url: server.url,
+    store,
     close: async () => {
       await server.close();
       await engine.close();

@@ -8,7 +8,8 @@
  * Waits for `go` on stdin first when STANCE_CHILD_WAIT=1, so several children start their work together.
  */
 import { createInterface } from 'node:readline';
-import { PostgresEventStore, WrongExpectedRevision } from '../../src/store/postgres/index.js';
+import { WrongExpectedRevision } from '../../src/store/index.js';
+import { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { batchPlan } from './batch-plan.js';
 import { note } from './events.js';
 

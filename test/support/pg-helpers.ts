@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Committed, InTransaction } from '../../src/store/postgres/index.js';
-import type { SubscriptionItem, Subscription } from '../../src/store/postgres/index.js';
+import type { SubscriptionItem, Subscription } from '../../src/store/index.js';
 
 /** A commit hook that stops inside the transaction (events inserted, order lock held) until released. */
 export const heldCommit = (): { hook: InTransaction<Committed>; inside: Promise<void>; release: () => void } => {

@@ -1,4 +1,3 @@
-import { sqliteOf } from './backend.js';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -13,6 +12,7 @@ import {
   type HubStorage,
   type SignedCredential,
 } from '../../src/sync/index.js';
+import { collect } from './events.js';
 
 export interface KeyPair {
   readonly privateKey: KeyObject;
@@ -47,8 +47,8 @@ export const credential = (
 export const signedBy = (key: KeyPair): BatchSecurity => ({ encryptionKey: null, signingKey: key.privateKey, trusted: null });
 
 /** Every event an origin recorded in its own log, in position order (what an attacker holding its key could sign). */
-export const recordedBy = (engine: StateEngine, filter: (e: RecordedEvent) => boolean = () => true): RecordedEvent[] =>
-  [...sqliteOf(engine).readAllSync()].filter((e) => e.meta.origin === sqliteOf(engine).origin && filter(e));
+export const recordedBy = async (engine: StateEngine, filter: (e: RecordedEvent) => boolean = () => true): Promise<RecordedEvent[]> =>
+  (await collect(engine.backend.log.readAll())).filter((e) => e.meta.origin === engine.backend.origin && filter(e));
 
 /** Writes a batch of these events to the hub as its origin would (signed when a key is given), bypassing push's rules. */
 export const plantBatch = async (

@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -6,22 +5,23 @@ import type { StateEngine } from '../../src/engine/index.js';
 import { importReplicated } from '../../src/engine/replication.js';
 import { encodeBatch, sync, type HubStorage } from '../../src/sync/index.js';
 import { mint } from '../support/access.js';
-import { TestClock } from '../support/engine.js';
+import { onBackend, TestClock } from '../support/engine.js';
+import { allOf, fromOrigin, streamOf } from '../support/log.js';
 import { directoryHub, noSecurity, openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Local = suite('sync: who may act stays with its data dir');
+const Local = suite(onBackend('sync: who may act stays with its data dir'));
 let dir = '';
 let clock: TestClock;
 let hub: HubStorage;
 let a: StateEngine;
 let b: StateEngine;
-Local.before.each(() => {
+Local.before.each(async () => {
   dir = makeTempDir('sync-access');
   clock = new TestClock();
   hub = directoryHub(dir);
-  a = openReplica(dir, 'spoke-a', clock.now);
-  b = openReplica(dir, 'spoke-b', clock.now);
+  a = await openReplica(dir, 'spoke-a', clock.now);
+  b = await openReplica(dir, 'spoke-b', clock.now);
 });
 Local.after.each(async () => {
   await a.close();
@@ -52,22 +52,22 @@ Local('a batch carrying a token event is rejected whole: whoever writes to the h
   const secret = await mint(a, 'mallory', 'admin');
   await a.trackFinding({ findingId: 'f1', assetId: 'x', ruleId: 'r' });
   // Planted by someone with write access to the hub: spoke-a's real events, tokens included, in a valid chain.
-  const events = [...sqliteOf(a).readAllSync()];
+  const events = await allOf(a);
   const forged = encodeBatch('spoke-a', events, { position: 0, sha256: null }, noSecurity);
   await hub.create(forged.key, forged.body, forged.metadata);
   const pulled = await run(b, 'pull');
   assert.is(pulled.success, false);
   assert.match(pulled.errors.join('\n'), /line 1 \(spoke-a\): "token-mallory" \(expected a scan, checkpoint, finding stream: only those replicate \(an origin may not send token events\)\)/);
-  assert.is([...sqliteOf(b).readAllSync()].filter((e) => e.meta.origin === 'spoke-a').length, 0);
+  assert.is((await fromOrigin(b, 'spoke-a')).length, 0);
   assert.is(await b.access.authenticate(secret), null);
 });
 
 Local('a token event of another origin in the log authenticates no one', async () => {
   const secret = await mint(a, 'mallory', 'admin');
-  const tokenEvents = [...sqliteOf(a).readAllSync({ filter: { streamPrefix: 'token-' } })];
+  const tokenEvents = await allOf(a, { filter: { streamPrefix: 'token-' } });
   // Past pull's own check (as an older replica or a direct import would let it in): the read model ignores it.
-  importReplicated(b, tokenEvents, { foldCap: null, clockLimit: Date.now() }, () => []);
-  assert.is([...sqliteOf(b).readStreamSync('token-mallory', { origin: 'spoke-a' })].length, 1);
+  await importReplicated(b, tokenEvents, { foldCap: null, clockLimit: Date.now() }, () => []);
+  assert.is((await streamOf(b, 'token-mallory', { origin: 'spoke-a' })).length, 1);
   assert.is(await b.access.authenticate(secret), null);
   assert.equal(await b.access.listTokens(), []);
 });

@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +6,8 @@ import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import { fileHub, parseBatchKey, sync, type BatchSecurity, type HubObject, type HubStorage } from '../../src/sync/index.js';
 import { DomainError } from '../../src/errors.js';
+import { onBackend } from '../support/engine.js';
+import { fromOrigin } from '../support/log.js';
 import { openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { keyPair, plantBatch, recordedBy, signedBy } from '../support/trust.js';
@@ -17,7 +18,7 @@ import { keyPair, plantBatch, recordedBy, signedBy } from '../support/trust.js';
  * log (never a gap, never an event the origin did not write); once it stops and the hub is repaired, replicas
  * converge.
  */
-const Adversary = suite('sync: replicas under an adversary that writes to the hub');
+const Adversary = suite(onBackend('sync: replicas under an adversary that writes to the hub'));
 let dir = '';
 Adversary.before(() => {
   dir = makeTempDir('adversary');
@@ -51,11 +52,13 @@ const property = (signed: boolean) =>
     const now = { ms: Date.now() };
     const clock = () => now.ms;
     const hub: HubStorage = fileHub({ root: join(dir, `hub-${world}`) });
-    const origins = ['o1', 'o2'].map((name) => openReplica(join(dir), `${name}-${world}`, clock));
-    const replicas = ['r1', 'r2'].map((name) => openReplica(join(dir), `${name}-${world}`, clock));
+    const origins: StateEngine[] = [];
+    for (const name of ['o1', 'o2']) origins.push(await openReplica(join(dir), `${name}-${world}`, clock));
+    const replicas: StateEngine[] = [];
+    for (const name of ['r1', 'r2']) replicas.push(await openReplica(join(dir), `${name}-${world}`, clock));
     const keys = origins.map(() => keyPair());
     const attacker = keyPair();
-    const names = origins.map((o) => sqliteOf(o).origin);
+    const names = origins.map((o) => o.backend.origin);
     const trusting: BatchSecurity = { encryptionKey: null, signingKey: null, trusted: signed ? new Map(names.map((n, i) => [n, (keys[i] as ReturnType<typeof keyPair>).publicKey])) : null };
     const pushing = (i: number): BatchSecurity => (signed ? signedBy(keys[i] as ReturnType<typeof keyPair>) : { encryptionKey: null, signingKey: null, trusted: null });
     /** The originals of what the adversary touched, and what it planted: the repair puts back the one, removes the other. */
@@ -77,15 +80,13 @@ const property = (signed: boolean) =>
       await hub.create(key, body, metadata);
     };
     /** Each replica holds, of each origin, exactly the first k of its replicated events, for some k. */
-    const prefixesOnly = (replica: StateEngine) => {
+    const prefixesOnly = async (replica: StateEngine) => {
       for (const origin of origins) {
-        const honest = recordedBy(origin, (e) => !e.stream.startsWith('sync-')).map((e) => e.id);
-        const held = new Set(
-          sqliteOf(replica).db.prepare<[string], { id: string }>('SELECT id FROM events WHERE origin = ?').all(sqliteOf(origin).origin).map((r) => r.id),
-        );
+        const honest = (await recordedBy(origin, (e) => !e.stream.startsWith('sync-'))).map((e) => e.id);
+        const held = new Set((await fromOrigin(replica, origin.backend.origin)).map((e) => e.id));
         const k = honest.filter((id) => held.has(id)).length;
-        assert.equal(honest.slice(0, k).every((id) => held.has(id)), true, `no gap in ${sqliteOf(origin).origin}`);
-        assert.is(held.size, k, `nothing ${sqliteOf(origin).origin} did not write`);
+        assert.equal(honest.slice(0, k).every((id) => held.has(id)), true, `no gap in ${origin.backend.origin}`);
+        assert.is(held.size, k, `nothing ${origin.backend.origin} did not write`);
       }
     };
     try {
@@ -95,7 +96,7 @@ const property = (signed: boolean) =>
           const engine = origins[s.origin] as StateEngine;
           const id = `f${s.finding}`;
           try {
-            if (s.decide) await engine.suppressFinding(id, { by: sqliteOf(engine).origin, reason: 'r' });
+            if (s.decide) await engine.suppressFinding(id, { by: engine.backend.origin, reason: 'r' });
             else await engine.trackFindings([{ findingId: id, assetId: 'a', ruleId: 'r' }]);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -105,7 +106,7 @@ const property = (signed: boolean) =>
         } else if (s.kind === 'pull') {
           const replica = replicas[s.replica] as StateEngine;
           await sync(replica, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 5, security: trusting, clock });
-          prefixesOnly(replica);
+          await prefixesOnly(replica);
         } else {
           const keys = await batchKeys();
           // A forger extends an origin's newest batch (what a replica would take next); the rest pick any batch.
@@ -140,10 +141,10 @@ const property = (signed: boolean) =>
             // keyed), chained after that origin's batch and signed with the attacker's own key.
             const liarDir = join(dir, `liar-${world}-${planted.size}`);
             mkdirSync(liarDir, { recursive: true });
-            const liar = openReplica(liarDir, name.origin, clock);
+            const liar = await openReplica(liarDir, name.origin, clock);
             try {
               await liar.trackFindings([{ findingId: `forged-${planted.size}`, assetId: 'a', ruleId: 'r' }]);
-              const forged = recordedBy(liar, (e) => e.stream.startsWith('finding-')).map((e, i) => ({ ...e, position: name.last + 1 + i }));
+              const forged = (await recordedBy(liar, (e) => e.stream.startsWith('finding-'))).map((e, i) => ({ ...e, position: name.last + 1 + i }));
               const batch = await plantBatch(hub, name.origin, forged, { position: name.last, sha256: object.metadata.sha256 ?? null }, signedBy(attacker));
               planted.add(batch.key);
             } finally {
@@ -163,24 +164,23 @@ const property = (signed: boolean) =>
       for (const replica of replicas)
         for (const _ of [0, 1]) {
           const result = await sync(replica, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 5, security: trusting, clock });
-          assert.equal(result.errors, [], sqliteOf(replica).origin);
+          assert.equal(result.errors, [], replica.backend.origin);
         }
       for (const replica of replicas) {
-        prefixesOnly(replica);
+        await prefixesOnly(replica);
         for (const origin of origins) {
-          const honest = recordedBy(origin, (e) => !e.stream.startsWith('sync-')).length;
-          const held = sqliteOf(replica).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(sqliteOf(origin).origin)?.n;
-          assert.is(held, honest, `every event of ${sqliteOf(origin).origin} arrived`);
+          const honest = (await recordedBy(origin, (e) => !e.stream.startsWith('sync-'))).length;
+          const held = (await fromOrigin(replica, origin.backend.origin)).length;
+          assert.is(held, honest, `every event of ${origin.backend.origin} arrived`);
         }
-        assert.ok(sqliteOf(replica).verifySync().ok);
+        assert.ok((await replica.backend.log.verify()).ok);
       }
       // A row's position and this origin's revision are each replica's own bookkeeping; the rest must agree.
-      const states = (engine: StateEngine) =>
-        sqliteOf(engine)
-          .db.prepare('SELECT * FROM findings ORDER BY finding_id')
-          .all()
-          .map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => k !== 'position' && k !== 'revision')));
-      assert.equal(states(replicas[1] as StateEngine), states(replicas[0] as StateEngine), 'replicas converge');
+      const states = async (engine: StateEngine) =>
+        (await engine.backend.models.rows({ table: 'findings', order: [{ column: 'finding_id' }] })).map((r) =>
+          Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'position' && k !== 'revision')),
+        );
+      assert.equal(await states(replicas[1] as StateEngine), await states(replicas[0] as StateEngine), 'replicas converge');
     } finally {
       for (const engine of [...origins, ...replicas]) await engine.close();
     }

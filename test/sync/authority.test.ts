@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
@@ -11,7 +10,8 @@ import {
   type SignedCredential,
   type SyncResult,
 } from '../../src/sync/index.js';
-import { TestClock } from '../support/engine.js';
+import { onBackend, TestClock } from '../support/engine.js';
+import { fromOrigin as eventsFrom, headOf } from '../support/log.js';
 import { directoryHub, openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { credential, keyPair, recordedBy, signedBy, type KeyPair } from '../support/trust.js';
@@ -21,7 +21,7 @@ import { credential, keyPair, recordedBy, signedBy, type KeyPair } from '../supp
  * where people decide. Replicas trust only the organisation's key; what each origin may say comes from the
  * credential the organisation signed for it, published on the hub.
  */
-const Authority = suite('sync: authority per origin, from organisation-signed credentials');
+const Authority = suite(onBackend('sync: authority per origin, from organisation-signed credentials'));
 let dir = '';
 let clock: TestClock;
 let hub: HubStorage;
@@ -33,7 +33,7 @@ let sandbox: StateEngine;
 let central: StateEngine;
 let replica: StateEngine;
 
-Authority.before.each(() => {
+Authority.before.each(async () => {
   dir = makeTempDir('authority');
   clock = new TestClock();
   clock.ms = Date.now();
@@ -43,11 +43,11 @@ Authority.before.each(() => {
   creds.prod = credential(org, 'prod', keys.prod as KeyPair, { report: ['111/*'] });
   creds.sandbox = credential(org, 'sandbox', keys.sandbox as KeyPair, { report: ['999'] });
   creds.central = credential(org, 'central', keys.central as KeyPair, { decide: ['*'], central: true });
-  prod = openReplica(dir, 'prod', clock.now);
-  sandbox = openReplica(dir, 'sandbox', clock.now);
-  central = openReplica(dir, 'central', clock.now);
-  replica = openReplica(dir, 'replica', clock.now);
-  for (const engine of [prod, sandbox, central, replica]) setTrustDocument(engine, { organisation_keys: [org.publicKeyPem] }, clock.now());
+  prod = await openReplica(dir, 'prod', clock.now);
+  sandbox = await openReplica(dir, 'sandbox', clock.now);
+  central = await openReplica(dir, 'central', clock.now);
+  replica = await openReplica(dir, 'replica', clock.now);
+  for (const engine of [prod, sandbox, central, replica]) await setTrustDocument(engine, { organisation_keys: [org.publicKeyPem] }, clock.now());
 });
 Authority.after.each(async () => {
   for (const engine of [prod, sandbox, central, replica]) await engine.close();
@@ -55,7 +55,7 @@ Authority.after.each(async () => {
 });
 
 const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional' = 'bidirectional'): Promise<SyncResult> => {
-  const name = sqliteOf(engine).origin;
+  const name = engine.backend.origin;
   const key = keys[name];
   return sync(engine, hub, {
     direction,
@@ -72,13 +72,12 @@ const scan = async (engine: StateEngine, scanId: string, accountId: string, seen
   await engine.trackFindings(seen.map((id) => ({ findingId: id, assetId: `asset-${id}`, ruleId: 'r', collector: 'iam' })), { scanId });
   await engine.completeScan(scanId, { assetCount: seen.length, findingCount: seen.length });
 };
-const fromOrigin = (engine: StateEngine, origin: string) =>
-  sqliteOf(engine).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
+const fromOrigin = async (engine: StateEngine, origin: string) => (await eventsFrom(engine, origin)).length;
 
 Authority('a replica that trusts only the organisation key finds the credentials on the hub and pulls what they allow', async () => {
   await scan(prod, 's1', '111', ['f1']);
   assert.equal((await run(prod)).errors, []);
-  const rogue = openReplica(dir, 'rogue', clock.now);
+  const rogue = await openReplica(dir, 'rogue', clock.now);
   await rogue.trackFindings([{ findingId: 'r1', assetId: 'a', ruleId: 'r' }]);
   await sync(rogue, hub, { direction: 'push', policy: 'latest_wins', batchSize: 10, security: signedBy(keyPair()), clock: clock.now });
   await rogue.close();
@@ -92,13 +91,13 @@ Authority('a replica that trusts only the organisation key finds the credentials
 
 Authority('a spoke authorised for account 999 cannot report a scan or sighting for account 111: refused, naming origin, event and right', async () => {
   await scan(sandbox, 's-forged', '111', ['f-prod']);
-  const before = sqliteOf(replica).headPositionSync();
+  const before = await headOf(replica);
   await run(sandbox, 'push');
   const result = await run(replica, 'pull');
   assert.is(result.rejected_batches, 1);
   assert.match(result.errors.join('\n'), /pull sandbox: invalid batch sandbox\/\S+ line 1 \(sandbox\): "ScanStarted on 111\/us-east-1" \(expected an event sandbox may send: it has no report right there\)/);
-  assert.is(fromOrigin(replica, 'sandbox'), 0);
-  assert.ok(sqliteOf(replica).headPositionSync() > before, 'the refusal itself is recorded');
+  assert.is(await fromOrigin(replica, 'sandbox'), 0);
+  assert.ok((await headOf(replica)) > before, 'the refusal itself is recorded');
   assert.is(await replica.getFindingState('f-prod'), null);
 });
 
@@ -123,7 +122,7 @@ Authority('a spoke’s scan cannot resolve another account’s findings', async 
   await run(sandbox);
   // The sandbox's own full-scope scan, and a resolution of the production finding dressed as that scan's outcome.
   await scan(sandbox, 's9', '999', ['f9']);
-  sqliteOf(sandbox).appendSync([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'stance-state', reason: 'not_observed', scanId: 's9', at: clock.iso() } }] }]);
+  await sandbox.backend.commit([{ stream: 'finding-f1', events: [{ type: 'FindingResolved', data: { findingId: 'f1', by: 'stance-state', reason: 'not_observed', scanId: 's9', at: clock.iso() } }] }]);
   await run(sandbox, 'push');
   const result = await run(replica, 'pull');
   assert.match(result.errors.join('\n'), /pull sandbox: .*"FindingResolved on 111\/us-east-1" \(expected an event sandbox may send: it has no report right there\)/);
@@ -146,7 +145,7 @@ Authority('a sighting of another account’s finding under the spoke’s own sco
   const f1 = await replica.getFindingState('f1');
   assert.equal([f1?.lifecycle, f1?.account_id], ['resolved', '111']);
   // Its events are in the log (they are its own facts), and rebuilding folds them the same way.
-  assert.ok(fromOrigin(replica, 'sandbox') > 0);
+  assert.ok((await fromOrigin(replica, 'sandbox')) > 0);
   await replica.rebuildProjections();
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'resolved');
 });
@@ -155,7 +154,7 @@ Authority('a revoked origin’s later batches are refused while its earlier ones
   await scan(prod, 's1', '111', ['f1']);
   await run(prod, 'push');
   await run(replica, 'pull');
-  const through = Math.max(...recordedBy(prod).map((e) => e.position));
+  const through = Math.max(...(await recordedBy(prod)).map((e) => e.position));
   const revocation = issueRevocation(org.privateKey, { origin: 'prod', serial: null, keepThrough: through, revokedAt: clock.iso() });
   await hub.create(revocationKey(revocation.revocation), Buffer.from(JSON.stringify(revocation)), { format: 'stance-state-revocation-v1' });
   await scan(prod, 's2', '111', ['f2']);
@@ -165,8 +164,8 @@ Authority('a revoked origin’s later batches are refused while its earlier ones
   assert.is(await replica.getFindingState('f2'), null);
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'new');
   // A replica that first meets the fleet now takes the same events, not one more.
-  const fresh = openReplica(dir, 'fresh', clock.now);
-  setTrustDocument(fresh, { organisation_keys: [org.publicKeyPem] }, clock.now());
+  const fresh = await openReplica(dir, 'fresh', clock.now);
+  await setTrustDocument(fresh, { organisation_keys: [org.publicKeyPem] }, clock.now());
   await run(fresh, 'pull');
   assert.equal([(await fresh.getFindingState('f1'))?.lifecycle, await fresh.getFindingState('f2')], ['new', null]);
   await fresh.close();

@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -13,22 +12,23 @@ import {
   type HubStorage,
 } from '../../src/sync/index.js';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { TestClock } from '../support/engine.js';
+import { onBackend, TestClock } from '../support/engine.js';
+import { allOf, fromOrigin } from '../support/log.js';
 import { directoryHub, noSecurity, openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Batches = suite('sync: corrupt, forged, duplicated and reordered batches');
+const Batches = suite(onBackend('sync: corrupt, forged, duplicated and reordered batches'));
 let dir = '';
 let clock: TestClock;
 let hub: HubStorage;
 let a: StateEngine;
 let b: StateEngine;
-Batches.before.each(() => {
+Batches.before.each(async () => {
   dir = makeTempDir('batches');
   clock = new TestClock();
   hub = directoryHub(dir);
-  a = openReplica(dir, 'spoke-a', clock.now);
-  b = openReplica(dir, 'spoke-b', clock.now);
+  a = await openReplica(dir, 'spoke-a', clock.now);
+  b = await openReplica(dir, 'spoke-b', clock.now);
 });
 Batches.after.each(async () => {
   await a.close();
@@ -40,8 +40,7 @@ const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional', 
   sync(engine, hub, { direction, policy: 'latest_wins', batchSize, security, clock: clock.now });
 const track = (engine: StateEngine, ids: string[]) => engine.trackFindings(ids.map((id) => ({ findingId: id, assetId: 'x', ruleId: 'r' })));
 /** Events of spoke-a a replica holds: a rejected batch leaves none. */
-const fromA = (engine: StateEngine) =>
-  sqliteOf(engine).db.prepare<[], { n: number }>("SELECT count(*) AS n FROM events WHERE origin = 'spoke-a'").get()?.n ?? -1;
+const fromA = async (engine: StateEngine) => (await fromOrigin(engine, 'spoke-a')).length;
 const sha = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** Writes an object to the hub directly, as someone with write access to the hub could. */
@@ -71,7 +70,7 @@ Batches('a batch whose body was altered is rejected whole, with nothing applied,
   assert.is(result.success, false);
   assert.is(result.rejected_batches, 1);
   assert.match(result.errors[0] ?? '', /metadata\.sha256/);
-  assert.is(fromA(b), 0);
+  assert.is(await fromA(b), 0);
 });
 
 Batches('a truncated body is rejected with nothing applied', async () => {
@@ -84,7 +83,7 @@ Batches('a truncated body is rejected with nothing applied', async () => {
   await hub.create(key ?? '', truncated, { ...(object?.metadata ?? {}), sha256: sha(truncated) });
   const result = await run(b, 'pull');
   assert.match(result.errors.join('\n'), /body: "\(binary\)" \(expected gzip NDJSON\)/);
-  assert.is(fromA(b), 0);
+  assert.is(await fromA(b), 0);
 });
 
 Batches('a batch under one origin that holds another origin’s events is rejected', async () => {
@@ -98,7 +97,7 @@ Batches('a batch under one origin that holds another origin’s events is reject
   const { lines, metadata } = await eventsOf(bKey ?? '');
   const forgedKey = (bKey ?? '').replace(/^spoke-b\//, 'spoke-a/');
   await plant(forgedKey, lines, { ...metadata, origin: 'spoke-a' });
-  const c = openReplica(dir, 'spoke-c', clock.now);
+  const c = await openReplica(dir, 'spoke-c', clock.now);
   const result = await sync(c, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 10, security: noSecurity, clock: clock.now });
   assert.match(result.errors.join('\n'), /meta\.origin: "spoke-b" \(expected spoke-a: a batch holds only the events of the origin/);
   assert.is((await c.getFindingState('mine'))?.lifecycle, 'new');
@@ -115,7 +114,7 @@ Batches('an event altered inside a re-hashed batch fails its checksum chain and 
   await plant(key ?? '', tampered, metadata);
   const result = await run(b, 'pull');
   assert.match(result.errors.join('\n'), /\.checksum: "[0-9a-f]{64}" \(expected [0-9a-f]{64} \(the event or the chain before it was altered\)\)/);
-  assert.is(fromA(b), 0);
+  assert.is(await fromA(b), 0);
 });
 
 Batches('a duplicated batch applies once; a batch that claims the same place in the chain with other events stops the origin as a fork', async () => {
@@ -129,7 +128,7 @@ Batches('a duplicated batch applies once; a batch that claims the same place in 
   await hub.create(`spoke-a/${String(first?.first).padStart(16, '0')}-${String(first?.last).padStart(16, '0')}.ndjson.gz`, copy?.body ?? Buffer.alloc(0), copy?.metadata ?? {});
   const once = await run(b, 'pull');
   assert.equal(once.errors, []);
-  assert.is(fromA(b), whole.flatMap((w) => w.lines).length);
+  assert.is(await fromA(b), whole.flatMap((w) => w.lines).length);
   assert.is((await b.getFindingStats()).total, 5);
   // A replica that had not pulled yet meets two different successors of the origin's first link.
   const all = whole.flatMap((w) => w.lines);
@@ -139,10 +138,10 @@ Batches('a duplicated batch applies once; a batch that claims the same place in 
     last_position: String(last?.last),
     last_recorded_at: String(whole.at(-1)?.metadata.last_recorded_at),
   });
-  const c = openReplica(dir, 'spoke-c', clock.now);
+  const c = await openReplica(dir, 'spoke-c', clock.now);
   const forked = await run(c, 'pull');
   assert.match(forked.errors.join('\n'), /both follow position 0: the origin's history forked/);
-  assert.is(fromA(c), 0);
+  assert.is(await fromA(c), 0);
   await c.close();
 });
 
@@ -169,7 +168,7 @@ Batches('signed batches from trusted origins are accepted; unsigned, unknown or 
   await track(a, ['f1']);
   await run(a, 'push', signer, 10);
   assert.is((await run(b, 'pull', trusting)).success, true);
-  const c = openReplica(dir, 'spoke-c', clock.now);
+  const c = await openReplica(dir, 'spoke-c', clock.now);
   await track(c, ['unsigned']);
   await sync(c, hub, { direction: 'push', policy: 'latest_wins', batchSize: 10, security: noSecurity, clock: clock.now });
   const refused = await run(b, 'pull', trusting);
@@ -177,7 +176,7 @@ Batches('signed batches from trusted origins are accepted; unsigned, unknown or 
   assert.is((await b.getFindingState('unsigned')), null);
   const other = generateSigningKeys();
   const impostor: BatchSecurity = { encryptionKey: null, signingKey: null, trusted: new Map([['spoke-a', createPublicKey(other.publicKeyPem)], ['spoke-c', createPublicKey(other.publicKeyPem)]]) };
-  const d = openReplica(dir, 'spoke-d', clock.now);
+  const d = await openReplica(dir, 'spoke-d', clock.now);
   const forged = await sync(d, hub, { direction: 'pull', policy: 'latest_wins', batchSize: 10, security: impostor, clock: clock.now });
   assert.match(forged.errors.join('\n'), /metadata\.signature: .*expected a valid Ed25519 signature by spoke-a/);
   assert.is((await d.getFindingStats()).total, 0);
@@ -205,7 +204,7 @@ Batches('encrypted batches round-trip with the key and are refused without it', 
 
 Batches('an interrupted push that created a batch but did not record it is adopted on the next run', async () => {
   await track(a, ['f1', 'f2']);
-  const events = [...sqliteOf(a).readAllSync()].filter((e) => e.meta.origin === 'spoke-a');
+  const events = await fromOrigin(a, 'spoke-a');
   const batch = encodeBatch('spoke-a', events, { position: 0, sha256: null }, noSecurity);
   await hub.create(batch.key, batch.body, batch.metadata);
   const result = await run(a, 'push', noSecurity, 100);
@@ -217,7 +216,7 @@ Batches('an interrupted push that created a batch but did not record it is adopt
 Batches('pushing under a name whose batch on the hub holds other events reports a diverged history and overwrites nothing', async () => {
   await track(a, ['f1']);
   // What spoke-a had pushed before a restore from an old backup: other events under the same positions.
-  const forged = encodeBatch('spoke-a', [...sqliteOf(a).readAllSync()].map((e) => ({ ...e, checksum: 'f'.repeat(64) })), { position: 0, sha256: null }, noSecurity);
+  const forged = encodeBatch('spoke-a', (await allOf(a)).map((e) => ({ ...e, checksum: 'f'.repeat(64) })), { position: 0, sha256: null }, noSecurity);
   await hub.create(forged.key, forged.body, forged.metadata);
   const result = await run(a, 'push', noSecurity, 100);
   assert.is(result.success, false);

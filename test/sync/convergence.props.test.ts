@@ -1,4 +1,3 @@
-import { sqliteEngine, sqliteOf } from '../support/backend.js';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -6,12 +5,13 @@ import * as assert from 'uvu/assert';
 import { StateEngine } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
 import type { ConflictPolicy } from '../../src/events/index.js';
-import { SqliteEventStore } from '../../src/store/index.js';
 import { fileHub, setTrustDocument, sync } from '../../src/sync/index.js';
+import { dropWithLastEngine, engineOn, freshStore, onBackend } from '../support/engine.js';
+import { allOf } from '../support/log.js';
 import { noSecurity } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Convergence = suite('sync: replicas that exchanged the same events hold the same state');
+const Convergence = suite(onBackend('sync: replicas that exchanged the same events hold the same state'));
 let dir = '';
 Convergence.before(() => {
   dir = makeTempDir('convergence');
@@ -44,13 +44,14 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
     const base = { ms: Date.UTC(2026, 0, 1) };
     const hub = fileHub({ root: join(dir, `hub-${run}`) });
     const names = Array.from({ length: count }, (_, i) => (i === 0 ? 'central' : `spoke-${i}`));
-    const engines = names.map((origin, i) => {
+    const engines: StateEngine[] = [];
+    for (const [i, origin] of names.entries()) {
       const clock = () => base.ms + (skews[i] ?? 0);
-      const engine = sqliteEngine({ path: join(dir, `r${run}-${origin}.db`), origin, clock, durability: 'normal' });
+      const engine = await engineOn(dropWithLastEngine(await freshStore(dir, `r${run}-${origin}`)).url, { origin, clock });
+      engines.push(engine);
       // Every replica's own configuration names the central origin (for central_wins).
-      setTrustDocument(engine, { central: 'central' }, clock());
-      return engine;
-    });
+      await setTrustDocument(engine, { central: 'central' }, clock());
+    }
     const syncOf = (i: number, direction: 'push' | 'pull' | 'bidirectional', batchSize: number) =>
       sync(engines[i] as StateEngine, hub, { direction, policy, batchSize, security: noSecurity, central: i === 0, clock: () => base.ms });
     try {
@@ -74,30 +75,31 @@ const converge = (policy: ConflictPolicy, sameState: boolean) =>
       // A final full round: everyone pushes and pulls, then everyone pulls what the others pushed last.
       for (let i = 0; i < count; i += 1) assert.equal((await syncOf(i, 'bidirectional', 7)).errors, []);
       for (let i = 0; i < count; i += 1) assert.equal((await syncOf(i, 'pull', 7)).errors, []);
-      const replicated = (engine: StateEngine) =>
-        sqliteOf(engine).db
-          .prepare<[], { id: string; checksum: string }>("SELECT id, checksum FROM events WHERE stream NOT LIKE 'sync-%' ORDER BY id")
-          .all();
+      const replicated = async (engine: StateEngine) =>
+        (await allOf(engine))
+          .filter((e) => !e.stream.startsWith('sync-'))
+          .map((e) => ({ id: e.id, checksum: e.checksum }))
+          .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       // A row's position and this origin's revision are each replica's own bookkeeping; the rest must agree.
       const local = ['position', 'revision'];
-      const states = (engine: StateEngine) => ({
-        findings: sqliteOf(engine)
-          .db.prepare('SELECT * FROM findings ORDER BY finding_id')
-          .all()
-          .map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !local.includes(k)))),
-        notes: sqliteOf(engine).db.prepare('SELECT * FROM finding_notes ORDER BY finding_id, seq').all(),
-        stats: sqliteOf(engine).db.prepare('SELECT * FROM finding_stats ORDER BY key').all(),
+      const rows = (engine: StateEngine, table: string, ...order: string[]) =>
+        engine.backend.models.rows({ table, order: order.map((column) => ({ column })) });
+      const states = async (engine: StateEngine) => ({
+        findings: (await rows(engine, 'findings', 'finding_id')).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !local.includes(k)))),
+        notes: await rows(engine, 'finding_notes', 'finding_id', 'seq'),
+        stats: await rows(engine, 'finding_stats', 'key'),
+        days: await rows(engine, 'finding_days', 'key'),
       });
       const first = engines[0] as StateEngine;
       for (const engine of engines.slice(1)) {
-        assert.equal(replicated(engine), replicated(first), 'same event set');
-        if (sameState) assert.equal(states(engine), states(first), `same finding states under ${policy}`);
-        assert.ok(sqliteOf(engine).verifySync().ok);
+        assert.equal(await replicated(engine), await replicated(first), 'same event set');
+        if (sameState) assert.equal(await states(engine), await states(first), `same finding states under ${policy}`);
+        assert.ok((await engine.backend.log.verify()).ok);
       }
       // And what each replica holds is the fold of its events: rebuilding changes nothing.
-      const before = states(first);
+      const before = await states(first);
       await first.rebuildProjections();
-      assert.equal(states(first), before);
+      assert.equal(await states(first), before);
     } finally {
       for (const engine of engines) await engine.close();
     }

@@ -2,26 +2,31 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteEventStore } from '../../src/store/index.js';
+import { openLog } from '../../src/open.js';
 import { startAzurite, type Azurite } from '../support/azurite.js';
-import { isOneLineError, runCli, startCli } from '../support/cli.js';
+import { cliStores, isOneLineError, runCli, startCli } from '../support/cli.js';
+import { onBackend } from '../support/engine.js';
+import { collect } from '../support/events.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const E2e = suite('sync: two spokes and a central through the CLI, directory and Azure hubs, kills and outages');
+const E2e = suite(onBackend('sync: two spokes and a central through the CLI, directory and Azure hubs, kills and outages'));
 let dir = '';
 let azurite: Azurite;
+const stores = cliStores();
 E2e.before(async () => {
   dir = makeTempDir('sync-e2e');
   azurite = await startAzurite();
 });
 E2e.after(async () => {
   await azurite.stop();
+  await stores.drop();
   removeDir(dir);
 });
 
 const data = (name: string) => join(dir, name);
+/** The CLI on replica `name`'s data dir and its store on the test backend. */
 const cli = async (name: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const run = await runCli(['--data', data(name), ...args, '--json'], { env });
+  const run = await runCli(['--data', data(name), ...args, '--json'], { env: { ...(await stores.env(data(name))), ...env } });
   return { ...run, json: run.stdout.trim() === '' ? null : (JSON.parse(run.stdout) as Record<string, unknown>) };
 };
 const findingsFile = (name: string, ids: string[]) => {
@@ -29,14 +34,17 @@ const findingsFile = (name: string, ids: string[]) => {
   writeFileSync(path, ids.map((id) => JSON.stringify({ finding_id: id, asset_id: `asset-${id}`, rule_id: 'rule' })).join('\n'));
   return path;
 };
-const eventIds = (name: string, origin?: string): string[] => {
-  const store = new SqliteEventStore({ path: join(data(name), 'stance.db') });
-  const ids = store.db
-    .prepare<[], { id: string }>(`SELECT id FROM events ${origin ? `WHERE origin = '${origin}'` : ''} ORDER BY id`)
-    .all()
-    .map((r) => r.id);
-  void store.close();
-  return ids;
+/** The ids of the events in replica `name`'s log (of one origin, and not its sync records, when asked), sorted. */
+const eventIds = async (name: string, options: { origin?: string; replicatedOnly?: boolean } = {}): Promise<string[]> => {
+  const log = await openLog(await stores.url(data(name)));
+  try {
+    return (await collect(log.readAll()))
+      .filter((e) => (options.origin === undefined || e.meta.origin === options.origin) && !(options.replicatedOnly === true && e.stream.startsWith('sync-')))
+      .map((e) => e.id)
+      .sort();
+  } finally {
+    await log.close();
+  }
 };
 
 const walkThrough = async (prefix: string, hub: string, env: NodeJS.ProcessEnv) => {
@@ -72,25 +80,25 @@ E2e('the same walk-through through Azure Blob Storage (Azurite)', async () => {
 
 E2e('an unreachable hub fails in one line naming it, within bounded retries, and loses nothing', async () => {
   await cli('offline', ['finding', 'track', 'f1', '--asset', 'a', '--rule', 'r'], { STANCE_STATE_ORIGIN: 'offline' });
-  const before = eventIds('offline');
+  const before = await eventIds('offline');
   const started = Date.now();
   const run = await runCli(['--data', data('offline'), 'sync', 'push', '--hub', 'azblob://stance/hub'], {
-    env: { AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('k').toString('base64')};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;` },
+    env: { ...(await stores.env(data('offline'))), AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('k').toString('base64')};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;` },
   });
   assert.is(run.code, 1);
   assert.ok(Date.now() - started < 60_000);
   assert.match(run.stdout + run.stderr, /hub azblob:\/\/stance\/hub/);
   assert.not.match(run.stdout + run.stderr, /AccountKey|\bk\b=/);
-  const after = eventIds('offline');
+  const after = await eventIds('offline');
   assert.ok(before.every((id) => after.includes(id)));
-  const bad = await runCli(['--data', data('offline'), 'sync', 'push', '--hub', 'ftp://x']);
+  const bad = await runCli(['--data', data('offline'), 'sync', 'push', '--hub', 'ftp://x'], { env: await stores.env(data('offline')) });
   assert.is(bad.code, 2);
   assert.ok(isOneLineError(bad));
   assert.match(bad.stderr, /invalid hub: "ftp:\/\/x"/);
 });
 
 const killDuring = async (name: string, args: string[], marker: RegExp) => {
-  const child = startCli(['--data', data(name), ...args]);
+  const child = startCli(['--data', data(name), ...args], await stores.env(data(name)));
   let seen = '';
   await new Promise<void>((resolve) => {
     const check = (d: Buffer) => {
@@ -116,15 +124,10 @@ E2e('SIGKILL in the middle of a push and of a pull, then a re-run: nothing lost,
   await killDuring('kill-dst', ['sync', 'pull', '--hub', hub, '--origin', 'kill-dst'], /never/);
   const rerun = await cli('kill-dst', ['sync', 'pull', '--hub', hub]);
   assert.is(rerun.code, 0, rerun.stderr);
-  const source = eventIds('kill-src', 'kill-src').filter(Boolean);
-  const copied = eventIds('kill-dst', 'kill-src');
+  const source = (await eventIds('kill-src', { origin: 'kill-src' })).filter(Boolean);
+  const copied = await eventIds('kill-dst', { origin: 'kill-src' });
   // Everything but the source's own sync records arrived, once (ids are unique in the log by construction).
-  const store = new SqliteEventStore({ path: join(data('kill-src'), 'stance.db') });
-  const replicated = store.db
-    .prepare<[], { id: string }>("SELECT id FROM events WHERE origin = 'kill-src' AND stream NOT LIKE 'sync-%' ORDER BY id")
-    .all()
-    .map((r) => r.id);
-  await store.close();
+  const replicated = await eventIds('kill-src', { origin: 'kill-src', replicatedOnly: true });
   assert.equal(copied, replicated);
   assert.ok(source.length > replicated.length);
   const verify = await cli('kill-dst', ['log', 'verify']);

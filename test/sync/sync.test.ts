@@ -1,24 +1,24 @@
-import { sqliteOf } from '../support/backend.js';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import { hubState, sync, type HubStorage } from '../../src/sync/index.js';
-import { TestClock } from '../support/engine.js';
+import { onBackend, TestClock } from '../support/engine.js';
+import { headOf, streamOf } from '../support/log.js';
 import { directoryHub, noSecurity, openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Sync = suite('sync: push, pull, run between replicas and a directory hub');
+const Sync = suite(onBackend('sync: push, pull, run between replicas and a directory hub'));
 let dir = '';
 let clock: TestClock;
 let hub: HubStorage;
 let a: StateEngine;
 let b: StateEngine;
-Sync.before.each(() => {
+Sync.before.each(async () => {
   dir = makeTempDir('sync');
   clock = new TestClock();
   hub = directoryHub(dir);
-  a = openReplica(dir, 'spoke-a', clock.now);
-  b = openReplica(dir, 'spoke-b', clock.now);
+  a = await openReplica(dir, 'spoke-a', clock.now);
+  b = await openReplica(dir, 'spoke-b', clock.now);
 });
 Sync.after.each(async () => {
   await a.close();
@@ -43,10 +43,10 @@ Sync('findings tracked on one spoke reach another through the hub, with ids, rev
   const pulled = await sync(b, hub, options('pull'));
   assert.equal([pulled.success, pulled.records_synced, pulled.errors], [true, 2, []]);
   assert.is((await b.getFindingState('f1'))?.lifecycle, 'new');
-  const original = [...sqliteOf(a).readStreamSync('finding-f1')];
-  const copy = [...sqliteOf(b).readStreamSync('finding-f1', { origin: 'spoke-a' })];
+  const original = await streamOf(a, 'finding-f1');
+  const copy = await streamOf(b, 'finding-f1', { origin: 'spoke-a' });
   assert.equal(copy.map((e) => [e.id, e.revision, e.checksum, e.meta.recordedAt, e.meta.origin]), original.map((e) => [e.id, e.revision, e.checksum, e.meta.recordedAt, e.meta.origin]));
-  assert.ok(sqliteOf(b).verifySync().ok);
+  assert.ok((await b.backend.log.verify()).ok);
 });
 
 Sync('typed states, sessions and body purges stay on their spoke: only the findings travel', async () => {
@@ -71,9 +71,9 @@ Sync('a second sync adds nothing', async () => {
   await sync(b, hub, options());
   const again = await sync(b, hub, options());
   assert.equal([again.records_synced, again.batches_pulled, again.batches_pushed], [0, 0, 0]);
-  const head = sqliteOf(b).headPositionSync();
+  const head = await headOf(b);
   await sync(b, hub, options());
-  assert.is(sqliteOf(b).headPositionSync(), head);
+  assert.is(await headOf(b), head);
 });
 
 Sync('sync positions are events in the sync stream', async () => {
@@ -81,7 +81,7 @@ Sync('sync positions are events in the sync stream', async () => {
   await sync(a, hub, options());
   const state = await hubState(a.backend.log, hub.url);
   // The last of its own events that travel: its sighting (its origin's name and sync records stay local).
-  const [sighting] = [...sqliteOf(a).readStreamSync('finding-f1')];
+  const [sighting] = await streamOf(a, 'finding-f1');
   assert.is(state.pushed, sighting?.position);
   assert.is(state.pushedBatches, 1);
 });
@@ -104,9 +104,9 @@ Sync('the hybrid clock moves past pulled events recorded ahead of it within the 
   await sync(a, hub, options());
   clock.advance(-4);
   await sync(b, hub, options());
-  const [theirs] = [...sqliteOf(b).readStreamSync('finding-f1', { origin: 'spoke-a' })];
+  const [theirs] = await streamOf(b, 'finding-f1', { origin: 'spoke-a' });
   await b.addFindingNote('f1', { by: 'b', text: 'after the pull' });
-  const [mine] = [...sqliteOf(b).readStreamSync('finding-f1')];
+  const [mine] = await streamOf(b, 'finding-f1');
   assert.ok((mine?.meta.recordedAt ?? '') > (theirs?.meta.recordedAt ?? 'z'));
 });
 

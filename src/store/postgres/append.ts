@@ -34,10 +34,12 @@ export interface Plan {
   readonly eventCount: number;
   /** The hybrid clock as this read found it: the newest instant recorded (null before the first commit). */
   readonly clock: Instant | null;
+  /** The origin name the schema holds now (another process may have renamed it since this one opened). */
+  readonly storedOrigin: string | null;
 }
 
 interface LookupRow {
-  kind: 'tail' | 'id' | 'clock';
+  kind: 'tail' | 'id' | 'clock' | 'origin';
   stream: string;
   revision: number;
   /** The checksum; the clock's value for the `clock` row. */
@@ -75,16 +77,18 @@ export const planWrites = async (
      UNION ALL
      SELECT 'id', stream, revision, checksum, id::text FROM ${n.events} WHERE origin = $1 AND id = ANY($3::uuid[])
      UNION ALL
-     SELECT 'clock', '', 0, value, NULL FROM ${n.meta} WHERE key = 'clock'`,
+     SELECT key, '', 0, value, NULL FROM ${n.meta} WHERE key IN ('clock', 'origin')`,
     [origin, streams, given],
   );
   const tails = new Map<string, { revision: number; checksum: string }>();
   const existing = new Map<string, LookupRow>();
   let clock: Instant | null = null;
+  let storedOrigin: string | null = null;
   for (const row of rows) {
     if (row.kind === 'tail') tails.set(row.stream, row);
     else if (row.kind === 'id' && row.id !== null) existing.set(row.id, row);
     else if (row.kind === 'clock') clock = row.checksum as Instant;
+    else if (row.kind === 'origin') storedOrigin = row.checksum;
   }
 
   const replays: { index: number; write: PreparedWrite; at: LookupRow }[] = [];
@@ -113,7 +117,7 @@ export const planWrites = async (
     eventCount += write.events.length;
   });
   const replayed = replays.length === 0 ? new Map<number, AppendResult>() : await replay(client, n, origin, replays);
-  return { replayed, fresh, chainFrom, eventCount, clock };
+  return { replayed, fresh, chainFrom, eventCount, clock, storedOrigin };
 };
 
 /** Same ids, same content, same place: the original results (one query for every re-appended write). */
@@ -165,6 +169,8 @@ const checkExpected = (stream: string, expected: ExpectedRevision, last: number 
  */
 export class RowBatch {
   readonly positions: number[] = [];
+  /** Imports only: each row's capped fold instant (null: it folds at its recordedAt). */
+  readonly foldAts: (string | null)[] = [];
   readonly ids: string[] = [];
   readonly streams: string[] = [];
   readonly origins: string[] = [];

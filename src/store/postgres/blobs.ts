@@ -19,10 +19,15 @@ export class PostgresBlobs implements BlobStore {
   private readonly table: string;
   private readonly schemaLiteral: string;
 
+  /**
+   * `db` is where puts, reads and deletes go: the backend passes its unit of work's client inside one, so a body
+   * and the event naming it commit together (as on SQLite); the pool otherwise. Stats and vacuum use the pool.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
     private readonly clock: () => number = Date.now,
+    private readonly db: () => Pick<pg.Pool, 'query'> = () => pool,
   ) {
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
     this.table = `"${schema}".blobs`;
@@ -54,7 +59,7 @@ export class PostgresBlobs implements BlobStore {
 
   async put(sha256: string, bytes: Uint8Array): Promise<boolean> {
     if (sha256Of(bytes) !== sha256) throw new Error(`blob put: the bytes do not hash to ${sha256}`);
-    const result = await this.pool.query(
+    const result = await this.db().query(
       `INSERT INTO ${this.table} (sha256, bytes, stored, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING`,
       [sha256, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes.byteLength, this.clock()],
     );
@@ -62,19 +67,19 @@ export class PostgresBlobs implements BlobStore {
   }
 
   async get(sha256: string): Promise<Buffer | null> {
-    const result = await this.pool.query<{ bytes: Buffer }>(`SELECT bytes FROM ${this.table} WHERE sha256 = $1`, [sha256]);
+    const result = await this.db().query<{ bytes: Buffer }>(`SELECT bytes FROM ${this.table} WHERE sha256 = $1`, [sha256]);
     return result.rows[0]?.bytes ?? null;
   }
 
   async has(sha256s: readonly string[]): Promise<Set<string>> {
     if (sha256s.length === 0) return new Set();
-    const result = await this.pool.query<{ sha256: string }>(`SELECT sha256 FROM ${this.table} WHERE sha256 = ANY($1::text[])`, [sha256s]);
+    const result = await this.db().query<{ sha256: string }>(`SELECT sha256 FROM ${this.table} WHERE sha256 = ANY($1::text[])`, [sha256s]);
     return new Set(result.rows.map((r) => r.sha256));
   }
 
   async delete(sha256s: readonly string[]): Promise<number> {
     if (sha256s.length === 0) return 0;
-    const result = await this.pool.query(`DELETE FROM ${this.table} WHERE sha256 = ANY($1::text[])`, [sha256s]);
+    const result = await this.db().query(`DELETE FROM ${this.table} WHERE sha256 = ANY($1::text[])`, [sha256s]);
     return result.rowCount ?? 0;
   }
 

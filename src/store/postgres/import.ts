@@ -1,16 +1,19 @@
 import type pg from 'pg';
-import { checksumOf, genesisChecksum, type EventMeta, type RecordedEvent } from '../../events/index.js';
+import { checksumOf, genesisChecksum, instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
-import { checkForeignEvent, type CheckedForeignEvent, type Divergence } from '../foreign.js';
+import { checkForeignEvent, type CappedEvent, type CheckedForeignEvent, type Divergence, type ImportRules } from '../foreign.js';
 import type { RowBatch } from './append.js';
 import type { SchemaNames } from './schema.js';
 
 /** What an import will write, decided before the transaction from one read of the chains it touches. */
 export interface ImportPlan {
-  readonly toInsert: readonly CheckedForeignEvent[];
+  readonly toInsert: readonly (CheckedForeignEvent & { readonly foldAt: string | null })[];
   readonly skipped: number;
+  /** Checked (envelope and chain) but deliberately not written (ImportRules.ignore). */
+  readonly ignored: number;
   readonly diverged: readonly Divergence[];
-  /** The newest recordedAt among the events to insert: the hybrid clock moves past it. */
+  readonly capped: readonly CappedEvent[];
+  /** The newest fold instant among the events to insert: the hybrid clock moves past it (up to the rules' limit). */
   readonly newest: string | null;
 }
 
@@ -32,7 +35,13 @@ const keyOf = (stream: string, origin: string) => `${stream}\u0000${origin}`;
  * checksum is a diverged history, reported and never written over, and the rest of that chain in the batch is set
  * aside with it. Ids are unique per origin: another origin's event may carry the same id.
  */
-export const planImport = async (client: pg.ClientBase, n: SchemaNames, input: readonly unknown[], where = 'events'): Promise<ImportPlan> => {
+export const planImport = async (
+  client: pg.ClientBase,
+  n: SchemaNames,
+  input: readonly unknown[],
+  rules: ImportRules,
+  where = 'events',
+): Promise<ImportPlan> => {
   if (!Array.isArray(input)) throw new InvalidInput(where, input, 'an array of events');
   const events = input.map((raw, i) => checkForeignEvent(raw, `${where}[${i}]`));
   const keys = new Map<string, { stream: string; origin: string }>();
@@ -70,9 +79,12 @@ export const planImport = async (client: pg.ClientBase, n: SchemaNames, input: r
   }
 
   const chains = new Map<string, { revision: number; checksum: string } | null | 'diverged'>();
-  const toInsert: CheckedForeignEvent[] = [];
+  const toInsert: (CheckedForeignEvent & { foldAt: string | null })[] = [];
   const diverged: Divergence[] = [];
+  const capped: CappedEvent[] = [];
+  const cap = rules.foldCap === null ? null : instantOf(rules.foldCap);
   let skipped = 0;
+  let ignored = 0;
   let newest: string | null = null;
   events.forEach((checked, i) => {
     const { event: e, dataJson, metaJson } = checked;
@@ -99,22 +111,32 @@ export const planImport = async (client: pg.ClientBase, n: SchemaNames, input: r
     const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, prev);
     if (computed !== e.checksum)
       throw new InvalidInput(`${where}[${i}].checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
-    const id = `${e.meta.origin}\u0000${e.id}`;
-    if (usedIds.has(id)) throw new InvalidInput(`${where}[${i}].id`, e.id, 'an event id not already used by another event of its origin');
-    usedIds.add(id);
     chains.set(key, { revision: e.revision, checksum: e.checksum });
     stored.set(`${key}\u0000${e.revision}`, e.checksum);
-    if (newest === null || e.meta.recordedAt > newest) newest = e.meta.recordedAt;
-    toInsert.push(checked);
+    // An ignored event continues its chain (the next one is checked against it) but is neither written nor held
+    // to the id rule: it never lands here.
+    if (rules.ignore?.(e) === true) {
+      ignored += 1;
+      return;
+    }
+    const id = `${e.meta.origin}\u0000${e.id}`;
+    if (usedIds.has(id)) throw new InvalidInput(`${where}[${i}].id`, e.id, `an event id ${e.meta.origin} has not used for another event`);
+    usedIds.add(id);
+    const foldAt = cap !== null && e.meta.recordedAt > cap ? cap : null;
+    if (foldAt !== null) capped.push({ id: e.id, origin: e.meta.origin, stream: e.stream, recordedAt: e.meta.recordedAt, foldAt });
+    const folds = foldAt ?? e.meta.recordedAt;
+    if (newest === null || folds > newest) newest = folds;
+    toInsert.push({ ...checked, foldAt });
   });
-  return { toInsert, skipped, diverged, newest };
+  return { toInsert, skipped, ignored, diverged, capped, newest };
 };
 
 /** Adds the planned imports' rows, at their positions, to `batch`; returns them as readers will see them. */
 export const materializeImport = (plan: ImportPlan, positions: readonly number[], batch: RowBatch): RecordedEvent[] =>
-  plan.toInsert.map(({ event: e, data, dataJson, metaJson }, i) => {
+  plan.toInsert.map(({ event: e, data, dataJson, metaJson, foldAt }, i) => {
     const position = positions[i] as number;
     batch.positions.push(position);
+    batch.foldAts.push(foldAt);
     batch.push({ id: e.id, stream: e.stream, origin: e.meta.origin, revision: e.revision, type: e.type, schema: e.schema, data: dataJson, meta: metaJson, checksum: e.checksum });
     return { id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum };
   });

@@ -1,3 +1,4 @@
+export * from './backend.js';
 export * from './store.js';
-export { parsePostgresUrl, type PostgresLocation } from './url.js';
+export { maskPassword, parsePostgresUrl, type PostgresLocation } from './url.js';
 export { postgresLogFormat } from './schema.js';

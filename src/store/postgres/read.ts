@@ -8,6 +8,9 @@ import type { SchemaNames } from './schema.js';
 
 const pageSize = 500;
 
+/** A pool or one client (a transaction's, a unit of work's): what reads need. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
 export const checkCount = (field: string, value: number | undefined, min: number): void => {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min))
     throw new InvalidInput(field, value, `an integer >= ${min}`);
@@ -34,7 +37,7 @@ export const filterSql = (filter: EventFilter | undefined, first: number): { sql
  * is safe because positions are handed out under the order lock and committed in that order (see store.ts): a page
  * never ends before an event that commits later with a smaller position.
  */
-export async function* readAllPages(pool: pg.Pool, n: SchemaNames, options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+export async function* readAllPages(pool: Queryable, n: SchemaNames, options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
   checkCount('fromPosition', options.fromPosition, 0);
   checkCount('limit', options.limit, 0);
   const { sql, params } = filterSql(options.filter, 3);
@@ -52,7 +55,7 @@ export async function* readAllPages(pool: pg.Pool, n: SchemaNames, options: Read
 }
 
 export async function* readStreamPages(
-  pool: pg.Pool,
+  pool: Queryable,
   n: SchemaNames,
   stream: string,
   origin: string,
@@ -100,4 +103,29 @@ export const subscriptionPage = async (
   const head = rows[0]?.head ?? 0;
   const events = rows.filter((r) => r.position != null).map((r) => toRecorded(r as EventRow));
   return { events, head };
+};
+
+/** The fold order of an event row `e`: its fold instant, origin and revision, compared byte-wise. */
+export const foldKey = (e: string): string =>
+  `coalesce(${e}.fold_at, ${e}.meta->>'recordedAt') COLLATE "C", ${e}.origin COLLATE "C", ${e}.revision`;
+
+/** readEntity on a given client (a projector reads inside its transaction). */
+export const readEntityOn = async (
+  db: Queryable,
+  n: SchemaNames,
+  stream: string,
+  options: { readonly afterPosition?: number; readonly upToPosition?: number } = {},
+): Promise<RecordedEvent[]> => {
+  checkCount('afterPosition', options.afterPosition, 0);
+  checkCount('upToPosition', options.upToPosition, 0);
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns} FROM ${n.events} e WHERE stream = $1 AND position > $2 AND position <= $3 ORDER BY ${foldKey('e')}`,
+    [stream, options.afterPosition ?? 0, options.upToPosition ?? Number.MAX_SAFE_INTEGER],
+  );
+  return rows.map(toRecorded);
+};
+
+export const headOn = async (db: Queryable, n: SchemaNames): Promise<number> => {
+  const { rows } = await db.query<{ head: number }>(`SELECT coalesce(max(position), 0) AS head FROM ${n.events}`);
+  return rows[0]?.head ?? 0;
 };

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
-/** Format of the log tables; a store refuses a schema written by a newer format. */
-export const postgresLogFormat = 1;
+/**
+ * Format of the log tables; a store refuses a schema written by a newer format. 2: replicated events may carry a
+ * capped fold instant (`fold_at`), as in the embedded store's format 2.
+ */
+export const postgresLogFormat = 2;
 
 /** Names of one deployment's objects, quoted and qualified by its schema. */
 export interface SchemaNames {
@@ -17,6 +20,8 @@ export interface SchemaNames {
   /** Advisory lock keys (two int4 keys: a class, then this schema's hash). */
   readonly orderLock: string;
   readonly ddlLock: string;
+  /** Held (per session) by the one process rebuilding this schema's read models. */
+  readonly rebuildLock: string;
   /** The LISTEN/NOTIFY channel of this schema's commits. */
   readonly channel: string;
 }
@@ -24,6 +29,7 @@ export interface SchemaNames {
 // Arbitrary constants that set stance-state's advisory locks apart from other users of the same database.
 const orderClass = 0x5354_0001;
 const ddlClass = 0x5354_0002;
+const rebuildClass = 0x5354_0003;
 
 export const schemaNames = (schema: string): SchemaNames => {
   const q = `"${schema}"`;
@@ -39,6 +45,7 @@ export const schemaNames = (schema: string): SchemaNames => {
     refuse: `${q}.refuse_change`,
     orderLock: `${orderClass}, ${key}`,
     ddlLock: `${ddlClass}, ${key}`,
+    rebuildLock: `${rebuildClass}, ${key}`,
     channel: `stance_state_${hash.subarray(0, 8).toString('hex')}`,
   };
 };
@@ -58,6 +65,8 @@ CREATE TABLE ${n.events} (
   data json NOT NULL,
   meta json NOT NULL,
   checksum text NOT NULL,
+  -- A replicated event recorded later than its batch allowed folds at this instant instead of its recordedAt.
+  fold_at text,
   -- Two writers racing for one revision: the loser's insert fails here and becomes WrongExpectedRevision.
   CONSTRAINT events_stream_revision UNIQUE (stream, origin, revision),
   -- Ids are unique per origin, so one origin cannot squat another's ids.
@@ -88,13 +97,10 @@ INSERT INTO ${n.versions} (version) VALUES (${postgresLogFormat});
  */
 export const ensureSchema = async (client: pg.ClientBase, n: SchemaNames): Promise<void> => {
   const current = await formatOf(client, n);
-  if (current !== null) return checkFormat(current, n);
-  await client.query(`SELECT pg_advisory_lock(${n.ddlLock})`);
-  try {
-    await client.query('BEGIN');
-    try {
-      const again = await formatOf(client, n);
-      if (again === null) {
+  if (current !== null && current >= postgresLogFormat) return checkFormat(current, n);
+  await underDdlLock(client, n, async () => {
+    const again = await formatOf(client, n);
+    if (again === null) {
         // CREATE SCHEMA needs the CREATE privilege on the database even with IF NOT EXISTS: skip it when an
         // administrator made the schema for a role that may only create inside it.
         const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [n.schema]);
@@ -102,9 +108,24 @@ export const ensureSchema = async (client: pg.ClientBase, n: SchemaNames): Promi
         await client.query(
           `CREATE TABLE IF NOT EXISTS ${n.versions} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
         );
-        await client.query(ddl(n));
-      } else checkFormat(again, n);
+      await client.query(ddl(n));
+    } else if (again < 2) await upgradeToFormat2(client, n);
+    else checkFormat(again, n);
+  });
+};
+
+/**
+ * Runs `body` in a transaction begun after this schema's DDL lock (a session lock) was granted: see ensureSchema for
+ * why the order matters. Processes creating or upgrading the same objects at once take turns.
+ */
+export const underDdlLock = async <T>(client: pg.ClientBase, n: SchemaNames, body: () => Promise<T>): Promise<T> => {
+  await client.query(`SELECT pg_advisory_lock(${n.ddlLock})`);
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await body();
       await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -113,6 +134,16 @@ export const ensureSchema = async (client: pg.ClientBase, n: SchemaNames): Promi
     // If this fails the connection is gone, and the session lock with it.
     await client.query(`SELECT pg_advisory_unlock(${n.ddlLock})`).catch(() => undefined);
   }
+};
+
+/**
+ * Format 1 to 2, in place and once (under the DDL lock): the fold instant column, empty for every existing event
+ * (which then folds at its recordedAt). Adding a nullable column rewrites no row and fires no trigger; writers of
+ * format 1 name their columns, so they keep working beside it.
+ */
+const upgradeToFormat2 = async (client: pg.ClientBase, n: SchemaNames): Promise<void> => {
+  await client.query(`ALTER TABLE ${n.events} ADD COLUMN IF NOT EXISTS fold_at text`);
+  await client.query(`INSERT INTO ${n.versions} (version) VALUES (2) ON CONFLICT (version) DO NOTHING`);
 };
 
 const formatOf = async (client: pg.ClientBase, n: SchemaNames): Promise<number | null> => {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { assertStreamName, Id, instantOf, type Instant, type NewEvent, type RecordedEvent } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
@@ -13,15 +14,14 @@ import type {
   Subscription,
   VerifyReport,
 } from '../contract.js';
-import type { ImportOutcome } from '../foreign.js';
+import type { ImportOutcome, ImportRules } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
 import { prepareWrites } from '../prepare.js';
-import { toRecorded, type EventRow } from '../recorded.js';
 import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
-import { materializeImport, planImport } from './import.js';
+import { materializeImport, planImport, type ImportPlan } from './import.js';
 import { Notifier } from './notifier.js';
-import { checkCount, readAllPages, readStreamPages, subscriptionPage } from './read.js';
-import { eventColumns, types } from './rows.js';
+import { checkCount, headOn, readAllPages, readEntityOn, readStreamPages, subscriptionPage, type Queryable } from './read.js';
+import { types } from './rows.js';
 import { ensureSchema, schemaNames, type SchemaNames } from './schema.js';
 import { subscribeTo } from './subscription.js';
 import { parsePostgresUrl } from './url.js';
@@ -94,6 +94,13 @@ class Race extends Error {
 
 const maxAttempts = 8;
 
+/** A unit of work: one transaction on one client, holding the order lock, whose commits run one at a time. */
+interface Unit {
+  readonly client: pg.PoolClient;
+  /** The tail of the unit's commits: each waits for the one before (they share the client and its savepoint). */
+  queue: Promise<unknown>;
+}
+
 /**
  * The log in a PostgreSQL schema, shared by every process and machine of one deployment.
  *
@@ -130,6 +137,7 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: Notifier;
   /** Clients whose ROLLBACK failed: destroyed instead of going back to the pool. */
   private readonly broken = new WeakSet<pg.PoolClient>();
+  private readonly units = new AsyncLocalStorage<Unit>();
 
   private constructor(options: PostgresStoreOptions, pool: pg.Pool, location: { schema: string; display: string; connection: pg.ClientConfig }, origin: string) {
     this.location = location.display;
@@ -203,16 +211,17 @@ export class PostgresEventStore implements EventStore {
    * expectation checks, the checksums. Then one statement takes the lock, moves the clock, draws the positions,
    * inserts every row and notifies; without a hook it is the whole transaction (one round trip holds the lock: the
    * statement and its commit). A writer that got to a stream first is caught by the unique constraints: the commit
-   * starts over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision).
+   * starts over from a fresh read (so `any` retries and an exact expectation fails with WrongExpectedRevision), and
+   * this time reads under the order lock, where no writer can get there first: under contention (several writers on
+   * the same streams, each holding the lock longer while its projections apply) a commit loses at most once.
    */
   async commit<T = undefined>(writes: readonly StreamWrite[], options: CommitOptions<T> = {}): Promise<{ results: readonly AppendResult[]; value: T | undefined }> {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
     const prepared = prepareWrites(writes, this.clock());
     const hook = options.inTransaction;
-    return this.transaction(async (client) => {
-      const plan = await planWrites(client, this.names, this.origin, prepared);
-      if (plan.eventCount === 0) return { results: ordered(writes.length, plan.replayed, new Map()), value: undefined };
-      const body = async () => {
+    return this.transaction(async (client, nested, serial) => {
+      const replayedOnly = (plan: Plan) => ({ results: ordered(writes.length, plan.replayed, new Map()), value: undefined });
+      const body = async (plan: Plan) => {
         let clock = plan.clock;
         for (let attempt = 1; ; attempt += 1) {
           const recordedAt = later(instantOf(this.clock()), clock);
@@ -230,13 +239,28 @@ export class PostgresEventStore implements EventStore {
           clock = (await client.query<{ value: Instant }>(`SELECT value FROM ${this.names.meta} WHERE key = 'clock'`)).rows[0]?.value ?? null;
         }
       };
-      if (hook === undefined) {
-        const result = await body();
+      const plan = async () => {
+        const first = await planWrites(client, this.names, this.origin, prepared);
+        if (first.storedOrigin === null || first.storedOrigin === this.originName) return first;
+        // Another process renamed the origin (allowed only before anything that travels was written under the
+        // first name): this one writes under the name every process of the deployment now shares.
+        this.originName = first.storedOrigin;
+        return planWrites(client, this.names, this.origin, prepared);
+      };
+      if (serial)
+        return this.inTransaction(client, nested, async () => {
+          await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+          const planned = await plan();
+          return planned.eventCount === 0 ? replayedOnly(planned) : body(planned);
+        });
+      const planned = await plan();
+      if (planned.eventCount === 0) return replayedOnly(planned);
+      if (hook === undefined && !nested) {
+        const result = await body(planned);
         this.notifier.wake();
         return result;
       }
-      await client.query('BEGIN');
-      return this.inTransaction(client, body);
+      return this.inTransaction(client, nested, () => body(planned));
     });
   }
 
@@ -257,25 +281,21 @@ export class PostgresEventStore implements EventStore {
    */
   async importEvents<T = undefined>(
     events: readonly unknown[],
+    rules: ImportRules,
     options: ImportOptions<T> = {},
   ): Promise<ImportOutcome & { readonly appended: readonly AppendResult[]; readonly value: T | undefined }> {
-    return this.transaction(async (client) => {
-      const plan = await planImport(client, this.names, events);
-      // With nothing to import, the outcome is known before the transaction: ask for the local writes now.
-      let writes: readonly StreamWrite[] | null = null;
-      if (plan.toInsert.length === 0) {
-        const none = { imported: [], skipped: plan.skipped, diverged: plan.diverged };
-        writes = options.local?.(none) ?? [];
-        if (writes.length === 0) return { ...none, appended: [], value: undefined };
-      }
-      await client.query('BEGIN');
-      return this.inTransaction(client, async () => {
+    return this.transaction(async (client, nested, serial) => {
+      const apply = async (plan: ImportPlan, writesGiven: readonly StreamWrite[] | null) => {
+        const { skipped, ignored, diverged, capped } = plan;
         const { clock, positions } = await this.lockAndDraw(client, plan.toInsert.length);
         const batch = new RowBatch();
         const imported = materializeImport(plan, positions, batch);
-        const outcome: ImportOutcome = { imported, skipped: plan.skipped, diverged: plan.diverged };
-        let newClock: Instant | null = plan.newest === null ? clock : later(new Date(Date.parse(plan.newest) + 1).toISOString() as Instant, clock);
-        writes ??= options.local?.(outcome) ?? [];
+        const outcome: ImportOutcome = { imported, skipped, ignored, diverged, capped };
+        // Past the newest event imported, so what this origin writes next folds after it; but never beyond the
+        // rules' limit (the wall clock plus the allowed skew): a remote clock far ahead cannot drag ours along.
+        let newClock: Instant | null =
+          plan.newest === null ? clock : later(instantOf(Math.min(Date.parse(plan.newest) + 1, rules.clockLimit)), clock);
+        const writes = writesGiven ?? options.local?.(outcome) ?? [];
         let appended: readonly AppendResult[] = [];
         let fresh: RecordedEvent[] = [];
         if (writes.length > 0) {
@@ -289,20 +309,57 @@ export class PostgresEventStore implements EventStore {
           appended = ordered(writes.length, local.replayed, made.results);
           fresh = made.fresh;
         }
-        await this.insertPlaced(client, batch, newClock ?? instantOf(this.clock()));
+        if (batch.length > 0) await this.insertPlaced(client, batch, newClock ?? instantOf(this.clock()));
         const value = options.inTransaction === undefined ? undefined : await options.inTransaction(client, { results: appended, appended: fresh, imported });
         return { ...outcome, appended, value };
-      });
+      };
+      /** With nothing to import the outcome is known from the plan: the local writes, or null when there are none. */
+      const nothing = (plan: ImportPlan) => {
+        const none: ImportOutcome = { imported: [], skipped: plan.skipped, ignored: plan.ignored, diverged: plan.diverged, capped: plan.capped };
+        return { none, writes: options.local?.(none) ?? [] };
+      };
+      if (serial)
+        // After a lost race the chains are read again under the order lock, where nobody can get there first.
+        return this.inTransaction(client, nested, async () => {
+          await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+          const plan = await planImport(client, this.names, events, rules);
+          if (plan.toInsert.length > 0) return apply(plan, null);
+          const { none, writes } = nothing(plan);
+          return writes.length === 0 ? { ...none, appended: [], value: undefined } : apply(plan, writes);
+        });
+      const plan = await planImport(client, this.names, events, rules);
+      let writes: readonly StreamWrite[] | null = null;
+      if (plan.toInsert.length === 0) {
+        const known = nothing(plan);
+        if (known.writes.length === 0) return { ...known.none, appended: [], value: undefined };
+        writes = known.writes;
+      }
+      return this.inTransaction(client, nested, () => apply(plan, writes));
     });
   }
 
-  /** One pooled client per commit; a Race starts the commit over on a fresh read. */
-  private async transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * One pooled client per commit; a Race starts the commit over on a fresh read. Inside a unit of work the commit
+   * runs on the unit's client (`nested`: its transaction is a savepoint), after the unit's earlier commits; it holds
+   * the order lock already, so no writer can race it.
+   */
+  private async transaction<T>(body: (client: pg.PoolClient, nested: boolean, serial: boolean) => Promise<T>): Promise<T> {
+    const unit = this.units.getStore();
+    if (unit !== undefined) {
+      const run = unit.queue.then(
+        () => body(unit.client, true, false),
+        () => body(unit.client, true, false),
+      );
+      unit.queue = run.catch(() => undefined);
+      return run.catch((error: unknown) => {
+        throw error instanceof Race ? error.original : error;
+      });
+    }
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.pool.connect();
       let broken = false;
       try {
-        return await body(client);
+        return await body(client, false, attempt > 1);
       } catch (error) {
         broken = this.broken.has(client) || isConnectionFault(error);
         if (error instanceof Race) {
@@ -316,17 +373,80 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Runs `body` in the transaction the caller began, then COMMIT; ROLLBACK on any throw. Wakes this process's subscribers. */
-  private async inTransaction<T>(client: pg.PoolClient, body: () => Promise<T>): Promise<T> {
+  /**
+   * BEGIN, `body`, COMMIT (ROLLBACK on any throw), and wakes this process's subscribers. `nested` (inside a unit of
+   * work): a savepoint instead, released on success and rolled back on a throw, so the unit may go on; the unit's
+   * own COMMIT wakes the subscribers.
+   */
+  private async inTransaction<T>(client: pg.PoolClient, nested: boolean, body: () => Promise<T>): Promise<T> {
+    await client.query(nested ? 'SAVEPOINT stance_commit' : 'BEGIN');
     try {
       const result = await body();
+      await client.query(nested ? 'RELEASE SAVEPOINT stance_commit' : 'COMMIT');
+      if (!nested) this.notifier.wake();
+      return result;
+    } catch (error) {
+      await client
+        .query(nested ? 'ROLLBACK TO SAVEPOINT stance_commit; RELEASE SAVEPOINT stance_commit' : 'ROLLBACK')
+        .catch(() => this.broken.add(client));
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` as one transaction on one client: every commit and import inside it (and every read, so it sees
+   * them) runs there, as a savepoint, and they land together at the end or not at all. The order lock is taken at
+   * the start and held to the end, so other writers of this schema wait meanwhile (their reads do not): keep it for
+   * what must be atomic. A unit inside a unit is the same unit.
+   */
+  async unitOfWork<T>(work: () => Promise<T>): Promise<T> {
+    if (this.units.getStore() !== undefined) return work();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+      const unit: Unit = { client, queue: Promise.resolve() };
+      let result: T;
+      try {
+        result = await this.units.run(unit, work);
+        // A commit the work started but did not await still belongs to the unit.
+        await unit.queue;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw error;
+      }
       await client.query('COMMIT');
       this.notifier.wake();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => this.broken.add(client));
+      broken ||= isConnectionFault(error);
       throw error;
+    } finally {
+      client.release(broken);
     }
+  }
+
+  /** Where reads go: the unit of work's client inside one (so they see its commits), else the pool. */
+  db(): Queryable {
+    return this.units.getStore()?.client ?? this.pool;
+  }
+
+  /** Whether the caller runs inside a unit of work. */
+  get inUnit(): boolean {
+    return this.units.getStore() !== undefined;
+  }
+
+  /**
+   * Runs `body` in a transaction that holds the order lock, so no commit lands meanwhile (a projector catching up on
+   * events others appended without projecting them). Inside a unit of work: a savepoint of the unit.
+   */
+  async underOrderLock<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction((client, nested) =>
+      this.inTransaction(client, nested, async () => {
+        await client.query(`SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
+        return body(client);
+      }),
+    );
   }
 
   /**
@@ -417,14 +537,16 @@ export class PostgresEventStore implements EventStore {
       ? `, clk AS (INSERT INTO ${n.meta} (key, value) VALUES ('clock', $11) ON CONFLICT (key) DO UPDATE
                    SET value = excluded.value WHERE store_meta.value COLLATE "C" < excluded.value COLLATE "C" RETURNING 1)`
       : '';
+    // Imported rows come first in the batch, local ones after them (no fold instant of their own).
+    const foldAts = batch.ids.map((_, i) => batch.foldAts[i] ?? null);
     try {
       await client.query(
-        `WITH ins AS (INSERT INTO ${n.events} ${eventTargets}
-                      SELECT p.position, u.id, u.stream, u.origin, u.revision, u.type, u.schema, u.data, u.meta, u.checksum
-                      FROM ${unnestRows} JOIN unnest($10::bigint[]) WITH ORDINALITY AS p(position, ord) ON p.ord = u.ord
+        `WITH ins AS (INSERT INTO ${n.events} (position, id, stream, origin, revision, type, schema, data, meta, checksum, fold_at)
+                      SELECT p.position, u.id, u.stream, u.origin, u.revision, u.type, u.schema, u.data, u.meta, u.checksum, p.fold_at
+                      FROM ${unnestRows} JOIN unnest($10::bigint[], $14::text[]) WITH ORDINALITY AS p(position, fold_at, ord) ON p.ord = u.ord
                       RETURNING 1)${writeClock}
          SELECT pg_notify($12, $13)${this.locked ? '' : ', $11::text'}`,
-        [...batch.columns(), batch.positions, clock, n.channel, String(last)],
+        [...batch.columns(), batch.positions, clock, n.channel, String(last), foldAts],
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new Race(error);
@@ -433,26 +555,23 @@ export class PostgresEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
-    yield* readAllPages(this.pool, this.names, options);
+    yield* readAllPages(this.db(), this.names, options);
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
     assertStreamName(stream);
-    yield* readStreamPages(this.pool, this.names, stream, options.origin ?? this.origin, options);
+    yield* readStreamPages(this.db(), this.names, stream, options.origin ?? this.origin, options);
   }
 
   /**
-   * Every origin's events of one stream in fold order (recordedAt, origin, revision), up to a position. Compared
-   * byte-wise (`COLLATE "C"`), as the embedded store does, so replicas on either backend fold in the same order.
+   * Every origin's events of one stream in fold order (fold instant, origin, revision), after `afterPosition` and up
+   * to `upToPosition`: what a replica folds to merge what several origins recorded about one entity. A replicated
+   * event recorded beyond its batch's clock bound folds at its capped instant (`fold_at`). Compared byte-wise
+   * (`COLLATE "C"`), as the embedded store does, so replicas on either backend fold in the same order.
    */
-  async readMerged(stream: string, upToPosition = Number.MAX_SAFE_INTEGER): Promise<RecordedEvent[]> {
+  async readEntity(stream: string, options: { readonly afterPosition?: number; readonly upToPosition?: number } = {}): Promise<RecordedEvent[]> {
     assertStreamName(stream);
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${eventColumns} FROM ${this.names.events} WHERE stream = $1 AND position <= $2
-       ORDER BY meta->>'recordedAt' COLLATE "C", origin COLLATE "C", revision`,
-      [stream, upToPosition],
-    );
-    return rows.map(toRecorded);
+    return readEntityOn(this.db(), this.names, stream, options);
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
@@ -499,13 +618,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ head: number }>(`SELECT coalesce(max(position), 0) AS head FROM ${this.names.events}`);
-    return rows[0]?.head ?? 0;
+    return headOn(this.db(), this.names);
   }
 
   async streamRevision(stream: string, origin = this.origin): Promise<number | null> {
     assertStreamName(stream);
-    const { rows } = await this.pool.query<{ revision: number }>(
+    const { rows } = await this.db().query<{ revision: number }>(
       `SELECT revision FROM ${this.names.events} WHERE stream = $1 AND origin = $2 ORDER BY revision DESC LIMIT 1`,
       [stream, origin],
     );
@@ -544,7 +662,11 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect();
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.names.orderLock})`);
-      const own = await client.query(`SELECT 1 FROM ${this.names.events} WHERE origin = $1 LIMIT 1`, [this.originName]);
+      // Sync's own local records (trust configuration set before the first sync) never travel, so they do not pin
+      // the name; anything that replicates or is this deployment's own (jobs) does.
+      const own = await client.query(`SELECT 1 FROM ${this.names.events} WHERE origin = $1 AND NOT starts_with(stream, 'sync-') LIMIT 1`, [
+        this.originName,
+      ]);
       if ((own.rowCount ?? 0) > 0)
         throw new InvalidInput('origin', name, `${this.originName}: this log already holds events written under that name (set STANCE_STATE_ORIGIN before its first write to choose another)`);
       await client.query(`UPDATE ${this.names.meta} SET value = $1 WHERE key = 'origin'`, [name]);

@@ -73,4 +73,5 @@ const sslMode = (mode: string): ClientConfig['ssl'] => {
 };
 
 /** The URL with any password replaced, for messages about a URL that did not parse. */
+export const maskPassword = (url: string): string => mask(url);
 const mask = (url: string): string => url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');

@@ -16,7 +16,7 @@ const indexDdl = (dialect: Dialect, spec: TableSpec, table: string, index: Index
     where === undefined
       ? ''
       : ` WHERE ${dialect.id(where.column)} ${where.op === 'is not null' ? 'IS NOT NULL' : `${where.op} ${literal(spec, where.column, where.value)}`}`;
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${dialect.id(name)} ON ${dialect.id(table)} (${index.columns.map(dialect.id).join(', ')})${filter}`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${dialect.id(name)} ON ${dialect.table(table)} (${index.columns.map(dialect.id).join(', ')})${filter}`;
 };
 
 /** CREATE TABLE for a table spec under a physical name. */
@@ -24,7 +24,7 @@ export const tableDdl = (dialect: Dialect, spec: TableSpec, table: string): stri
   const cols = Object.entries(spec.columns).map(
     ([name, c]) => `${dialect.id(name)} ${dialect.type(c.type)}${c.binary ? dialect.binary : ''}${c.nullable ? '' : ' NOT NULL'}`,
   );
-  return `CREATE TABLE ${dialect.id(table)} (${cols.join(', ')}, PRIMARY KEY (${spec.key.map(dialect.id).join(', ')}))${dialect.tableSuffix}`;
+  return `CREATE TABLE ${dialect.table(table)} (${cols.join(', ')}, PRIMARY KEY (${spec.key.map(dialect.id).join(', ')}))${dialect.tableSuffix}`;
 };
 
 /**

@@ -12,6 +12,8 @@ export interface Dialect {
   readonly tableSuffix: string;
   /** Quotes an identifier (our names are plain, but a column named `by` or `key` is a keyword somewhere). */
   id(name: string): string;
+  /** A table's name as statements write it: quoted, and qualified by the schema where the backend has one. */
+  table(name: string): string;
 }
 
 export const sqlite: Dialect = {
@@ -22,16 +24,24 @@ export const sqlite: Dialect = {
   binary: '',
   tableSuffix: ' STRICT',
   id: (name) => `"${name}"`,
+  table: (name) => `"${name}"`,
 };
 
-export const postgres: Dialect = {
+/**
+ * PostgreSQL, with tables in one deployment's schema. Text columns compare byte-wise (`COLLATE "C"`), as SQLite's
+ * BINARY does, whatever the database's locale: orders, keyset pages and range filters agree on both backends.
+ */
+export const postgresIn = (schema: string): Dialect => ({
   name: 'postgres',
-  type: (t) => (t === 'text' ? 'text' : t === 'integer' ? 'bigint' : 'double precision'),
+  type: (t) => (t === 'text' ? 'text COLLATE "C"' : t === 'integer' ? 'bigint' : 'double precision'),
   param: (n) => `$${n}`,
   binary: ' COLLATE "C"',
   tableSuffix: '',
   id: (name) => `"${name}"`,
-};
+  table: (name) => `"${schema}"."${name}"`,
+});
+
+export const postgres: Dialect = postgresIn('public');
 
 /** Renders text written with `?` placeholders in the dialect's own. */
 export const placeholders = (dialect: Dialect, text: string): string => {

@@ -51,7 +51,7 @@ export const renderRows = (dialect: Dialect, spec: TableSpec, table: string, q: 
     params.push(...q.after.values);
   }
   const select = q.columns === undefined ? '*' : q.columns.map((c) => dialect.id(check(spec, c))).join(', ');
-  let text = `SELECT ${select} FROM ${dialect.id(table)}`;
+  let text = `SELECT ${select} FROM ${dialect.table(table)}`;
   if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
   if (order.length > 0) text += ` ORDER BY ${order.map((o) => `${dialect.id(check(spec, o.column))}${o.desc ? ' DESC' : ''}`).join(', ')}`;
   if (q.limit !== undefined) {
@@ -65,7 +65,7 @@ export const renderCount = (dialect: Dialect, spec: TableSpec, table: string, q:
   const params: Cell[] = [];
   const where = whereOf(dialect, spec, q.where ?? [], params);
   const group = q.groupBy === undefined ? null : dialect.id(check(spec, q.groupBy));
-  let text = `SELECT ${group ?? 'NULL'} AS key, count(*) AS n FROM ${dialect.id(table)}`;
+  let text = `SELECT ${group ?? 'NULL'} AS key, count(*) AS n FROM ${dialect.table(table)}`;
   if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
   if (group !== null) text += ` GROUP BY ${group} ORDER BY ${group}`;
   return { text, params };
@@ -74,7 +74,7 @@ export const renderCount = (dialect: Dialect, spec: TableSpec, table: string, q:
 export const renderMin = (dialect: Dialect, spec: TableSpec, table: string, column: string, filters: readonly Filter[]): Rendered => {
   const params: Cell[] = [];
   const where = whereOf(dialect, spec, filters, params);
-  let text = `SELECT min(${dialect.id(check(spec, column))}) AS value FROM ${dialect.id(table)}`;
+  let text = `SELECT min(${dialect.id(check(spec, column))}) AS value FROM ${dialect.table(table)}`;
   if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
   return { text, params };
 };
@@ -85,8 +85,8 @@ export const renderLoad = (dialect: Dialect, spec: TableSpec, table: string, key
   const params = keys.flat();
   const text =
     cols.length === 1
-      ? `SELECT * FROM ${dialect.id(table)} WHERE ${cols[0]} IN (${keys.map(() => '?').join(', ')})`
+      ? `SELECT * FROM ${dialect.table(table)} WHERE ${cols[0]} IN (${keys.map(() => '?').join(', ')})`
       : // A row value IN takes a subquery on SQLite: VALUES is one, on both backends.
-        `SELECT * FROM ${dialect.id(table)} WHERE (${cols.join(', ')}) IN (VALUES ${keys.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ')})`;
+        `SELECT * FROM ${dialect.table(table)} WHERE (${cols.join(', ')}) IN (VALUES ${keys.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ')})`;
   return { text, params };
 };

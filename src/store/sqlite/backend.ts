@@ -39,6 +39,8 @@ export class SqliteBackend implements Backend {
   private readonly projector: SqliteProjector;
   private readonly statements: Statements;
   private mergeCache: MergeContext | null = null;
+  /** The merge key stored in the file when `mergeCache` was last valid. */
+  private mergeSeen: string | null = null;
 
   constructor(options: SqliteStoreOptions & BackendOptions) {
     this.store = new SqliteEventStore(options);
@@ -54,7 +56,17 @@ export class SqliteBackend implements Backend {
       if (stored !== null && stored !== mergeKeyOf(this.merge())) this.projector.rebuild(undefined, options.onRebuild);
       this.setMeta('merge_context', mergeKeyOf(this.merge()));
       this.projector.refresh();
-      this.store.onAppend((events, context) => this.projector.apply(events, context.imported));
+      this.mergeSeen = this.meta('merge_context');
+      this.store.onAppend((events, context) => {
+        // Inside the write transaction: another process that remerged (a new conflict policy, trust configuration
+        // or origin name) stored a new key; fold under what it folded, never under what this process cached.
+        const stored = this.meta('merge_context');
+        if (stored !== this.mergeSeen) {
+          this.mergeCache = null;
+          this.mergeSeen = stored;
+        }
+        this.projector.apply(events, context.imported);
+      });
     } catch (error) {
       void this.store.close();
       throw error;
@@ -131,7 +143,7 @@ export class SqliteBackend implements Backend {
   }
 
   private meta(key: string): string | null {
-    return (this.store.db.prepare('SELECT value FROM store_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+    return (this.statements.get('SELECT value FROM store_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
   }
 
   private setMeta(key: string, value: string): void {
@@ -154,6 +166,7 @@ export class SqliteBackend implements Backend {
     if (this.meta('merge_context') === key) return false;
     this.projector.rebuild();
     this.setMeta('merge_context', key);
+    this.mergeSeen = key;
     return true;
   }
 

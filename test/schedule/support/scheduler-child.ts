@@ -1,21 +1,21 @@
-import { sqliteEngine } from '../../support/backend.js';
 /**
- * A scheduler process for multi-process tests, on a clock its parent moves. Usage: scheduler-child.ts <db> <ok|hang>
+ * A scheduler process for multi-process tests, on a clock its parent moves. Usage: scheduler-child.ts <store> <ok|hang>
+ * (`<store>`: a store URL, `sqlite:<path>` or `postgres://…?schema=name`).
  * Prints `ready`, then for each `tick <ms>` line on stdin sets its clock to ms, makes one pass and prints
  * `ticked <ms> <runs started> <fire times skipped> <runs abandoned>`. With `ok` each run succeeds at once and the
  * pass waits for it; with `hang` runs never end, and each prints `running <runId>` once it is in progress.
  * Runs are claimed under the real host name and this process's pid, as a daemon's are.
  */
 import { createInterface } from 'node:readline';
-import { StateEngine, type RunOutcome } from '../../../src/engine/index.js';
+import type { RunOutcome } from '../../../src/engine/index.js';
+import { openEngine } from '../../../src/open.js';
 import { ScanScheduler } from '../../../src/schedule/index.js';
-import { SqliteEventStore } from '../../../src/store/index.js';
 
-const [db, mode] = process.argv.slice(2);
-if (db === undefined || (mode !== 'ok' && mode !== 'hang')) throw new Error('usage: scheduler-child.ts <db> <ok|hang>');
+const [store, mode] = process.argv.slice(2);
+if (store === undefined || (mode !== 'ok' && mode !== 'hang')) throw new Error('usage: scheduler-child.ts <store> <ok|hang>');
 let now = 0;
 const clock = () => now;
-const engine = sqliteEngine({ path: db, clock });
+const engine = await openEngine({ store, clock, durability: 'normal' });
 const scheduler = new ScanScheduler({
   engine,
   executor: async ({ run }) => {

@@ -1,13 +1,12 @@
 import fc from 'fast-check';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifyBodies } from '../../src/engine/index.js';
 import { exited, spawnTs } from '../support/children.js';
-import { openTestEngine, TestClock } from '../support/engine.js';
+import { dropWithLastEngine, engineOn, freshStore, onBackend, TestClock } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const Crash = suite('sessions: SIGKILL while saving and checkpointing, and a holder that dies or stalls');
+const Crash = suite(onBackend('sessions: SIGKILL while saving and checkpointing, and a holder that dies or stalls'));
 let dir = '';
 Crash.before(() => {
   dir = makeTempDir('sessions-crash');
@@ -41,11 +40,11 @@ Crash('kill -9 at random moments during saves and checkpoints: the last acknowle
   const seed = Date.now() % 1_000_000;
   const delays = fc.sample(fc.integer({ min: 0, max: 400 }), { seed, numRuns: 8 });
   for (const [trial, delay] of delays.entries()) {
-    const path = join(dir, `crash-${trial}.db`);
+    const { url } = dropWithLastEngine(await freshStore(dir, `crash${trial}`));
     const lines: string[] = [];
     let acked = 0;
     let armed = false;
-    const child = spawnTs('./session-child.ts', [`sqlite:${path}`, 'loop', 'run'], (line) => {
+    const child = spawnTs('./session-child.ts', [url, 'loop', 'run'], (line) => {
       lines.push(line);
       const m = /^ack (\d+)$/.exec(line);
       if (m === null) return;
@@ -57,7 +56,7 @@ Crash('kill -9 at random moments during saves and checkpoints: the last acknowle
     });
     const exit = await exited(child);
     assert.is(exit.signal, 'SIGKILL', `seed ${seed} trial ${trial}: ${lines.slice(-3).join(' | ')}`);
-    const { engine } = openTestEngine(dir, new TestClock(), path);
+    const engine = await engineOn(url, { clock: new TestClock().now });
     try {
       const loaded = await engine.sessions.load('run');
       const step = (loaded?.document as { step?: number } | undefined)?.step ?? 0;
@@ -77,9 +76,9 @@ Crash('kill -9 at random moments during saves and checkpoints: the last acknowle
 });
 
 Crash('recover after a holder killed with -9: restored to its latest checkpoint, paused, fenced', async () => {
-  const path = join(dir, 'recover.db');
+  const { url } = dropWithLastEngine(await freshStore(dir, 'recover'));
   const lines: string[] = [];
-  const child = spawnTs('./session-child.ts', [`sqlite:${path}`, 'hold', 'run'], (line) => lines.push(line), {}, { input: true });
+  const child = spawnTs('./session-child.ts', [url, 'hold', 'run'], (line) => lines.push(line), {}, { input: true });
   const [, fence] = await lineOf(lines, /^held (\d+)$/, child);
   child.stdin?.write('save 2\n');
   await lineOf(lines, /^saved 2$/, child);
@@ -88,7 +87,7 @@ Crash('recover after a holder killed with -9: restored to its latest checkpoint,
   // A minute and a half later (by the clock this process is given): the 60 s lease has run out.
   const clock = new TestClock();
   clock.ms = Date.now() + 90_000;
-  const { engine } = openTestEngine(dir, clock, path);
+  const engine = await engineOn(url, { clock: clock.now });
   try {
     assert.equal(((await engine.sessions.load('run'))?.document as { step: number }).step, 2);
     const [recovered] = await engine.sessions.recover();
@@ -102,15 +101,17 @@ Crash('recover after a holder killed with -9: restored to its latest checkpoint,
 });
 
 Crash('a holder stopped (SIGSTOP) past its lease, recovered meanwhile, has its late write refused when it continues', async () => {
-  const path = join(dir, 'stalled.db');
+  // Dropped at the end, not with its last engine: the stalled child still has it open in between.
+  const store = await freshStore(dir, 'stalled');
+  const { url } = store;
   const lines: string[] = [];
-  const child = spawnTs('./session-child.ts', [`sqlite:${path}`, 'hold', 'run'], (line) => lines.push(line), {}, { input: true });
+  const child = spawnTs('./session-child.ts', [url, 'hold', 'run'], (line) => lines.push(line), {}, { input: true });
   try {
     await lineOf(lines, /^held (\d+)$/, child);
     child.kill('SIGSTOP');
     const clock = new TestClock();
     clock.ms = Date.now() + 90_000;
-    const { engine } = openTestEngine(dir, clock, path);
+    const engine = await engineOn(url, { clock: clock.now });
     try {
       assert.is((await engine.sessions.recover()).length, 1);
     } finally {
@@ -120,7 +121,7 @@ Crash('a holder stopped (SIGSTOP) past its lease, recovered meanwhile, has its l
     child.stdin?.write('save 9\n');
     const [, code] = await lineOf(lines, /^refused (\w+)$/, child);
     assert.is(code, 'conflict');
-    const { engine: after } = openTestEngine(dir, clock, path);
+    const after = await engineOn(url, { clock: clock.now });
     try {
       assert.is(((await after.sessions.load('run'))?.document as { step: number }).step, 1);
     } finally {
@@ -130,6 +131,7 @@ Crash('a holder stopped (SIGSTOP) past its lease, recovered meanwhile, has its l
     child.stdin?.end();
     child.kill('SIGKILL');
     await exited(child);
+    await store.drop();
   }
 });
 
