@@ -55,7 +55,10 @@ export const v1StateRoutes: readonly Route[] = [
       const changes = [];
       let position = q.after_position ?? 0;
       let caughtUp = false;
-      const timer = setTimeout(() => stop.abort(), (q.wait_seconds ?? 0) * 1000);
+      // The wait starts counting at once, but without one the backlog is still read whole (caughtUp ends it): a
+      // zero-second timer would fire before the first page on a store whose reads take a round trip.
+      const wait = q.wait_seconds ?? 0;
+      const timer = wait > 0 ? setTimeout(() => stop.abort(), wait * 1000) : undefined;
       try {
         for await (const change of engine.watchStates({
           fromPosition: position,

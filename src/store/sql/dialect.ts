@@ -35,7 +35,8 @@ export const postgresIn = (schema: string): Dialect => ({
   name: 'postgres',
   type: (t) => (t === 'text' ? 'text COLLATE "C"' : t === 'integer' ? 'bigint' : 'double precision'),
   param: (n) => `$${n}`,
-  binary: ' COLLATE "C"',
+  // Every text column is already `COLLATE "C"` (above); a second COLLATE clause is a syntax error.
+  binary: '',
   tableSuffix: '',
   id: (name) => `"${name}"`,
   table: (name) => `"${schema}"."${name}"`,
