@@ -241,4 +241,27 @@ Postgres('openBackend opens sqlite: and postgres:// URLs; another scheme is refu
   assert.not.match(refused.message, /hunter2/);
 });
 
+Postgres('snapshots that fill the pool and read the log inside finish: the log reads use the snapshot’s own connection', async () => {
+  const schema = await schemaOf();
+  const backend = await open(schema.url, { poolSize: 2 });
+  await backend.commit([write('f1', tracked('f1', at(1)))]);
+  await backend.commit([write('f1', noted('f1', at(2), 'a note'))]);
+  // Eight snapshots at once on two connections, each reading the read models and then the finding's events.
+  const all = Promise.all(
+    Array.from({ length: 8 }, () =>
+      backend.models.snapshot(async (models) => {
+        const rows = await models.rows({ table: 'findings', columns: ['finding_id'] });
+        const events = await backend.log.readEntity('finding-f1');
+        return [rows.length, events.length];
+      }),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), 15_000)));
+  const outcome = await Promise.race([all, stuck]);
+  clearTimeout(timer);
+  assert.ok(outcome !== 'stuck', 'the snapshots starved each other of connections');
+  assert.equal((outcome as { value: number[] }[]).map((o) => o.value), Array.from({ length: 8 }, () => [1, 2]));
+});
+
 Postgres.run();

@@ -52,7 +52,12 @@ export class PostgresBackend implements Backend {
       },
     });
     const { dialect, specs, stateTable, names } = this.projector;
-    this.models = new PostgresModels({ dialect, specs, stateTable, names }, () => store.db(), () => (store.inUnit ? null : store.pool));
+    this.models = new PostgresModels(
+      { dialect, specs, stateTable, names },
+      () => store.db(),
+      () => (store.inUnit ? null : store.pool),
+      (client, work) => store.readingOn(client, work),
+    );
     this.blobs = new PostgresBlobs(store.pool, store.schema, options.clock ?? Date.now, () => store.db());
     this.consumers = new PostgresConsumers(store.pool, store.schema);
   }

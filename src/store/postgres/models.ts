@@ -101,6 +101,13 @@ export class PostgresModels implements ReadModels {
     private readonly db: () => Queryable,
     /** Clients for snapshots; null inside a snapshot or a unit of work (a snapshot there reads what they read). */
     private readonly pool: () => pg.Pool | null,
+    /**
+     * Runs a snapshot's work with the log's reads on the snapshot's client too (the backend passes its store's
+     * `readingOn`): a read route that also reads the log (a finding's history) then needs no second connection
+     * while it holds one, so snapshots filling the pool cannot starve each other, and sees the log as of the
+     * same snapshot.
+     */
+    private readonly enter: <T>(client: Queryable, work: () => Promise<T>) => Promise<T> = (_client, work) => work(),
   ) {}
 
   private spec(table: string): TableSpec {
@@ -179,7 +186,7 @@ export class PostgresModels implements ReadModels {
         await client.query(`LOCK TABLE ${[this.place.stateTable, ...tables].join(', ')} IN ACCESS SHARE MODE`);
         const inside = new PostgresModels(this.place, () => client, () => null);
         const position = await inside.lowest();
-        const value = await this.inSnapshot.run(client, () => read(inside));
+        const value = await this.enter(client, () => this.inSnapshot.run(client, () => read(inside)));
         await client.query('COMMIT');
         return { position, value };
       } catch (error) {

@@ -138,6 +138,7 @@ export class PostgresEventStore implements EventStore {
   /** Clients whose ROLLBACK failed: destroyed instead of going back to the pool. */
   private readonly broken = new WeakSet<pg.PoolClient>();
   private readonly units = new AsyncLocalStorage<Unit>();
+  private readonly reading = new AsyncLocalStorage<Queryable>();
 
   private constructor(options: PostgresStoreOptions, pool: pg.Pool, location: { schema: string; display: string; connection: pg.ClientConfig }, origin: string) {
     this.location = location.display;
@@ -426,9 +427,21 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Where reads go: the unit of work's client inside one (so they see its commits), else the pool. */
+  /**
+   * Where reads go: the unit of work's client inside one (so they see its commits), the read snapshot's client
+   * inside one (`readingOn`), else the pool.
+   */
   db(): Queryable {
-    return this.units.getStore()?.client ?? this.pool;
+    return this.units.getStore()?.client ?? this.reading.getStore() ?? this.pool;
+  }
+
+  /**
+   * Runs `work` with this store's reads (streams, entities, `readAll`, head, revisions) on `client`, a read-only
+   * snapshot transaction the read models opened: one connection per snapshot, whatever it reads. Subscriptions and
+   * commits keep to the pool.
+   */
+  readingOn<T>(client: Queryable, work: () => Promise<T>): Promise<T> {
+    return this.reading.run(client, work);
   }
 
   /** Whether the caller runs inside a unit of work. */
