@@ -4,10 +4,13 @@ import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exited } from '../support/children.js';
-import { isOneLineError, runCli, startCli } from '../support/cli.js';
+import { cliStores, isOneLineError, runCli, startCli } from '../support/cli.js';
+import { onBackend } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
-const States = suite('cli: typed states through the real binary');
+const States = suite(onBackend('cli: typed states through the real binary'));
+/** Each data dir's store: the file in it, or (on PostgreSQL) a schema passed as STANCE_STATE_STORE. */
+const stores = cliStores();
 let dir = '';
 let data = '';
 let n = 0;
@@ -18,10 +21,14 @@ States.before.each(() => {
   n += 1;
   data = join(dir, `data-${n}`);
 });
-States.after(() => removeDir(dir));
+States.after(async () => {
+  await stores.drop();
+  removeDir(dir);
+});
 
 const cli = async (args: string[], input?: string) => {
-  const run = await runCli(['--data', data, ...args], input === undefined ? {} : { input });
+  const env = await stores.env(data);
+  const run = await runCli(['--data', data, ...args], input === undefined ? { env } : { input, env });
   return { ...run, json: () => JSON.parse(run.stdout) as Record<string, unknown> };
 };
 
@@ -107,7 +114,7 @@ States('search with several --where, keyset pages; changes by transition; rollba
 States('state watch streams changes as NDJSON: the backlog from a position, then live ones as they are written', async () => {
   await cli(['state', 'register', 'w1', '{"n":1}', '--type', 'feature']);
   await cli(['state', 'update', 'w1', '--transition', 'activate']);
-  const watch = startCli(['--data', data, 'state', 'watch', '--from', '0', '--limit', '3']);
+  const watch = startCli(['--data', data, 'state', 'watch', '--from', '0', '--limit', '3'], await stores.env(data));
   const lines: string[] = [];
   const third = new Promise<void>((resolve) =>
     createInterface({ input: watch.stdout as NodeJS.ReadableStream }).on('line', (line) => {
