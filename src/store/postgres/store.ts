@@ -23,7 +23,7 @@ import { Notifier } from './notifier.js';
 import { checkCount, headOn, readAllPages, readEntityOn, readStreamPages, subscriptionPage, type Queryable } from './read.js';
 import { types } from './rows.js';
 import { ensureSchema, schemaNames, type SchemaNames } from './schema.js';
-import { subscribeTo } from './subscription.js';
+import { subscribeTo } from '../subscription.js';
 import { parsePostgresUrl } from './url.js';
 import { verifyLog } from './verify.js';
 
@@ -589,7 +589,7 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     checkCount('fromPosition', options.fromPosition, 0);
-    return subscribeTo({ page: (position) => subscriptionPage(this.pool, this.names, options.filter, position), notifier: this.notifier }, options);
+    return subscribeTo({ page: (position) => subscriptionPage(this.pool, this.names, options.filter, position), watch: (wake) => this.notifier.on(wake) }, options);
   }
 
   /**

@@ -23,7 +23,7 @@ import { Importer, type ImportOutcome, type ImportRules } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
 import { eventColumns, toRecorded, type EventRow } from './rows.js';
 import { openLogDatabase } from './schema.js';
-import { subscribeTo } from './subscription.js';
+import { subscribeTo } from '../subscription.js';
 import { verifyLog } from './verify.js';
 
 export interface SqliteStoreOptions {
@@ -261,9 +261,23 @@ export class SqliteEventStore implements EventStore {
     return subscribeTo(
       {
         page: (position) => snapshot(position),
-        headPosition: () => this.headPositionSync(),
-        local: this.local,
-        pollMs: this.pollMs,
+        // Appends by this process wake at once; other processes on the file are seen by polling the head (one
+        // indexed MAX(rowid) per tick): SQLite has no cross-process notification.
+        watch: (wake) => {
+          let lastHead = this.headPositionSync();
+          const timer = setInterval(() => {
+            const head = this.headPositionSync();
+            if (head !== lastHead) {
+              lastHead = head;
+              wake();
+            }
+          }, this.pollMs);
+          this.local.on('appended', wake);
+          return () => {
+            clearInterval(timer);
+            this.local.off('appended', wake);
+          };
+        },
       },
       options,
     );

@@ -1,18 +1,28 @@
-import type { RecordedEvent } from '../../events/index.js';
-import type { SubscribeOptions, Subscription, SubscriptionItem } from '../contract.js';
-import type { Notifier } from './notifier.js';
+import type { RecordedEvent } from '../events/index.js';
+import type { SubscribeOptions, Subscription, SubscriptionItem } from './contract.js';
 
-export interface PageSource {
+export interface SubscriptionSource {
   /** One page of matching events after `position`, and the head position, read in one snapshot. */
-  page(position: number): Promise<{ readonly events: readonly RecordedEvent[]; readonly head: number }>;
-  readonly notifier: Notifier;
+  page(position: number): Promise<SubscriptionPage> | SubscriptionPage;
+  /**
+   * Starts calling `wake` whenever the log may have grown (a commit here, a notification, a poll); returns how to stop.
+   * Called once, before the first page, so a commit between the last catch-up page and the first wait still wakes.
+   */
+  watch(wake: () => void): () => void;
+}
+
+export interface SubscriptionPage {
+  readonly events: readonly RecordedEvent[];
+  readonly head: number;
 }
 
 /**
- * Catch-up then live, as the embedded store's subscription: pages by position until a page comes back empty, says
- * `caught_up` once, then waits for a wake-up (a commit here, a NOTIFY, or the poll) and reads the next page.
+ * Catch-up then live, for every backend: pages by position until a page comes back empty (nothing matches up to
+ * the head of the same snapshot, so the position moves past it), says `caught_up` once, then waits for a wake-up and
+ * reads the next page. A wake-up that arrives while a page is read or an item is being handled is remembered, so
+ * the next wait returns at once: none is lost.
  */
-export const subscribeTo = (source: PageSource, options: SubscribeOptions): Subscription => {
+export const subscribeTo = (source: SubscriptionSource, options: SubscribeOptions): Subscription => {
   let position = options.fromPosition ?? 0;
   let closed = false;
   let signalled = false;
@@ -23,22 +33,19 @@ export const subscribeTo = (source: PageSource, options: SubscribeOptions): Subs
     wake = null;
     w?.();
   };
-  let off: (() => void) | null = null;
+  let unwatch: (() => void) | null = null;
   const stop = () => {
     closed = true;
-    off?.();
-    off = null;
+    unwatch?.();
+    unwatch = null;
     poke();
   };
 
   async function* items(): AsyncGenerator<SubscriptionItem> {
     let caughtUp = false;
-    // Listening from the start: a commit between the last catch-up page and the first wait still wakes us.
-    off = source.notifier.on(poke);
+    unwatch = source.watch(poke);
     try {
       while (!closed) {
-        // A wake-up that arrives while a page is being read must not be lost: it is remembered and the next wait
-        // returns at once.
         signalled = false;
         const { events, head } = await source.page(position);
         for (const event of events) {
