@@ -1,4 +1,5 @@
 import { checksumOf, currentSchema, genesisChecksum, isEventType, upcast, validateEvent, type Json } from '../events/index.js';
+import type { BadEvent, VerifyReport } from './contract.js';
 import type { EventRow } from './recorded.js';
 
 const short = (checksum: string) => `${checksum.slice(0, 12)}…`;
@@ -32,3 +33,44 @@ export const problemOf = (row: EventRow, prev: EventRow | null): string | null =
   return null;
 };
 
+
+/**
+ * `log verify`'s walk over every chain, fed page by page in (stream, origin, revision) order by either store: each
+ * event is checked against the one before it in its chain, streams are counted, and the bad event with the lowest
+ * position is kept.
+ */
+export class ChainWalk {
+  private events = 0;
+  private streams = 0;
+  private badCount = 0;
+  private firstBad: BadEvent | null = null;
+  private prev: EventRow | null = null;
+
+  /** Checks one page; returns its last row (where the next page starts), or undefined for an empty page. */
+  add(rows: readonly EventRow[]): EventRow | undefined {
+    for (const row of rows) {
+      const sameStream = this.prev !== null && this.prev.stream === row.stream && this.prev.origin === row.origin;
+      if (!sameStream) this.streams += 1;
+      const problem = problemOf(row, sameStream ? this.prev : null);
+      if (problem !== null) {
+        this.badCount += 1;
+        if (this.firstBad === null || row.position < this.firstBad.position)
+          this.firstBad = { stream: row.stream, origin: row.origin, revision: row.revision, position: row.position, problem };
+      }
+      this.prev = row;
+      this.events += 1;
+    }
+    return rows[rows.length - 1];
+  }
+
+  get walked(): number {
+    return this.events;
+  }
+
+  /** The report, given how many events the table holds and the store's own problems (its triggers). */
+  report(total: number, problems: string[]): VerifyReport {
+    if (this.events !== total) problems.push(`index walk saw ${this.events} events, the table holds ${total}`);
+    const { events, streams, firstBad, badCount } = this;
+    return { ok: firstBad === null && problems.length === 0, events, streams, firstBad, badCount, problems };
+  }
+}

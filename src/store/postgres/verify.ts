@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { BadEvent, VerifyReport } from '../contract.js';
-import { problemOf } from '../problems.js';
+import type { VerifyReport } from '../contract.js';
+import { ChainWalk } from '../problems.js';
 import type { EventRow } from '../recorded.js';
 import { eventColumns } from './rows.js';
 import { appendOnlyTriggers, type SchemaNames } from './schema.js';
@@ -52,29 +52,11 @@ const walk = async (
   const first = `SELECT ${eventColumns} FROM ${n.events} ORDER BY stream, origin, revision LIMIT $1`;
   const next = `SELECT ${eventColumns} FROM ${n.events} WHERE (stream, origin, revision) > ($2, $3, $4)
     ORDER BY stream, origin, revision LIMIT $1`;
-  let events = 0;
-  let streams = 0;
-  let badCount = 0;
-  let firstBad: BadEvent | null = null;
-  let prev: EventRow | null = null;
-  let rows = (await pool.query<EventRow>(first, [pageSize])).rows;
-  while (rows.length > 0) {
-    for (const row of rows) {
-      const sameStream = prev !== null && prev.stream === row.stream && prev.origin === row.origin;
-      if (!sameStream) streams += 1;
-      const problem = problemOf(row, sameStream ? prev : null);
-      if (problem !== null) {
-        badCount += 1;
-        if (firstBad === null || row.position < firstBad.position)
-          firstBad = { stream: row.stream, origin: row.origin, revision: row.revision, position: row.position, problem };
-      }
-      prev = row;
-      events += 1;
-    }
-    onProgress?.(events, total);
-    const last = rows[rows.length - 1] as EventRow;
-    rows = (await pool.query<EventRow>(next, [pageSize, last.stream, last.origin, last.revision])).rows;
+  const walk = new ChainWalk();
+  let last = walk.add((await pool.query<EventRow>(first, [pageSize])).rows);
+  while (last !== undefined) {
+    onProgress?.(walk.walked, total);
+    last = walk.add((await pool.query<EventRow>(next, [pageSize, last.stream, last.origin, last.revision])).rows);
   }
-  if (events !== total) problems.push(`index walk saw ${events} events, the table holds ${total}`);
-  return { ok: firstBad === null && problems.length === 0, events, streams, firstBad, badCount, problems };
+  return walk.report(total, problems);
 };

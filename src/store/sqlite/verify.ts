@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { BadEvent, VerifyReport } from '../contract.js';
-import { problemOf } from '../problems.js';
+import type { VerifyReport } from '../contract.js';
+import { ChainWalk } from '../problems.js';
 import { appendOnlyTriggers } from './schema.js';
 import { eventColumns, type EventRow } from './rows.js';
 
@@ -32,29 +32,11 @@ export const verifyLog = (
     `SELECT ${eventColumns} FROM events WHERE (stream, origin, revision) > (?, ?, ?)
      ORDER BY stream, origin, revision LIMIT ?`,
   );
-  let events = 0;
-  let streams = 0;
-  let badCount = 0;
-  let firstBad: BadEvent | null = null;
-  let prev: EventRow | null = null;
-  let rows = first.all(pageSize);
-  while (rows.length > 0) {
-    for (const row of rows) {
-      const sameStream = prev !== null && prev.stream === row.stream && prev.origin === row.origin;
-      if (!sameStream) streams += 1;
-      const problem = problemOf(row, sameStream ? prev : null);
-      if (problem !== null) {
-        badCount += 1;
-        if (firstBad === null || row.position < firstBad.position)
-          firstBad = { stream: row.stream, origin: row.origin, revision: row.revision, position: row.position, problem };
-      }
-      prev = row;
-      events += 1;
-    }
-    onProgress?.(events, total);
-    const last = rows[rows.length - 1] as EventRow;
-    rows = next.all(last.stream, last.origin, last.revision, pageSize);
+  const walk = new ChainWalk();
+  let last = walk.add(first.all(pageSize));
+  while (last !== undefined) {
+    onProgress?.(walk.walked, total);
+    last = walk.add(next.all(last.stream, last.origin, last.revision, pageSize));
   }
-  if (events !== total) problems.push(`index walk saw ${events} events, the table holds ${total}`);
-  return { ok: firstBad === null && problems.length === 0, events, streams, firstBad, badCount, problems };
+  return walk.report(total, problems);
 };
