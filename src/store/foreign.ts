@@ -1,8 +1,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   canonicalJson,
+  checksumOf,
   currentSchema,
   ForeignEvent,
+  genesisChecksum,
   isEventType,
   upcast,
   validateEvent,
@@ -40,4 +42,36 @@ export const checkForeignEvent = (raw: unknown, where: string): CheckedForeignEv
   const dataJson = canonicalJson(data);
   const metaJson = canonicalJson(e.meta);
   return { event: e, data, dataJson, metaJson };
+};
+
+/** Where an origin's chain of one stream stands during an import: its last revision and checksum, or none yet. */
+export type ChainTail = { readonly revision: number; readonly checksum: string } | null;
+
+/**
+ * Places one replicated event on its chain (both stores' imports): `skip` when the same event is already stored,
+ * `diverged` when another event holds its revision (the local one stays; the policy decides what to record),
+ * `extend` with the new tail when it is the next revision and its checksum follows. A revision past the next, or a
+ * checksum that does not follow, is bad input naming the field: the batch was altered or events are missing.
+ */
+export const placeOnChain = (
+  checked: CheckedForeignEvent,
+  chain: ChainTail,
+  localChecksumAt: (revision: number) => string | undefined,
+  where: string,
+): { readonly kind: 'skip' } | { readonly kind: 'diverged'; readonly divergence: Divergence } | { readonly kind: 'extend'; readonly tail: ChainTail } => {
+  const { event: e, dataJson, metaJson } = checked;
+  const next = chain === null ? 0 : chain.revision + 1;
+  if (e.revision < next) {
+    const local = localChecksumAt(e.revision);
+    if (local === e.checksum) return { kind: 'skip' };
+    return {
+      kind: 'diverged',
+      divergence: { stream: e.stream, origin: e.meta.origin, revision: e.revision, localChecksum: local ?? '', remoteChecksum: e.checksum, remote: e },
+    };
+  }
+  if (e.revision > next)
+    throw new InvalidInput(`${where}.revision`, e.revision, `${next} (the next revision of ${e.stream} from ${e.meta.origin}; earlier events are missing)`);
+  const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, chain?.checksum ?? genesisChecksum);
+  if (computed !== e.checksum) throw new InvalidInput(`${where}.checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
+  return { kind: 'extend', tail: { revision: e.revision, checksum: e.checksum } };
 };

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { checksumOf, genesisChecksum, instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
+import { instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
-import { checkForeignEvent, type CappedEvent, type CheckedForeignEvent, type Divergence, type ImportRules } from '../foreign.js';
+import { checkForeignEvent, placeOnChain, type CappedEvent, type CheckedForeignEvent, type Divergence, type ImportRules } from '../foreign.js';
 import type { RowBatch } from './append.js';
 import type { SchemaNames } from './schema.js';
 
@@ -87,31 +87,22 @@ export const planImport = async (
   let ignored = 0;
   let newest: string | null = null;
   events.forEach((checked, i) => {
-    const { event: e, dataJson, metaJson } = checked;
+    const { event: e } = checked;
     const key = keyOf(e.stream, e.meta.origin);
     let chain = chains.get(key);
     if (chain === 'diverged') return;
     if (chain === undefined) chains.set(key, (chain = tails.get(key) ?? null));
-    const next = chain === null ? 0 : chain.revision + 1;
-    if (e.revision < next) {
-      const local = stored.get(`${key}\u0000${e.revision}`);
-      if (local === e.checksum) {
-        skipped += 1;
-        return;
-      }
-      // Same origin, stream and revision, other content: a diverged history (a replica restored from an old
-      // backup wrote again). The local event stays; the policy decides what to record.
-      diverged.push({ stream: e.stream, origin: e.meta.origin, revision: e.revision, localChecksum: local ?? '', remoteChecksum: e.checksum, remote: e });
+    const placed = placeOnChain(checked, chain, (revision) => stored.get(`${key}\u0000${revision}`), `${where}[${i}]`);
+    if (placed.kind === 'skip') {
+      skipped += 1;
+      return;
+    }
+    if (placed.kind === 'diverged') {
+      diverged.push(placed.divergence);
       chains.set(key, 'diverged');
       return;
     }
-    if (e.revision > next)
-      throw new InvalidInput(`${where}[${i}].revision`, e.revision, `${next} (the next revision of ${e.stream} from ${e.meta.origin}; earlier events are missing)`);
-    const prev = chain?.checksum ?? genesisChecksum;
-    const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, prev);
-    if (computed !== e.checksum)
-      throw new InvalidInput(`${where}[${i}].checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
-    chains.set(key, { revision: e.revision, checksum: e.checksum });
+    chains.set(key, placed.tail);
     stored.set(`${key}\u0000${e.revision}`, e.checksum);
     // An ignored event continues its chain (the next one is checked against it) but is neither written nor held
     // to the id rule: it never lands here.

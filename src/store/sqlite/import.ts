@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { checksumOf, genesisChecksum, instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
-import { checkForeignEvent, type CappedEvent, type Divergence, type ImportOutcome, type ImportRules } from '../foreign.js';
+import { instantOf, type EventMeta, type RecordedEvent } from '../../events/index.js';
+import { checkForeignEvent, placeOnChain, type CappedEvent, type Divergence, type ImportOutcome, type ImportRules } from '../foreign.js';
 import { InvalidInput } from '../../errors.js';
 
 export type { CappedEvent, Divergence, ImportOutcome, ImportRules } from '../foreign.js';
@@ -46,31 +46,23 @@ export class Importer {
     let skipped = 0;
     let ignored = 0;
     let newest: string | null = null;
-    events.forEach(({ event: e, dataJson, metaJson, data }, i) => {
+    events.forEach((checked, i) => {
+      const { event: e, dataJson, metaJson, data } = checked;
       const key = `${e.stream}\u0000${e.meta.origin}`;
       let chain = chains.get(key);
       if (chain === 'diverged') return;
       if (chain === undefined) chains.set(key, (chain = this.tail.get(e.stream, e.meta.origin) ?? null));
-      const next = chain === null ? 0 : chain.revision + 1;
-      if (e.revision < next) {
-        const local = this.at.get(e.stream, e.meta.origin, e.revision)?.checksum;
-        if (local === e.checksum) {
-          skipped += 1;
-          return;
-        }
-        // Same origin, stream and revision, other content: a diverged history (a replica restored from an old
-        // backup wrote again). The local event stays; the policy decides what to record.
-        diverged.push({ stream: e.stream, origin: e.meta.origin, revision: e.revision, localChecksum: local ?? '', remoteChecksum: e.checksum, remote: e });
+      const placed = placeOnChain(checked, chain, (revision) => this.at.get(e.stream, e.meta.origin, revision)?.checksum, `${where}[${i}]`);
+      if (placed.kind === 'skip') {
+        skipped += 1;
+        return;
+      }
+      if (placed.kind === 'diverged') {
+        diverged.push(placed.divergence);
         chains.set(key, 'diverged');
         return;
       }
-      if (e.revision > next)
-        throw new InvalidInput(`${where}[${i}].revision`, e.revision, `${next} (the next revision of ${e.stream} from ${e.meta.origin}; earlier events are missing)`);
-      const prev = chain?.checksum ?? genesisChecksum;
-      const computed = checksumOf({ id: e.id, stream: e.stream, revision: e.revision, type: e.type, schema: e.schema, dataJson, metaJson }, prev);
-      if (computed !== e.checksum)
-        throw new InvalidInput(`${where}[${i}].checksum`, e.checksum, `${computed} (the event or the chain before it was altered)`);
-      chains.set(key, { revision: e.revision, checksum: e.checksum });
+      chains.set(key, placed.tail);
       if (rules.ignore?.(e) === true) {
         ignored += 1;
         return;
