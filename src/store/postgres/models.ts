@@ -75,12 +75,15 @@ export const saveChanges = async (db: Queryable, dialect: Dialect, changes: Tabl
   }
   if (changes.counters.size > 0) {
     const keys = [...changes.counters.keys()];
-    await db.query(
+    const { rows } = await db.query<{ key: string; value: number }>(
       `INSERT INTO ${t} AS t (key, value) SELECT * FROM unnest($1::text[], $2::float8[])
-       ON CONFLICT (key) DO UPDATE SET value = t.value + excluded.value`,
+       ON CONFLICT (key) DO UPDATE SET value = t.value + excluded.value RETURNING t.key, t.value`,
       [keys, [...changes.counters.values()]],
     );
-    await db.query(`DELETE FROM ${t} WHERE key = ANY($1::text[]) AND value = 0`, [keys]);
+    // Rows that came to zero go (a counter at zero is no row); one more round trip only when some did. Projections
+    // apply under the order lock, so nothing moves these rows in between.
+    const zero = rows.filter((r) => Number(r.value) === 0).map((r) => r.key);
+    if (zero.length > 0) await db.query(`DELETE FROM ${t} WHERE key = ANY($1::text[]) AND value = 0`, [zero]);
   }
 };
 
