@@ -6,7 +6,7 @@
  * `N passed, N failed`. Arguments filter the files by substring: `npm test -- store/`.
  *
  * Backends: the engine suite (files under test/engine, test/sync, test/schedule and test/api that open a store, and
- * test/cli/states.e2e.test.ts) runs twice, once per backend, with `STANCE_TEST_BACKEND=sqlite` and `=postgres`
+ * the typed states' and sessions' CLI tests) runs twice, once per backend, with `STANCE_TEST_BACKEND=sqlite` and `=postgres`
  * (test/support/engine.ts opens engines,
  * replicas, servers and CLI stores on it); each run's line says which: `ok   test/api/v1.test.ts [postgres]: …`.
  * `--backend=sqlite` or `--backend=postgres` runs that flavour of the engine suite only (the other files run as
@@ -32,7 +32,7 @@ const backends: readonly Backend[] = backendFlag === 'sqlite' || backendFlag ===
 /** The engine suite (and the typed states through the binary): run once per backend. Units in these folders that open no store run once. */
 const perBackend = (file: string): boolean => {
   const path = relative(root, file);
-  if (path === 'test/cli/states.e2e.test.ts') return true;
+  if (path === 'test/cli/states.e2e.test.ts' || path === 'test/cli/sessions.e2e.test.ts') return true;
   return /^test\/(engine|sync|schedule|api)\//.test(path) && !/\/(hub|expression)\//.test(path) && path !== 'test/schedule/shell.test.ts';
 };
 const jobs = Number(process.env.TEST_JOBS ?? Math.max(2, Math.min(4, cpus().length)));
