@@ -387,8 +387,10 @@ export const runBackendSuite = (label: string, place: () => Promise<BackendPlace
       }),
       { numRuns: runs },
     );
-    // The generator must reach the case that matters: a replicated event folding before one already applied.
-    assert.ok(late * 4 >= runs, `only ${late} of ${runs} runs had a late replicated event`);
+    // The generator must reach the case that matters: a replicated event folding before one already applied. About
+    // a quarter of the runs do; asking for a sixteenth keeps the check meaningful (a generator that never reaches it
+    // fails) without failing one CI run in a hundred by chance (9 of 40 was seen once against a bound of 10).
+    assert.ok(late * 16 >= runs, `only ${late} of ${runs} runs had a late replicated event`);
   });
 
   Backends.run();
