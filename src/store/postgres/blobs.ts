@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { BlobInfo, BlobStats, BlobStore } from '../../ports/blobs.js';
-import { schemaNames } from './schema.js';
+import { createInSchema } from './schema.js';
 
 const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -39,22 +39,11 @@ export class PostgresBlobs implements BlobStore {
    * create its tables), so processes creating the log, the blobs and the consumers at once never race.
    */
   async install(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(${schemaNames(this.schema).ddlLock})`);
-      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${this.schema}"`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (sha256 text PRIMARY KEY, bytes bytea NOT NULL,
-        stored bigint NOT NULL, created_at bigint NOT NULL)`);
-      await client.query(`ALTER TABLE ${this.table} ALTER COLUMN bytes SET STORAGE EXTERNAL`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await createInSchema(this.pool, this.schema, [
+      `CREATE TABLE IF NOT EXISTS ${this.table} (sha256 text PRIMARY KEY, bytes bytea NOT NULL,
+        stored bigint NOT NULL, created_at bigint NOT NULL)`,
+      `ALTER TABLE ${this.table} ALTER COLUMN bytes SET STORAGE EXTERNAL`,
+    ]);
   }
 
   async put(sha256: string, bytes: Uint8Array): Promise<boolean> {

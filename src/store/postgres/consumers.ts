@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ConsumerInfo, ConsumerLease, Consumers, DeadLetter } from '../../ports/consumers.js';
-import { schemaNames } from './schema.js';
+import { createInSchema } from './schema.js';
 
 interface Row {
   name: string;
@@ -37,26 +37,15 @@ export class PostgresConsumers implements Consumers {
   }
 
   async install(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // The schema's DDL lock, the one the log and the blob table take: creating any of them never races another.
-      await client.query(`SELECT pg_advisory_xact_lock(${schemaNames(this.schema).ddlLock})`);
-      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${this.schema}"`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${this.consumers} (name text PRIMARY KEY, holder text, fence bigint NOT NULL,
-        position bigint NOT NULL, expires_at bigint NOT NULL)`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${this.dead} (consumer text NOT NULL, position bigint NOT NULL,
+    await createInSchema(this.pool, this.schema, [
+      `CREATE TABLE IF NOT EXISTS ${this.consumers} (name text PRIMARY KEY, holder text, fence bigint NOT NULL,
+        position bigint NOT NULL, expires_at bigint NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.dead} (consumer text NOT NULL, position bigint NOT NULL,
         event_id text NOT NULL, stream text NOT NULL, attempts integer NOT NULL, error text NOT NULL, at text NOT NULL,
-        PRIMARY KEY (consumer, position))`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+        PRIMARY KEY (consumer, position))`,
+    ]);
   }
+
 
   async acquire(name: string, holder: string, o: { ttlMs: number; now: number; startAt: number }): Promise<ConsumerLease | null> {
     // One statement: insert, take over an expired or free lease (next fence), extend one's own (same fence), or

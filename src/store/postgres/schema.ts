@@ -137,6 +137,23 @@ export const underDdlLock = async <T>(client: pg.ClientBase, n: SchemaNames, bod
 };
 
 /**
+ * Creates tables beside the log in a deployment's schema (the schema too, if missing), once, under the schema's DDL
+ * lock: several processes may install at once, and none races the log's own creation.
+ */
+export const createInSchema = async (pool: pg.Pool, schema: string, statements: readonly string[]): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await underDdlLock(client, schemaNames(schema), async () => {
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`);
+      for (const statement of statements) await client.query(statement);
+    });
+  } finally {
+    client.release();
+  }
+};
+
+/**
  * Format 1 to 2, in place and once (under the DDL lock): the fold instant column, empty for every existing event
  * (which then folds at its recordedAt). Adding a nullable column rewrites no row and fires no trigger; writers of
  * format 1 name their columns, so they keep working beside it.
