@@ -23,7 +23,7 @@ export interface TokenRow {
  */
 export const accessProjection: Projection = {
   name: 'access',
-  version: 2,
+  version: 3, // 3: the SLA policy
   tables: [
     {
       name: 'access_tokens',
@@ -65,6 +65,11 @@ export const accessProjection: Projection = {
         const row = rows.get('access_tokens', [e.data.tokenId]);
         if (row !== undefined && row.revoked_at === null)
           rows.put('access_tokens', { ...row, revoked_at: e.data.revokedAt, revoked_by: by });
+        return;
+      }
+      case 'SlaPolicySet': {
+        const { at, ...policy } = e.data;
+        rows.put('access_settings', { key: 'sla', value: canonicalJson(policy), set_at: at, set_by: by });
         return;
       }
       case 'SuppressionPolicySet':

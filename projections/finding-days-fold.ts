@@ -64,6 +64,7 @@ const findingOf = (findingId: string, f: DayFacts): Finding => ({
   assetId: '',
   ruleId: '',
   collector: null,
+  severity: 'unknown',
   firstSeen: '' as Instant,
   lastSeen: '' as Instant,
   scanCount: 0,

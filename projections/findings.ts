@@ -1,5 +1,5 @@
-import { evolveFrom, isAdmitted, isFindingEvent, type Finding } from '../src/domain/index.js';
-import { asDomainEvent, type Instant, type Lifecycle, type RecordedEvent } from '../src/events/index.js';
+import { evolveFrom, isAdmitted, isFindingEvent, isOpen, type Finding } from '../src/domain/index.js';
+import { asDomainEvent, type Instant, type Lifecycle, type RecordedEvent, type SightingSeverity } from '../src/events/index.js';
 import { columns, type Projection, type Row } from './projection.js';
 
 /** A row of the findings table: the original's FindingState.to_dict columns, and what the rules need besides. */
@@ -10,6 +10,7 @@ export interface FindingRow {
   account_id: string;
   region: string;
   collector: string | null;
+  severity: SightingSeverity;
   lifecycle: Lifecycle;
   underlying: Lifecycle | null;
   first_seen: string;
@@ -46,6 +47,7 @@ export const findingFromRow = (r: FindingRow): Finding => ({
   accountId: r.account_id,
   region: r.region,
   collector: r.collector,
+  severity: r.severity,
   lifecycle: r.lifecycle,
   underlying: r.underlying,
   firstSeen: r.first_seen as Instant,
@@ -73,6 +75,7 @@ export const rowOfFinding = (f: Finding, tip: Tip, resolved: Resolved): FindingR
   account_id: f.accountId,
   region: f.region,
   collector: f.collector,
+  severity: f.severity,
   lifecycle: f.lifecycle,
   underlying: f.underlying,
   first_seen: f.firstSeen,
@@ -119,7 +122,8 @@ const tipOf = (row: FindingRow | undefined, event: RecordedEvent, local: string)
 const counters = 'finding_stats';
 
 /**
- * Findings, their notes, and the counters stats read: `lifecycle:<name>` per lifecycle, `findings`, `sightings`,
+ * Findings, their notes, and the counters stats read: `lifecycle:<name>` per lifecycle, `severity:<name>` and
+ * `open:<severity>` (open findings) per severity, `findings`, `sightings`,
  * `resolutions` and `resolve_ms` (the sum of open-to-resolved durations, for the mean time to resolve), each moved by
  * the event that changes it (never a COUNT over a capped scan, as the original's 10,000-row stats were). A row is
  * the fold of the finding's events over every origin, in fold order, and carries where it stands (`position`, and
@@ -127,12 +131,12 @@ const counters = 'finding_stats';
  */
 export const findingsProjection: Projection = {
   name: 'findings',
-  version: 4, // 4: the last-seen indexes (the dashboard sorts by them)
+  version: 5, // 4: the last-seen indexes (the dashboard sorts by them); 5: severity, its counters and the SLA index
   tables: [
     {
       name: 'findings',
       columns: columns(`finding_id:text asset_id:text rule_id:text account_id:text region:text collector:text?
-        lifecycle:text underlying:text? first_seen:text last_seen:text scan_count:integer last_scan_id:text?
+        severity:text lifecycle:text underlying:text? first_seen:text last_seen:text scan_count:integer last_scan_id:text?
         opened_at:text resolved_at:text? resolved_by:text resolution_reason:text suppressed_by:text
         suppressed_at:text? suppression_reason:text suppressed_until:text? false_positive_by:text
         false_positive_reason:text decided_by:text? decided_rank:integer revision:integer position:integer
@@ -146,6 +150,9 @@ export const findingsProjection: Projection = {
         // The dashboard's order: newest seen first, over all findings or one lifecycle (a sighting moves both).
         { name: 'findings_by_last_seen', columns: ['last_seen', 'finding_id'] },
         { name: 'findings_by_lifecycle_seen', columns: ['lifecycle', 'last_seen', 'finding_id'] },
+        // By severity, paged by id; and the SLA's question, per severity: whose clock started by an instant.
+        { name: 'findings_by_severity', columns: ['severity', 'finding_id'] },
+        { name: 'findings_by_sla', columns: ['severity', 'first_seen'] },
         { name: 'findings_by_expiry', columns: ['suppressed_until'], where: { column: 'lifecycle', op: '=', value: 'suppressed' } },
       ],
     },
@@ -183,6 +190,15 @@ export const findingsProjection: Projection = {
       if (before !== null) add(`lifecycle:${before.lifecycle}`, -1);
       add(`lifecycle:${next.lifecycle}`, 1);
     }
+    if (before?.severity !== next.severity) {
+      if (before !== null) add(`severity:${before.severity}`, -1);
+      add(`severity:${next.severity}`, 1);
+    }
+    const wasOpen = before !== null && isOpen(before.lifecycle);
+    if (wasOpen !== isOpen(next.lifecycle) || (wasOpen && before?.severity !== next.severity)) {
+      if (wasOpen) add(`open:${before.severity}`, -1);
+      if (isOpen(next.lifecycle)) add(`open:${next.severity}`, 1);
+    }
     let notes = row?.notes ?? 0;
     if (e.type === 'FindingNoteAdded') {
       rows.put('finding_notes', { finding_id: e.data.findingId, seq: notes, by: e.data.by, text: e.data.text, at: e.data.at });
@@ -198,6 +214,8 @@ export const findingsProjection: Projection = {
     if (row === undefined) return;
     rows.add(counters, 'findings', -1);
     rows.add(counters, `lifecycle:${row.lifecycle}`, -1);
+    rows.add(counters, `severity:${row.severity}`, -1);
+    if (isOpen(row.lifecycle)) rows.add(counters, `open:${row.severity}`, -1);
     rows.add(counters, 'sightings', -row.scan_count);
     rows.add(counters, 'resolutions', -row.resolutions);
     rows.add(counters, 'resolve_ms', -row.resolve_ms);

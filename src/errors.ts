@@ -82,3 +82,24 @@ export class Impersonation extends InvalidInput {
     super('by', by, `nothing or ${identity}: a personal identity acts only as itself`);
   }
 }
+
+/**
+ * An event written at a schema newer than this release reads: a writer ahead of this reader in a rollout. Never
+ * bad input and never corruption: it says what is needed (the type, the schema, where the event came from), and
+ * nothing of it is written. Readers upgrade first (README: Rolling out a new schema).
+ */
+export class NewerSchema extends Error {
+  override readonly name = 'NewerSchema';
+  constructor(
+    readonly type: string,
+    readonly schema: number,
+    readonly readable: number,
+    readonly where: string,
+    release: string,
+  ) {
+    super(
+      `${where}: ${type} schema ${schema} is newer than this stance-state (${release}) reads (${type} up to schema ${readable}); ` +
+        `upgrade this replica to a release that reads ${type} schema ${schema} (readers upgrade before writers write it)`,
+    );
+  }
+}

@@ -44,6 +44,7 @@ const sighting = (i: number, batch: number) => ({
     accountId: `${100000000000 + (i % 20)}`,
     region: i % 2 === 0 ? 'us-east-1' : 'eu-west-1',
     collector: null,
+    severity: 'unknown',
   },
 });
 const batchOf = (b: number): StreamWrite[] =>

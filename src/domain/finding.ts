@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { DomainEvent, DomainEventOf, Instant, Lifecycle } from '../events/index.js';
+import type { DomainEvent, DomainEventOf, Instant, Lifecycle, SightingSeverity } from '../events/index.js';
 import type { Decider } from './decider.js';
 import { isOpen, nextLifecycle } from './lifecycle.js';
 
@@ -35,6 +35,8 @@ export interface Finding {
   readonly accountId: string;
   readonly region: string;
   readonly collector: string | null;
+  /** The latest severity a sighting stated (`unknown` until one does: sightings of schema 1 state none). */
+  readonly severity: SightingSeverity;
   readonly lifecycle: Lifecycle;
   /** While suppressed: the lifecycle sightings have moved underneath the suppression. */
   readonly underlying: Lifecycle | null;
@@ -80,6 +82,7 @@ const evolve = (state: FindingState, event: FindingEvent): FindingState => {
         accountId: d.accountId,
         region: d.region,
         collector: d.collector,
+        severity: d.severity,
         lifecycle: 'new',
         underlying: null,
         firstSeen: d.seenAt,
@@ -109,6 +112,8 @@ const evolve = (state: FindingState, event: FindingEvent): FindingState => {
       accountId: d.accountId,
       region: d.region,
       collector: d.collector,
+      // A sighting that states no severity (an older scanner, a schema-1 event) leaves the one known.
+      severity: d.severity === 'unknown' ? state.severity : d.severity,
       lastSeen: d.seenAt > state.lastSeen ? d.seenAt : state.lastSeen,
       scanCount: state.scanCount + 1,
       lastScanId: d.scanId ?? state.lastScanId,

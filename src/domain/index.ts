@@ -7,6 +7,7 @@ export * from './lifecycle.js';
 export * from './merge.js';
 export * from './scan.js';
 export * from './session.js';
+export * from './sla.js';
 export * from './state.js';
 export * from './state-query.js';
 export * from './state-types.js';

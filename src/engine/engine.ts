@@ -30,6 +30,8 @@ import type {
   TrackFindingInput,
 } from './inputs.js';
 import * as scans from './scans.js';
+import * as sla from './sla.js';
+import * as eventSchemas from './event-schemas.js';
 import { getFindingStats } from './stats.js';
 import * as sessionHolds from './session-holds.js';
 import * as sessionRecords from './session-records.js';
@@ -147,6 +149,18 @@ export class StateEngine {
     recordRefusal: async (refusal: audit.Refusal): Promise<void> => audit.recordRefusal(this.core, refusal),
     audit: async (options: { since?: string | undefined; limit?: number | undefined } = {}) =>
       audit.listAudit(this.core, options),
+  };
+
+  // The SLA policy: days to remediate per severity (an event; deadlines follow it at once, nothing rebuilds)
+  readonly sla = {
+    policy: async () => sla.getSlaPolicy(this.core),
+    setPolicy: async (input: sla.SlaPolicyInput, identity?: Identity) => sla.setSlaPolicy(this.core, input, identity),
+  };
+
+  // Event schemas: what readers upcast to, what writers write (rolled out readers first)
+  readonly schemas = {
+    list: async () => eventSchemas.eventSchemas(this.core),
+    setWrite: async (type: string, schema: number) => eventSchemas.setWriteSchema(this.core, type, schema),
   };
 
   // Projections

@@ -10,7 +10,7 @@ import {
   type Identity,
 } from '../domain/index.js';
 import { DomainError, InvalidInput } from '../errors.js';
-import { asDomainEvent, decodeOrThrow, Instant, type DomainEvent } from '../events/index.js';
+import { asDomainEvent, decodeOrThrow, defaultWriteSchema, Instant, type DomainEvent } from '../events/index.js';
 import type { StreamWrite } from '../ports/log.js';
 import type { Filter, RowQuery } from '../ports/read-models.js';
 import { now, type Core } from './core.js';
@@ -29,6 +29,7 @@ import {
 } from './inputs.js';
 import { findingRecord, type FindingRecord } from './records.js';
 import { getScan } from './scans.js';
+import { breachedFilters, dueWithinFilters, getSlaPolicy } from './sla.js';
 
 /** A finding's decision state: its read-model row (the fold over every origin), and what the log has after it. */
 export const findingKind: EntityKind<FindingState> = {
@@ -64,7 +65,24 @@ const notesOf = async (core: Core, ids: readonly string[]): Promise<Map<string, 
 
 export const getFindingState = async (core: Core, findingId: string): Promise<FindingRecord | null> => {
   const row = await rowOf(core, findingId);
-  return row === undefined ? null : findingRecord(row, (await notesOf(core, [findingId])).get(findingId) ?? []);
+  if (row === undefined) return null;
+  return findingRecord(row, (await notesOf(core, [findingId])).get(findingId) ?? [], await getSlaPolicy(core), now(core));
+};
+
+/**
+ * A sighting that states a severity needs `FindingTracked` schema 2 in the log: refused (naming the field) while this
+ * store still writes schema 1, the default for one release, so no reader of the older schema meets one it can't read.
+ */
+const checkSeverityWritable = async (core: Core, severities: readonly (string | undefined)[], field: (i: number) => string): Promise<void> => {
+  const i = severities.findIndex((s) => s !== undefined);
+  if (i < 0) return;
+  const schema = (await core.backend.log.writeSchemas()).get('FindingTracked') ?? defaultWriteSchema('FindingTracked');
+  if (schema < 2)
+    throw new InvalidInput(
+      field(i),
+      severities[i],
+      'none while this store writes sightings (FindingTracked) at schema 1, which has no severity: once every reader runs stance-state 0.2.0 or later, run `stance-state schema write FindingTracked 2` (README: Rolling out a new schema)',
+    );
 };
 
 /**
@@ -107,11 +125,12 @@ export const scopeOf = async (core: Core, scanId: string | undefined, collector:
 
 export const trackFinding = async (core: Core, input: TrackFindingInput, identity?: Identity): Promise<FindingRecord> => {
   const i = decodeOrThrow(TrackFindingInput, input);
+  await checkSeverityWritable(core, [i.severity], () => 'severity');
   const scope = await scopeOf(core, i.scanId, i.collector);
   requireScope(identity, scope.accountId, scope.region, `finding ${i.findingId}`);
   return decideFinding(
     core,
-    { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt: now(core), ...scope } },
+    { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt: now(core), ...scope, severity: i.severity ?? 'unknown' } },
     metaOf(identity),
   );
 };
@@ -141,6 +160,7 @@ export const trackFindings = async (
   identity?: Identity,
 ): Promise<TrackSummary> => {
   const inputs = records.map((r, index) => decodeOrThrow(TrackFindingInput, { ...r, scanId: r.scanId ?? options.scanId }, `records[${index}]`));
+  await checkSeverityWritable(core, inputs.map((i) => i.severity), (index) => `records[${index}].severity`);
   const scopes = new Map<string, SightingScope>();
   for (const i of inputs) {
     const key = `${i.scanId ?? ''}\u0000${i.collector ?? ''}`;
@@ -158,7 +178,10 @@ export const trackFindings = async (
     for (const i of inputs) {
       const loaded = states.get(i.findingId) as Loaded<FindingState>;
       const scope = scopes.get(`${i.scanId ?? ''}\u0000${i.collector ?? ''}`) as SightingScope;
-      const command: FindingCommand = { type: 'TrackFinding', data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope } };
+      const command: FindingCommand = {
+        type: 'TrackFinding',
+        data: { findingId: i.findingId, assetId: i.assetId, ruleId: i.ruleId, seenAt, ...scope, severity: i.severity ?? 'unknown' },
+      };
       const events = finding.decide(loaded.state, command) as readonly DomainEvent[];
       if (events.length === 0) {
         counts.already_seen += 1;
@@ -269,6 +292,11 @@ export const listFindingStates = async (core: Core, input: ListFindingsInput = {
   filter('rule_id', i.ruleId);
   filter('account_id', i.accountId);
   filter('region', i.region);
+  filter('severity', i.severity);
+  const policy = await getSlaPolicy(core);
+  const at = now(core);
+  if (i.sla?.kind === 'breached') where.push(...breachedFilters(policy, at));
+  if (i.sla?.kind === 'due-within') where.push(...dueWithinFilters(policy, at, i.sla.ms));
   const order = orders[sort];
   const after =
     i.cursor === undefined
@@ -279,7 +307,7 @@ export const listFindingStates = async (core: Core, input: ListFindingsInput = {
   const last = page.at(-1);
   const notes = await notesOf(core, page.map((r) => r.finding_id));
   return {
-    findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [])),
+    findings: page.map((r) => findingRecord(r, notes.get(r.finding_id) ?? [], policy, at)),
     next_cursor:
       rows.length > limit && last !== undefined ? (sort === 'finding_id' ? last.finding_id : seenCursorOf(last)) : null,
   };

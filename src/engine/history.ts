@@ -1,7 +1,8 @@
 import { evolveFrom, findingStreamOf, isFindingEvent, type FindingState } from '../domain/index.js';
 import { rowOfFinding } from '../../projections/index.js';
-import { asDomainEvent, type RecordedEvent } from '../events/index.js';
-import type { Core } from './core.js';
+import { asDomainEvent, type Instant, type RecordedEvent } from '../events/index.js';
+import { now, type Core } from './core.js';
+import { getSlaPolicy } from './sla.js';
 import { findingRecord, type FindingRecord } from './records.js';
 
 /** One line of a finding's audit trail. */
@@ -81,5 +82,8 @@ export const getFindingAsOf = async (core: Core, findingId: string, asOf: string
     tip = { position: e.position, revision: e.revision };
     if (d.type === 'FindingNoteAdded' && state !== before) notes.push(d.data.text);
   }
-  return state === null ? null : findingRecord(rowOfFinding(state, tip, { resolutions: 0, resolveMs: 0, notes: notes.length }), notes);
+  if (state === null) return null;
+  // Its deadline under today's policy, and whether it had passed at that instant.
+  const at = (asOf < now(core) ? asOf : now(core)) as Instant;
+  return findingRecord(rowOfFinding(state, tip, { resolutions: 0, resolveMs: 0, notes: notes.length }), notes, await getSlaPolicy(core), at);
 };

@@ -23,7 +23,7 @@ const batchSize = 1_000;
 
 const decode = ({ where, value }: ImportRecord): TrackFindingInput => {
   const r = decodeOrThrow(FindingRecordInput, value, where);
-  return { findingId: r.finding_id, assetId: r.asset_id, ruleId: r.rule_id, collector: r.collector };
+  return { findingId: r.finding_id, assetId: r.asset_id, ruleId: r.rule_id, collector: r.collector, severity: r.severity };
 };
 
 /**

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
-import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, ScopeName, Text } from '../events/index.js';
+import { Id, Instant, JsonRecord, Lifecycle, NonNegativeInt, optional, ScanStatus, Scope, ScopeName, Severity, SightingSeverity, Text } from '../events/index.js';
 
 /** What a caller may pass: optional fields may be missing or undefined (commander leaves absent options undefined). */
 export type Input<C extends t.Any> = { [K in keyof t.TypeOf<C>]?: t.TypeOf<C>[K] | undefined } & {
@@ -56,6 +56,8 @@ export const TrackFindingInput = t.strict({
   ruleId: Id,
   scanId: optional(Id),
   collector: optional(Id),
+  /** As the scanner ranks it; none given: `unknown` (a later sighting that states one sets it). */
+  severity: optional(Severity),
 });
 export type TrackFindingInput = Input<typeof TrackFindingInput>;
 
@@ -64,6 +66,7 @@ export const FindingRecordInput = t.strict({
   asset_id: Id,
   rule_id: Id,
   collector: optional(Id),
+  severity: optional(Severity),
 });
 export type FindingRecordInput = Input<typeof FindingRecordInput>;
 
@@ -79,6 +82,22 @@ export type FalsePositiveInput = Input<typeof FalsePositiveInput>;
 export const NoteInput = t.strict({ by: optional(Id), text: t.refinement(Text, (s) => s.trim().length > 0, 'non-empty text') });
 export type NoteInput = Input<typeof NoteInput>;
 
+/** The SLA filter of a finding list: `breached`, or `due-within=<n>d` / `<n>h` (a duration in days or hours). */
+export type SlaFilter = { readonly kind: 'breached' } | { readonly kind: 'due-within'; readonly ms: number };
+export const SlaFilter = new t.Type<SlaFilter, string, unknown>(
+  'breached or due-within=<n>d (or <n>h), n 1-3650 days',
+  (u): u is SlaFilter => typeof u === 'object' && u !== null && 'kind' in u,
+  (u, c) => {
+    if (typeof u === 'object' && u !== null && 'kind' in u) return t.success(u as SlaFilter);
+    if (u === 'breached') return t.success({ kind: 'breached' });
+    const m = typeof u === 'string' ? /^due-within=(\d{1,6})([dh])$/.exec(u) : null;
+    if (m === null) return t.failure(u, c);
+    const ms = Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000);
+    return ms >= 3_600_000 && ms <= 3650 * 86_400_000 ? t.success({ kind: 'due-within', ms }) : t.failure(u, c);
+  },
+  (f) => (f.kind === 'breached' ? 'breached' : `due-within=${f.ms / 3_600_000}h`),
+);
+
 /** Finding pages by id (the default), or by when they were last seen: oldest first, or newest first (`-last_seen`). */
 export const FindingSort = t.keyof({ finding_id: null, last_seen: null, '-last_seen': null }, 'finding_id, last_seen or -last_seen');
 export type FindingSort = t.TypeOf<typeof FindingSort>;
@@ -89,6 +108,10 @@ export const ListFindingsInput = t.strict({
   ruleId: optional(Id),
   accountId: optional(Scope),
   region: optional(Scope),
+  /** `unknown`: findings no sighting gave a severity. */
+  severity: optional(SightingSeverity),
+  /** `breached`: open findings past their deadline; `due-within=7d` (or `=12h`): due within that time, not yet breached. */
+  sla: optional(SlaFilter),
   sort: optional(FindingSort),
   limit: optional(t.refinement(NonNegativeInt, (n) => n >= 1 && n <= 10_000, 'limit (1-10000)')),
   /** The previous page's next_cursor: a finding id by id, an opaque token by last seen. */

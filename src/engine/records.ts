@@ -1,5 +1,6 @@
 import type { CheckpointRow, FindingRow, ScanRow } from '../../projections/index.js';
-import type { Lifecycle, ScanStatus, Json } from '../events/index.js';
+import { slaOf, type SlaPolicy } from '../domain/index.js';
+import type { Instant, Lifecycle, ScanStatus, Json, SightingSeverity } from '../events/index.js';
 
 /** The original's ScanRecord.to_dict, plus `full_scope`. */
 export interface ScanRecord {
@@ -55,6 +56,11 @@ export interface FindingRecord {
   readonly region: string;
   readonly collector: string | null;
   readonly last_scan_id: string | null;
+  /** The latest severity a sighting stated; `unknown` when none did. */
+  readonly severity: SightingSeverity;
+  /** Open findings with a deadline under the SLA policy: when it falls, and whether it has passed. */
+  readonly sla_due_at: string | null;
+  readonly sla_breached: boolean;
 }
 
 /** Counts of every lifecycle (uncapped), totals and the mean time to resolve. */
@@ -70,6 +76,16 @@ export interface FindingStats {
   readonly sightings: number;
   readonly resolutions: number;
   readonly mean_time_to_resolve_seconds: number | null;
+  /** Open findings past their SLA deadline (the policy in force, now). */
+  readonly breached: number;
+  /** Per severity (and `unknown`): every finding, the open ones, and the open ones past their deadline. */
+  readonly by_severity: Readonly<Record<SightingSeverity, SeverityStats>>;
+}
+
+export interface SeverityStats {
+  readonly total: number;
+  readonly open: number;
+  readonly breached: number;
 }
 
 export const scanRecord = ({ origin: _o, revision: _r, position: _p, ...r }: ScanRow): ScanRecord => ({
@@ -84,7 +100,9 @@ export const checkpointRecord = ({ revision: _r, position: _p, ...r }: Checkpoin
   metadata: JSON.parse(r.metadata) as Record<string, Json>,
 });
 
-export const findingRecord = (r: FindingRow, notes: readonly string[]): FindingRecord => ({
+export const findingRecord = (r: FindingRow, notes: readonly string[], policy: SlaPolicy, at: Instant): FindingRecord => {
+  const sla = slaOf({ severity: r.severity, lifecycle: r.lifecycle, firstSeen: r.first_seen as Instant, openedAt: r.opened_at as Instant }, policy, at);
+  return {
   finding_id: r.finding_id,
   asset_id: r.asset_id,
   rule_id: r.rule_id,
@@ -106,4 +124,8 @@ export const findingRecord = (r: FindingRow, notes: readonly string[]): FindingR
   region: r.region,
   collector: r.collector,
   last_scan_id: r.last_scan_id,
-});
+  severity: r.severity,
+  sla_due_at: sla.dueAt,
+  sla_breached: sla.breached,
+  };
+};

@@ -1,5 +1,7 @@
 import * as t from 'io-ts';
-import { Id, Instant, orNull, Text } from './primitives.js';
+import { InvalidInput } from '../errors.js';
+import { registerSchemaStep } from './upcasters.js';
+import { Id, Instant, orNull, Text, type Json } from './primitives.js';
 import { Scope } from './scan.js';
 
 export const Lifecycle = t.keyof(
@@ -8,19 +10,38 @@ export const Lifecycle = t.keyof(
 );
 export type Lifecycle = t.TypeOf<typeof Lifecycle>;
 
-/** Schema 1 of each finding event's data. A new shape is schema 2 plus an upcaster, never an edit here. */
+/** How bad a finding is, as scanners rank it (AWS Security Hub's labels). */
+export const Severity = t.keyof({ critical: null, high: null, medium: null, low: null, informational: null }, 'Severity');
+export type Severity = t.TypeOf<typeof Severity>;
+export const severities: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+/** A sighting's severity: a Severity, or `unknown` when the scanner gave none (every schema-1 sighting reads so). */
+export const SightingSeverity = t.keyof(
+  { critical: null, high: null, medium: null, low: null, informational: null, unknown: null },
+  'Severity or unknown',
+);
+export type SightingSeverity = t.TypeOf<typeof SightingSeverity>;
+
+const sighting = {
+  findingId: Id,
+  assetId: Id,
+  ruleId: Id,
+  scanId: orNull(Id),
+  seenAt: Instant,
+  /** The scope of the sighting (from its scan), so a full-scope scan can tell what it did not observe. */
+  accountId: Scope,
+  region: Scope,
+  collector: orNull(Id),
+};
+
+/** Schema 1 of `FindingTracked` (release 0.1.0): no severity. Read upcast to schema 2 with severity `unknown`. */
+export const FindingTrackedV1 = t.strict(sighting);
+
+/**
+ * The current schema of each finding event's data. A new shape is a new schema plus an upcaster (upcasters.ts,
+ * finding-schemas.ts), never an edit of a schema already written. `FindingTracked` is at schema 2.
+ */
 export const findingEvents = {
-  FindingTracked: t.strict({
-    findingId: Id,
-    assetId: Id,
-    ruleId: Id,
-    scanId: orNull(Id),
-    seenAt: Instant,
-    /** The scope of the sighting (from its scan), so a full-scope scan can tell what it did not observe. */
-    accountId: Scope,
-    region: Scope,
-    collector: orNull(Id),
-  }),
+  FindingTracked: t.strict({ ...sighting, severity: SightingSeverity }),
   FindingResolved: t.strict({ findingId: Id, by: Text, reason: Text, scanId: orNull(Id), at: Instant }),
   FindingSuppressed: t.strict({ findingId: Id, by: Text, reason: Text, until: orNull(Instant), at: Instant }),
   FindingUnsuppressed: t.strict({ findingId: Id, by: Text, at: Instant }),
@@ -29,3 +50,25 @@ export const findingEvents = {
   FindingMarkedFalsePositive: t.strict({ findingId: Id, by: Text, reason: Text, at: Instant }),
   FindingNoteAdded: t.strict({ findingId: Id, by: Text, text: Text, at: Instant }),
 };
+
+/** 1→2: a sighting gains its severity; one written before severities existed reads `unknown`. */
+registerSchemaStep({
+  type: 'FindingTracked',
+  from: 1,
+  up: (data) => (isRecord(data) ? { ...data, severity: 'unknown' } : data),
+  down: (data) => {
+    if (!isRecord(data)) return data;
+    const { severity, ...rest } = data;
+    if (severity !== undefined && severity !== 'unknown')
+      throw new InvalidInput(
+        'severity',
+        severity,
+        'none: this store writes sightings (FindingTracked) at schema 1, which has no severity; once every reader runs stance-state 0.2.0 or later, run `stance-state schema write FindingTracked 2` (README: Rolling out a new schema)',
+      );
+    return rest;
+  },
+});
+
+function isRecord(data: Json): data is { readonly [key: string]: Json } {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}

@@ -13,6 +13,7 @@ export * from './json-text.js';
 export * from './primitives.js';
 export * from './scan.js';
 export * from './session.js';
+export * from './sla.js';
 export * from './state.js';
 export * from './streams.js';
 export * from './sync.js';

@@ -14,6 +14,9 @@ export const checkpointStreamName = (collector: string, accountId: string, regio
 const legacyCheckpointStreamName = (collector: string, accountId: string, region: string): string =>
   `checkpoint-${collector}:${accountId}:${region}`;
 
+/** The SLA policy is one per deployment: one stream. */
+export const slaPolicyStream = 'sla-policy';
+
 const text = (data: unknown, key: string): string | null => {
   const value = (data as Record<string, unknown> | null)?.[key];
   return typeof value === 'string' ? value : null;
@@ -40,6 +43,8 @@ export const entityStreams = (category: string, data: unknown): readonly string[
       return [`session-${id('sessionId') ?? ''}`];
     case 'body':
       return [`body-${id('sha256') ?? ''}`];
+    case 'sla':
+      return [slaPolicyStream];
     case 'checkpoint': {
       const parts = [id('collector') ?? '', id('accountId') ?? '', id('region') ?? ''] as const;
       const current = checkpointStreamName(...parts);

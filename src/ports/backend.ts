@@ -67,6 +67,10 @@ export interface EventLog {
   streamRevision(stream: string, origin?: string): Promise<number | null>;
   verify(options?: { onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
   stats(): Promise<LogStats>;
+  /** Per event type, the schema this deployment told writers to store it at (types not named: the release's default). */
+  writeSchemas(): Promise<ReadonlyMap<string, number>>;
+  /** Tells every writer of this store to store `type` at `schema` (one it can go down to, up to the current). */
+  setWriteSchema(type: string, schema: number): Promise<void>;
 }
 
 /** A refused write, kept beside the log (never in it: a refusal must leave the log as it was). */

@@ -14,6 +14,11 @@ export interface ReadAllOptions {
   readonly fromPosition?: number;
   readonly filter?: EventFilter;
   readonly limit?: number;
+  /**
+   * Each event's data and schema as stored, not upcast to the current schema: what its checksum and signature cover,
+   * for copying the log elsewhere (sync push, `log migrate`). Every other reader wants the default.
+   */
+  readonly asStored?: boolean;
 }
 
 export interface ReadStreamOptions {
@@ -102,6 +107,10 @@ export interface EventStore {
   /** Revision of the stream's last event, or null when the stream does not exist. */
   streamRevision(stream: string, origin?: string): Promise<number | null>;
   verify(options?: { onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
+  /** Per event type, the schema this deployment told writers to store it at (types not named: the release's default). */
+  writeSchemas(): Promise<ReadonlyMap<string, number>>;
+  /** Tells every writer of this store to store `type` at `schema` (a schema it can go down to, up to the current). */
+  setWriteSchema(type: string, schema: number): Promise<void>;
   stats(): Promise<LogStats>;
   close(): Promise<void>;
 }

@@ -1,11 +1,16 @@
 import type { Cell, Row } from '../../projections/index.js';
 
 /** One condition on a column; `in` and `not in` take a list. */
-export interface Filter {
+export interface ColumnFilter {
   readonly column: string;
   readonly op: '=' | '<>' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | 'is null' | 'is not null';
   readonly value?: Cell | readonly Cell[];
 }
+/** Rows meeting every condition of at least one of the groups (none: no row). */
+export interface AnyOfFilter {
+  readonly anyOf: readonly (readonly ColumnFilter[])[];
+}
+export type Filter = ColumnFilter | AnyOfFilter;
 
 /**
  * A query on one read-model table, as data: each backend renders it in its own dialect, so nothing above the store

@@ -6,7 +6,7 @@ import {
   ForeignEvent,
   genesisChecksum,
   isEventType,
-  upcast,
+  readableData,
   validateEvent,
   type Json,
 } from '../events/index.js';
@@ -27,6 +27,8 @@ export interface CheckedForeignEvent {
   readonly data: Json;
   readonly dataJson: string;
   readonly metaJson: string;
+  /** What readers see (projections applied with the import): the data upcast to the type's current schema. */
+  readonly current: { readonly schema: number; readonly data: Json };
 }
 
 /** Decodes one replicated event: its envelope, its type and its data against the type's codec (at the current schema). */
@@ -35,13 +37,14 @@ export const checkForeignEvent = (raw: unknown, where: string): CheckedForeignEv
   if (isLeft(decoded)) throw InvalidInput.from(decoded.left, where);
   const e = decoded.right;
   if (!isEventType(e.type)) throw new InvalidInput(`${where}.type`, e.type, 'a known event type');
-  if (e.schema > currentSchema(e.type)) throw new InvalidInput(`${where}.schema`, e.schema, `at most ${currentSchema(e.type)} for ${e.type}`);
-  // The data is checked at the current schema, but stored as written: the checksum covers the original bytes.
+  // The data is checked at the current schema, but stored as written: the checksum covers the original bytes. A
+  // writer ahead of this reader is said to be so (and what it needs), never "corrupt".
   const data = e.data as Json;
-  validateEvent(e.stream, e.type, upcast(e.type, e.schema, currentSchema(e.type), data).data, `${where}`);
+  const readable = readableData(e.type, e.schema, data, `${where} (event ${e.id} of ${e.meta.origin}, stream ${e.stream})`);
+  const checked = validateEvent(e.stream, e.type, readable, `${where}`);
   const dataJson = canonicalJson(data);
   const metaJson = canonicalJson(e.meta);
-  return { event: e, data, dataJson, metaJson };
+  return { event: e, data, dataJson, metaJson, current: { schema: currentSchema(e.type), data: checked.data } };
 };
 
 /** Where an origin's chain of one stream stands during an import: its last revision and checksum, or none yet. */

@@ -2,6 +2,12 @@ import {
   assertExpectedRevision,
   assertStreamName,
   canonicalJson,
+  currentSchema,
+  defaultWriteSchema,
+  downcast,
+  eventTypes,
+  isEventType,
+  lowestWritable,
   metaFields,
   newEventId,
   UuidLike,
@@ -19,13 +25,18 @@ export interface PreparedEvent {
   readonly id: string;
   readonly idGiven: boolean;
   readonly type: string;
+  /** The schema the event is stored at (the configured write schema) and the text stored: what the checksum covers. */
+  readonly storedSchema: number;
+  readonly dataJson: string;
+  /** What readers see: the data at the type's current schema. */
   readonly schema: number;
   readonly data: Json;
-  readonly dataJson: string;
   readonly meta: Omit<EventMeta, 'recordedAt' | 'origin'>;
   /** Whether the caller gave any meta field (most appends give none). */
   readonly metaGiven: boolean;
 }
+const noWriteSchemas: WriteSchemas = new Map();
+
 export interface PreparedWrite {
   readonly stream: string;
   readonly expectedRevision: ExpectedRevision;
@@ -33,8 +44,14 @@ export interface PreparedWrite {
 }
 
 
-/** Validates every write of a batch; the first bad field is thrown as InvalidInput and nothing is written. */
-export const prepareWrites = (writes: readonly StreamWrite[], now: number): PreparedWrite[] =>
+/** Per event type, the schema a deployment told writers to store it at (else `defaultWriteSchema`). */
+export type WriteSchemas = ReadonlyMap<string, number>;
+
+/**
+ * Validates every write of a batch (at the current schema); the first bad field is thrown as InvalidInput and
+ * nothing is written. A type configured to be written at an older schema goes down to it here.
+ */
+export const prepareWrites = (writes: readonly StreamWrite[], now: number, writeSchemas: WriteSchemas = noWriteSchemas): PreparedWrite[] =>
   writes.map((write, w) => {
     const where = writes.length > 1 ? `writes[${w}].` : '';
     const stream = assertStreamName(write.stream);
@@ -55,13 +72,25 @@ export const prepareWrites = (writes: readonly StreamWrite[], now: number): Prep
         meta[key] = value;
         metaGiven = true;
       }
+      const schema = currentSchema(type);
+      const storedSchema = writeSchemas.get(type) ?? defaultWriteSchema(type);
+      let stored = data;
+      if (storedSchema < schema) {
+        try {
+          stored = downcast(type, schema, storedSchema, data);
+        } catch (error) {
+          if (error instanceof InvalidInput) throw new InvalidInput(`${at}.data.${error.field}`, error.value, error.expected);
+          throw error;
+        }
+      }
       return {
         id: e.id ?? newEventId(now),
         idGiven: e.id !== undefined,
         type,
-        schema: 1,
+        storedSchema,
+        dataJson: canonicalJson(stored),
+        schema,
         data,
-        dataJson: canonicalJson(data),
         meta,
         metaGiven,
       };
@@ -69,3 +98,39 @@ export const prepareWrites = (writes: readonly StreamWrite[], now: number): Prep
     return { stream, expectedRevision, events };
   });
 
+
+/** The store_meta key holding the write schemas (a JSON object of type → schema). */
+export const writeSchemasKey = 'write_schemas';
+
+/** Reads the stored write schemas; what is not a known type at a schema it can be written at is ignored. */
+export const parseWriteSchemas = (text: string | null | undefined): Map<string, number> => {
+  const out = new Map<string, number>();
+  if (text == null) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return out;
+  for (const [type, schema] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!isEventType(type) || typeof schema !== 'number') continue;
+    if (schema >= lowestWritable(type, currentSchema(type)) && schema <= currentSchema(type)) out.set(type, schema);
+  }
+  return out;
+};
+
+/**
+ * Checks a write-schema setting and returns the stored text after it. A schema lower than any step can go down to,
+ * or above the current one, is refused.
+ */
+export const withWriteSchema = (text: string | null | undefined, type: unknown, schema: unknown): string => {
+  if (typeof type !== 'string' || !isEventType(type)) throw new InvalidInput('type', type, `an event type (${eventTypes.join(', ')})`);
+  const current = currentSchema(type);
+  const lowest = lowestWritable(type, current);
+  if (typeof schema !== 'number' || !Number.isSafeInteger(schema) || schema < lowest || schema > current)
+    throw new InvalidInput('schema', schema, lowest === current ? `${current}: this release writes ${type} only at schema ${current}` : `${lowest}-${current} for ${type}`);
+  const next = Object.fromEntries(parseWriteSchemas(text));
+  next[type] = schema;
+  return JSON.stringify(next);
+};

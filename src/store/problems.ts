@@ -1,3 +1,4 @@
+import { release } from '../release.js';
 import { checksumOf, currentSchema, genesisChecksum, isEventType, upcast, validateEvent, type Json } from '../events/index.js';
 import type { BadEvent, VerifyReport } from './contract.js';
 import type { EventRow } from './recorded.js';
@@ -24,8 +25,11 @@ export const problemOf = (row: EventRow, prev: EventRow | null): string | null =
   if (prev !== null && String(meta.recordedAt) < String((JSON.parse(prev.meta) as typeof meta).recordedAt))
     return `meta.recordedAt: ${String(meta.recordedAt)} is before the previous event's`;
   if (!isEventType(row.type)) return `type: unknown event type ${row.type}`;
+  if (row.schema > currentSchema(row.type))
+    return `schema: ${row.type} schema ${row.schema} is newer than this stance-state (${release}) reads (up to ${currentSchema(row.type)}): verify it with a release that reads it`;
   try {
     const up = upcast(row.type, row.schema, currentSchema(row.type), data);
+    if (up.schema !== currentSchema(row.type)) return `schema: no upcaster takes ${row.type} from schema ${up.schema}`;
     validateEvent(row.stream, row.type, up.data);
   } catch (error) {
     return (error as Error).message;

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { categoryOf, ForeignEvent, replicatedCategories, validateEvent, type DomainEvent } from '../events/index.js';
+import { categoryOf, ForeignEvent, isEventType, readableData, replicatedCategories, validateEvent, type DomainEvent, type Json } from '../events/index.js';
 import { mayDecideSomewhere, mayOn, type AuthorityTable, type Right } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
 import type { StateEngine } from '../engine/index.js';
@@ -55,7 +55,8 @@ export const accept = async (
     if (isLegacyLocal(e)) continue;
     if (!(replicatedCategories as readonly string[]).includes(categoryOf(e.stream)))
       throw refuse(e.stream, `a ${replicatedCategories.join(', ')} stream: only those replicate (an origin may not send ${categoryOf(e.stream)} events)`);
-    const checked = validateEvent(e.stream, e.type, e.data, where);
+    const readable = isEventType(e.type) ? readableData(e.type, e.schema, e.data as Json, `${where} (event ${e.id} of ${origin}, stream ${e.stream})`) : e.data;
+    const checked = validateEvent(e.stream, e.type, readable, where);
     const d = { type: checked.type, data: checked.data } as unknown as DomainEvent;
     if (e.revision === 0) starts.set(e.stream, d);
     const startOf = async (stream: string) => starts.get(stream) ?? (await firstEventOf(engine, stream, origin));

@@ -1,5 +1,5 @@
 import { instantOf, type ConflictPolicy, type DomainEvent } from '../events/index.js';
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, NewerSchema } from '../errors.js';
 import { importReplicated } from '../engine/replication.js';
 import type { StateEngine } from '../engine/index.js';
 import { accept } from './accept.js';
@@ -141,6 +141,8 @@ const pullOrigin = async (
       });
       lastRecordedAt = acceptance.lastRecordedAt ?? lastRecordedAt;
     } catch (error) {
+      // A writer ahead of this replica's release: not a bad object; the origin waits here until this one upgrades.
+      if (error instanceof NewerSchema) throw new Stop(`batch ${name.key}: ${error.message}`, name.key, false);
       const message = objectError(error);
       if (message === null) throw error;
       throw new Stop(message, name.key, true);

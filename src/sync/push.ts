@@ -31,7 +31,7 @@ interface Pending {
 async function* ownBatches(engine: StateEngine, after: number, size: number, maxLine: number): AsyncGenerator<Pending> {
   let batch: Pending = { events: [], lines: [] };
   let bytes = 0;
-  for await (const e of engine.backend.log.readAll({ fromPosition: after })) {
+  for await (const e of engine.backend.log.readAll({ fromPosition: after, asStored: true })) {
     if (e.meta.origin !== engine.origin || !isReplicated(e.stream, e.type)) continue;
     const line = eventLine(e);
     const length = Buffer.byteLength(line) + 1;

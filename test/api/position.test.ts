@@ -71,7 +71,7 @@ Position('events appended without projections are caught up, and min_position se
   const bare = await openRawLog(t.store);
   const at = '2026-01-01T00:00:00.000Z';
   const result = await bare.append('finding-bare', [
-    { type: 'FindingTracked', data: { findingId: 'bare', assetId: 'a', ruleId: 'r', scanId: null, seenAt: at, accountId: '', region: '', collector: null } },
+    { type: 'FindingTracked', data: { findingId: 'bare', assetId: 'a', ruleId: 'r', scanId: null, seenAt: at, accountId: '', region: '', collector: null, severity: 'unknown' } },
   ]);
   await bare.close();
   const r = await get(t.url, `/v1/findings/bare?min_position=${result.position}`);

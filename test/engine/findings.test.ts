@@ -170,6 +170,15 @@ Findings('stats count every lifecycle without a cap, with the mean time to resol
     sightings: 10_050,
     resolutions: 1,
     mean_time_to_resolve_seconds: 7200,
+    breached: 0,
+    by_severity: {
+      critical: { total: 0, open: 0, breached: 0 },
+      high: { total: 0, open: 0, breached: 0 },
+      medium: { total: 0, open: 0, breached: 0 },
+      low: { total: 0, open: 0, breached: 0 },
+      informational: { total: 0, open: 0, breached: 0 },
+      unknown: { total: 10_050, open: 10_047, breached: 0 },
+    },
   });
 });
 

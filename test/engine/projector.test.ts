@@ -74,7 +74,7 @@ Projector('events appended by a writer without projections are applied before th
   assert.is(await engine.refresh(), await headOf(engine));
   assert.is((await engine.getFindingState('f1'))?.lifecycle, 'resolved');
   const raw2 = await openRawLog(url, { clock: clock.now });
-  await raw2.append('finding-f2', [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null } }]);
+  await raw2.append('finding-f2', [{ type: 'FindingTracked', data: { findingId: 'f2', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01T00:00:00.000Z', accountId: '', region: '', collector: null, severity: 'unknown' } }]);
   await raw2.close();
   await engine.trackFinding({ findingId: 'f3', assetId: 'a', ruleId: 'r' });
   assert.is((await engine.getFindingState('f2'))?.lifecycle, 'new');

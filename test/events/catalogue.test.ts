@@ -22,7 +22,7 @@ Catalogue('an unknown event type is named with the known ones', () => {
 });
 
 Catalogue('a bad field is named by its path and value', () => {
-  const data = { findingId: 'f', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01', accountId: '', region: '', collector: null };
+  const data = { findingId: 'f', assetId: 'a', ruleId: 'r', scanId: null, seenAt: '2026-01-01', accountId: '', region: '', collector: null, severity: 'unknown' };
   assert.is(
     messageOf(() => validateEvent('finding-f', 'FindingTracked', data, 'records[3]')),
     'invalid records[3].data.seenAt: "2026-01-01" (expected Instant)',
@@ -55,9 +55,9 @@ Catalogue('an Instant is canonical UTC text with milliseconds, and only that', (
     assert.not.ok(Instant.is(bad), bad);
 });
 
-Catalogue('every event type belongs to one of the eleven stream categories', () => {
+Catalogue('every event type belongs to one of the twelve stream categories', () => {
   const categories = new Set(Object.values(catalogue).map((e) => e.category));
-  assert.equal([...categories].sort(), ['body', 'checkpoint', 'finding', 'job', 'policy', 'scan', 'session', 'state', 'statetype', 'sync', 'token']);
+  assert.equal([...categories].sort(), ['body', 'checkpoint', 'finding', 'job', 'policy', 'scan', 'session', 'sla', 'state', 'statetype', 'sync', 'token']);
 });
 
 Catalogue('typed states, sessions and body purges stay local: sync carries scans, checkpoints and findings only', () => {

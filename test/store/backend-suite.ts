@@ -70,7 +70,7 @@ const withoutPositions = (tables: Record<string, Row[]>): Record<string, string[
 
 /** Events of `from` after a position, as a hub would carry them (no position). */
 const exported = async (from: Backend, after = 0) =>
-  (await collect(from.log.readAll({ fromPosition: after }))).map(({ position: _, ...e }) => e);
+  (await collect(from.log.readAll({ fromPosition: after, asStored: true }))).map(({ position: _, ...e }) => e);
 
 export const runBackendSuite = (label: string, place: () => Promise<BackendPlace>): void => {
   const Backends = suite(`store/backend (${label}): read models through the ports`);

@@ -13,6 +13,7 @@ const sighting = (id: string, seenAt: Instant, scanId: string | null = null) => 
   accountId: '111',
   region: 'us-east-1',
   collector: null,
+  severity: 'unknown' as const,
 });
 
 export const tracked = (id: string, seenAt: Instant, scanId: string | null = null): FindingEvent => ({

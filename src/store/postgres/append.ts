@@ -232,8 +232,8 @@ export const materialize = (
       const revision = w.firstRevision + i;
       const meta: EventMeta = e.metaGiven ? { ...e.meta, origin, recordedAt } : bare;
       const metaJson = e.metaGiven ? canonicalJson(meta) : bareJson;
-      const checksum = checksumOf({ id: e.id, stream: w.stream, revision, type: e.type, schema: e.schema, dataJson: e.dataJson, metaJson }, prev);
-      batch.push({ id: e.id, stream: w.stream, origin, revision, type: e.type, schema: e.schema, data: e.dataJson, meta: metaJson, checksum });
+      const checksum = checksumOf({ id: e.id, stream: w.stream, revision, type: e.type, schema: e.storedSchema, dataJson: e.dataJson, metaJson }, prev);
+      batch.push({ id: e.id, stream: w.stream, origin, revision, type: e.type, schema: e.storedSchema, data: e.dataJson, meta: metaJson, checksum });
       events.push({ id: e.id, stream: w.stream, revision, type: e.type, schema: e.schema, data: e.data, meta, checksum });
       prev = checksum;
     });

@@ -124,10 +124,10 @@ export const planImport = async (
 
 /** Adds the planned imports' rows, at their positions, to `batch`; returns them as readers will see them. */
 export const materializeImport = (plan: ImportPlan, positions: readonly number[], batch: RowBatch): RecordedEvent[] =>
-  plan.toInsert.map(({ event: e, data, dataJson, metaJson, foldAt }, i) => {
+  plan.toInsert.map(({ event: e, current, dataJson, metaJson, foldAt }, i) => {
     const position = positions[i] as number;
     batch.positions.push(position);
     batch.foldAts.push(foldAt);
     batch.push({ id: e.id, stream: e.stream, origin: e.meta.origin, revision: e.revision, type: e.type, schema: e.schema, data: dataJson, meta: metaJson, checksum: e.checksum });
-    return { id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum };
+    return { id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: current.schema, data: current.data, meta: e.meta as EventMeta, checksum: e.checksum };
   });

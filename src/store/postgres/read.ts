@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RecordedEvent } from '../../events/index.js';
 import { InvalidInput } from '../../errors.js';
 import type { EventFilter, ReadAllOptions, ReadStreamOptions } from '../contract.js';
-import { toRecorded, type EventRow } from '../recorded.js';
+import { toRecorded, toStored, type EventRow } from '../recorded.js';
 import { eventColumns } from './rows.js';
 import type { SchemaNames } from './schema.js';
 
@@ -42,12 +42,13 @@ export async function* readAllPages(pool: Queryable, n: SchemaNames, options: Re
   checkCount('limit', options.limit, 0);
   const { sql, params } = filterSql(options.filter, 3);
   const text = `SELECT ${eventColumns} FROM ${n.events} WHERE position > $1${sql} ORDER BY position LIMIT $2`;
+  const toEvent = options.asStored === true ? toStored : toRecorded;
   let position = options.fromPosition ?? 0;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const want = Math.min(pageSize, left);
     const { rows } = await pool.query<EventRow>(text, [position, want, ...params]);
-    for (const row of rows) yield toRecorded(row);
+    for (const row of rows) yield toEvent(row);
     if (rows.length < want) return;
     position = (rows[rows.length - 1] as EventRow).position;
     left -= rows.length;

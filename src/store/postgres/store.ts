@@ -16,7 +16,9 @@ import type {
 } from '../contract.js';
 import type { ImportOutcome, ImportRules } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
-import { prepareWrites } from '../prepare.js';
+import { parseWriteSchemas, prepareWrites, withWriteSchema, writeSchemasKey, type WriteSchemas } from '../prepare.js';
+
+const writeSchemasTtlMs = 2000;
 import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
 import { materializeImport, planImport, type ImportPlan } from './import.js';
 import { Notifier } from './notifier.js';
@@ -132,6 +134,7 @@ export class PostgresEventStore implements EventStore {
   readonly pool: pg.Pool;
   readonly names: SchemaNames;
   private originName: string;
+  private writeSchemaCache: { at: number; map: WriteSchemas } = { at: -Infinity, map: new Map() };
   private readonly clock: () => number;
   private readonly locked: boolean;
   private readonly notifier: Notifier;
@@ -218,7 +221,7 @@ export class PostgresEventStore implements EventStore {
    */
   async commit<T = undefined>(writes: readonly StreamWrite[], options: CommitOptions<T> = {}): Promise<{ results: readonly AppendResult[]; value: T | undefined }> {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
-    const prepared = prepareWrites(writes, this.clock());
+    const prepared = prepareWrites(writes, this.clock(), await this.writeSchemas());
     const hook = options.inTransaction;
     return this.transaction(async (client, nested, serial) => {
       const replayedOnly = (plan: Plan) => ({ results: ordered(writes.length, plan.replayed, new Map()), value: undefined });
@@ -301,7 +304,7 @@ export class PostgresEventStore implements EventStore {
         let fresh: RecordedEvent[] = [];
         if (writes.length > 0) {
           // Planned under the lock: nobody else can write in between, so no race is possible here.
-          const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock()));
+          const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), this.writeSchemaCache.map));
           newClock = later(instantOf(this.clock()), newClock);
           const place = materialize(local, this.origin, newClock, batch);
           const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
@@ -433,6 +436,37 @@ export class PostgresEventStore implements EventStore {
    */
   db(): Queryable {
     return this.units.getStore()?.client ?? this.reading.getStore() ?? this.pool;
+  }
+
+  /**
+   * The schema each type is written at where the deployment chose one (`schema write`). Read again when two
+   * seconds old: a change by any process applies to every process's writes within two seconds, without a round trip
+   * on every commit.
+   */
+  async writeSchemas(): Promise<WriteSchemas> {
+    const now = Date.now();
+    if (now - this.writeSchemaCache.at < writeSchemasTtlMs) return this.writeSchemaCache.map;
+    const { rows } = await this.db().query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
+    this.writeSchemaCache = { at: now, map: parseWriteSchemas(rows[0]?.value) };
+    return this.writeSchemaCache.map;
+  }
+
+  async setWriteSchema(type: string, schema: number): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE ${this.names.meta} IN SHARE ROW EXCLUSIVE MODE`);
+      const { rows } = await client.query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
+      const next = withWriteSchema(rows[0]?.value, type, schema);
+      await client.query(`INSERT INTO ${this.names.meta} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [writeSchemasKey, next]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.writeSchemaCache = { at: -Infinity, map: this.writeSchemaCache.map };
   }
 
   /**

@@ -16,6 +16,10 @@ const check = (spec: TableSpec, column: string): string => {
 /** Renders filters with `?` placeholders (a dialect maps them afterwards), in the order the params go. */
 const whereOf = (dialect: Dialect, spec: TableSpec, filters: readonly Filter[], params: Cell[]): string[] =>
   filters.map((f) => {
+    if ('anyOf' in f) {
+      if (f.anyOf.length === 0) return '0 = 1';
+      return `(${f.anyOf.map((group) => (group.length === 0 ? '1 = 1' : `(${whereOf(dialect, spec, group, params).join(' AND ')})`)).join(' OR ')})`;
+    }
     const col = dialect.id(check(spec, f.column));
     switch (f.op) {
       case 'is null':

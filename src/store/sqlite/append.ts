@@ -104,12 +104,12 @@ export class Appender {
         ({ meta, json: metaJson } = this.bare);
       }
       const checksum = checksumOf(
-        { id: e.id, stream: write.stream, revision, type: e.type, schema: e.schema, dataJson: e.dataJson, metaJson },
+        { id: e.id, stream: write.stream, revision, type: e.type, schema: e.storedSchema, dataJson: e.dataJson, metaJson },
         prev,
       );
       let position: number;
       try {
-        const info = this.insert.run(e.id, write.stream, this.origin, revision, e.type, e.schema, e.dataJson, metaJson, checksum);
+        const info = this.insert.run(e.id, write.stream, this.origin, revision, e.type, e.storedSchema, e.dataJson, metaJson, checksum);
         position = Number(info.lastInsertRowid);
       } catch (error) {
         if (isUniqueIdViolation(error))

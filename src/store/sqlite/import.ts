@@ -47,7 +47,7 @@ export class Importer {
     let ignored = 0;
     let newest: string | null = null;
     events.forEach((checked, i) => {
-      const { event: e, dataJson, metaJson, data } = checked;
+      const { event: e, dataJson, metaJson, current } = checked;
       const key = `${e.stream}\u0000${e.meta.origin}`;
       let chain = chains.get(key);
       if (chain === 'diverged') return;
@@ -80,7 +80,7 @@ export class Importer {
       }
       const folds = foldAt ?? e.meta.recordedAt;
       if (newest === null || folds > newest) newest = folds;
-      imported.push({ id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: e.schema, data, meta: e.meta as EventMeta, checksum: e.checksum });
+      imported.push({ id: e.id, stream: e.stream, revision: e.revision, position, type: e.type, schema: current.schema, data: current.data, meta: e.meta as EventMeta, checksum: e.checksum });
     });
     return { imported, skipped, ignored, diverged, capped, newest };
   }

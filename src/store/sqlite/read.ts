@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '../../events/index.js';
 import type { EventFilter, ReadAllOptions, ReadStreamOptions } from '../contract.js';
 import { InvalidInput } from '../../errors.js';
-import { eventColumns, toRecordedRaw, type RawEventRow } from './rows.js';
+import { eventColumns, toRecordedRaw, toStoredRaw, type RawEventRow } from './rows.js';
 
 const pageSize = 500;
 
@@ -54,11 +54,12 @@ export function* readAllRows(db: Database.Database, options: ReadAllOptions = {}
   checkCount('limit', options.limit, 0);
   const { sql, params } = filterSql(options.filter);
   const page = rawPage(db, `SELECT ${eventColumns} FROM events WHERE position > ?${sql} ORDER BY position LIMIT ?`);
+  const toEvent = options.asStored === true ? toStoredRaw : toRecordedRaw;
   let position = options.fromPosition ?? 0;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const rows = page.all(position, ...params, Math.min(pageSize, left));
-    for (const row of rows) yield toRecordedRaw(row);
+    for (const row of rows) yield toEvent(row);
     if (rows.length < Math.min(pageSize, left)) return;
     position = (rows[rows.length - 1] as RawEventRow)[0];
     left -= rows.length;

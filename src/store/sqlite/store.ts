@@ -17,7 +17,7 @@ import type {
   VerifyReport,
 } from '../contract.js';
 import { defaultOrigin } from '../origin.js';
-import { prepareWrites, type PreparedWrite } from '../prepare.js';
+import { parseWriteSchemas, prepareWrites, withWriteSchema, writeSchemasKey, type PreparedWrite, type WriteSchemas } from '../prepare.js';
 import { Appender } from './append.js';
 import { Importer, type ImportOutcome, type ImportRules } from './import.js';
 import { filterSql, readAllRows, readStreamRows } from './read.js';
@@ -65,6 +65,8 @@ export class SqliteEventStore implements EventStore {
   private readonly head: Database.Statement<[], { head: number | null }>;
   private readonly transact: (writes: readonly PreparedWrite[]) => AppendResult[];
   private readonly importer: Importer;
+  private readonly readWriteSchemas: Database.Statement<[], { value: string }>;
+  private writeSchemaCache: { text: string | undefined; map: WriteSchemas } = { text: undefined, map: new Map() };
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
@@ -89,6 +91,7 @@ export class SqliteEventStore implements EventStore {
     // SQLITE_BUSY instead of waiting when another process holds the lock.
     this.transact = (writes) => run.immediate(writes);
     this.importer = new Importer(this.db);
+    this.readWriteSchemas = this.db.prepare<[], { value: string }>(`SELECT value FROM store_meta WHERE key = '${writeSchemasKey}'`);
   }
 
   /**
@@ -110,7 +113,7 @@ export class SqliteEventStore implements EventStore {
         let appended: AppendResult[] = [];
         if (writes.length > 0) {
           const recordedAt = this.appender.tick(this.clock());
-          const results = prepareWrites(writes, this.clock()).map((w) => this.appender.write(w, recordedAt));
+          const results = prepareWrites(writes, this.clock(), this.writeSchemasSync()).map((w) => this.appender.write(w, recordedAt));
           const fresh = results.filter((r) => r.fresh).flatMap((r) => r.events);
           if (fresh.length > 0) for (const handler of this.handlers) handler(fresh, { imported: false });
           appended = results.map(({ fresh: _, ...r }) => r);
@@ -161,6 +164,29 @@ export class SqliteEventStore implements EventStore {
       .immediate();
   }
 
+  /**
+   * The schema each type is written at where the deployment chose one (`schema write`), read on every append: a
+   * change by any process applies to the next write of every process.
+   */
+  writeSchemasSync(): WriteSchemas {
+    const text = this.readWriteSchemas.get()?.value;
+    if (text !== this.writeSchemaCache.text) this.writeSchemaCache = { text, map: parseWriteSchemas(text) };
+    return this.writeSchemaCache.map;
+  }
+
+  async writeSchemas(): Promise<WriteSchemas> {
+    return this.writeSchemasSync();
+  }
+
+  async setWriteSchema(type: string, schema: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const next = withWriteSchema(this.readWriteSchemas.get()?.value, type, schema);
+        this.db.prepare('INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)').run(writeSchemasKey, next);
+      })
+      .immediate();
+  }
+
   /** Registers a handler run inside every append transaction; returns its removal. */
   onAppend(handler: InlineHandler): () => void {
     this.handlers.push(handler);
@@ -172,7 +198,7 @@ export class SqliteEventStore implements EventStore {
 
   appendSync(writes: readonly StreamWrite[]): AppendResult[] {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
-    const results = this.transact(prepareWrites(writes, this.clock()));
+    const results = this.transact(prepareWrites(writes, this.clock(), this.writeSchemasSync()));
     this.local.emit('appended');
     return results;
   }
