@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoredEvent } from '../../src/ports/migrate.js';
-import { openLogCopy } from '../../src/store/open.js';
+import { openBackend, openLogCopy } from '../../src/store/open.js';
 import { SqliteEventStore } from '../../src/store/index.js';
 import { isOneLineError, runCli, startCli } from '../support/cli.js';
 import { findingStream, note } from '../support/events.js';
@@ -41,6 +41,16 @@ const rowsOf = async (url: string): Promise<StoredEvent[]> => {
   }
 };
 
+/** Consumers as a callback sees them: positions are log positions, kept by the copy. */
+const consumersOf = async (url: string) => {
+  const backend = await openBackend(url);
+  try {
+    return (await backend.consumers.list()).map(({ name, fence, position }) => ({ name, fence, position }));
+  } finally {
+    await backend.close();
+  }
+};
+
 const migrate = (from: string, to: string, ...more: string[]) => runCli(['--store', from, '--json', 'log', 'migrate', '--to', to, ...more]);
 
 interface Summary {
@@ -62,6 +72,7 @@ const assertExactCopy = async (from: string, to: string): Promise<void> => {
   const verify = await runCli(['--store', to, 'log', 'verify']);
   assert.is(verify.code, 0, verify.stderr);
   assert.match(verify.stdout, /log sound: \d+ events .*bodies: 1 named, 1 present/);
+  assert.equal(await consumersOf(to), await consumersOf(from));
   const load = await runCli(['--store', to, 'session', 'load', 's1']);
   assert.is(load.code, 0, load.stderr);
   assert.equal(JSON.parse(load.stdout), JSON.parse(document));
@@ -77,6 +88,13 @@ Migrate.before(async () => {
   assert.is(demo.code, 0, demo.stderr);
   const saved = await runCli(['--store', source, 'session', 'save', 's1', '-'], { input: document });
   assert.is(saved.code, 0, saved.stderr);
+  const backend = await openBackend(source);
+  try {
+    const lease = await backend.consumers.acquire('callback-1', 'tester', { ttlMs: 1000, now: Date.now(), startAt: 0 });
+    assert.ok(lease !== null && (await backend.consumers.advance(lease, 4000)));
+  } finally {
+    await backend.close();
+  }
 });
 Migrate.after(async () => {
   for (const s of schemas) await s.drop();
@@ -104,11 +122,18 @@ Migrate('SQLite to PostgreSQL, then PostgreSQL to SQLite: the same rows at the s
   assert.ok(summary.verify.ok);
   assert.not.match(summary.target, /password|secret/);
   await assertExactCopy(source, pg);
+  // The position sequence and the hybrid clock moved past the copy: the next write follows it.
+  const writer = await (await import('../support/stores.js')).openRawLog(pg);
+  const [last] = (await rowsOf(pg)).slice(-1);
+  const appended = await writer.append(findingStream('after'), [note('after', 'cut over')]);
+  await writer.close();
+  assert.is(appended.position, (last?.position ?? 0) + 1);
+  assert.ok((appended.events[0]?.meta.recordedAt ?? '') >= JSON.parse(last?.meta ?? '{}').recordedAt);
   const back = sqliteUrl('back');
   const run = await migrate(pg, back);
   assert.is(run.code, 0, run.stderr);
   assert.ok((JSON.parse(run.stdout) as Summary).verify.ok);
-  await assertExactCopy(source, back);
+  await assertExactCopy(pg, back);
 });
 
 Migrate('killed mid-copy (SIGKILL), then run again: continues where it stopped, nothing lost or duplicated', async () => {
