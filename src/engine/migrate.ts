@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { MergeContext } from '../domain/index.js';
+import { checkpointIdOf, checkpointStreamOf, legacyCheckpointStreamOf, type CheckpointKey, type MergeContext } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import type { VerifyReport } from '../ports/log.js';
 import type { LogCopy, StoredEvent, StreamCount } from '../ports/migrate.js';
+import { checkpointKind } from './checkpoints.js';
 import type { EntityKind } from './decide.js';
 import { findingKind } from './findings.js';
 import { jobKind } from './job-records.js';
@@ -158,13 +159,38 @@ const compareCounts = (source: readonly StreamCount[], target: readonly StreamCo
   return { ok: mismatches === 0, streams: new Set(source.map((c) => c.stream)).size, events: source.reduce((n, c) => n + c.events, 0), differing };
 };
 
-/** The entities whose decision state is a read-model row, by stream category. */
-const kinds: readonly { readonly prefix: string; readonly kind: EntityKind<unknown> }[] = [
-  { prefix: 'scan-', kind: scanKind as EntityKind<unknown> },
-  { prefix: 'finding-', kind: findingKind as EntityKind<unknown> },
-  { prefix: 'job-', kind: jobKind as EntityKind<unknown> },
-  { prefix: 'session-', kind: sessionKind as EntityKind<unknown> },
-  { prefix: 'state-', kind: stateKind as EntityKind<unknown> },
+/**
+ * The entities whose decision state is a read-model row, by stream category, and which row holds a stream's entity:
+ * the id after the prefix, or for a checkpoint the hash of its scope (known from the fold). A checkpoint scope holding
+ * `%` or `:` has two streams (before and after scope parts were escaped) and no row of its own per stream: its two
+ * copies' folds are compared instead.
+ */
+interface Checked {
+  readonly prefix: string;
+  readonly kind: EntityKind<unknown>;
+  readonly rowId: (stream: string, folded: unknown) => string | null;
+}
+
+const byStreamSuffix = (prefix: string, kind: EntityKind<unknown>): Checked => ({
+  prefix,
+  kind,
+  rowId: (stream) => (kind.streamOf(stream.slice(prefix.length)) === stream ? stream.slice(prefix.length) : null),
+});
+
+const checked: readonly Checked[] = [
+  byStreamSuffix('scan-', scanKind as EntityKind<unknown>),
+  byStreamSuffix('finding-', findingKind as EntityKind<unknown>),
+  byStreamSuffix('job-', jobKind as EntityKind<unknown>),
+  byStreamSuffix('session-', sessionKind as EntityKind<unknown>),
+  byStreamSuffix('state-', stateKind as EntityKind<unknown>),
+  {
+    prefix: 'checkpoint-',
+    kind: checkpointKind as EntityKind<unknown>,
+    rowId: (stream, folded) => {
+      const key = folded as CheckpointKey | null;
+      return key !== null && checkpointStreamOf(key) === stream && legacyCheckpointStreamOf(key) === stream ? checkpointIdOf(key) : null;
+    },
+  },
 ];
 
 /** Plain data for comparison: a field left undefined and one absent are the same state. */
@@ -179,32 +205,37 @@ const foldOf = async (backend: Backend, kind: EntityKind<unknown>, stream: strin
 /**
  * Every entity's state in the target against the state folded from the source's log up to `position`: the target's
  * is its read-model row (what its engine decides on and its queries show, built by its own projector from the
- * copied log), or, for an entity whose row was dropped (retention), the fold of the copied log.
+ * copied log), or, for an entity without a row (dropped by retention, deleted, or a checkpoint scope with two
+ * streams), the fold of the copied log.
  */
 const compareEntities = async (source: Backend, target: Backend, counts: readonly StreamCount[], position: number): Promise<EntitiesReport> => {
   const differing: string[] = [];
   let differingCount = 0;
-  let checked = 0;
+  let count = 0;
   const sourceMerge = source.merge();
   const targetMerge = target.merge();
   const streams = [...new Set(counts.map((c) => c.stream))];
-  for (const { prefix, kind } of kinds) {
-    const ids = streams.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)).filter((id) => kind.streamOf(id) === `${prefix}${id}`);
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const rows = await target.models.rows({ table: kind.table, where: [{ column: kind.key, op: 'in', value: part }] });
+  for (const { prefix, kind, rowId } of checked) {
+    const mine = streams.filter((s) => s.startsWith(prefix));
+    for (let i = 0; i < mine.length; i += 500) {
+      const part = await Promise.all(
+        mine.slice(i, i + 500).map(async (stream) => {
+          const expected = await foldOf(source, kind, stream, position, sourceMerge);
+          return { stream, expected, id: rowId(stream, expected) };
+        }),
+      );
+      const ids = part.flatMap((p) => (p.id === null ? [] : [p.id]));
+      const rows = ids.length === 0 ? [] : await target.models.rows({ table: kind.table, where: [{ column: kind.key, op: 'in', value: ids }] });
       const byId = new Map(rows.map((r) => [r[kind.key] as string, r]));
-      for (const id of part) {
-        const stream = kind.streamOf(id);
-        const row = byId.get(id);
-        const expected = await foldOf(source, kind, stream, position, sourceMerge);
+      for (const { stream, expected, id } of part) {
+        const row = id === null ? undefined : byId.get(id);
         const actual = row === undefined ? await foldOf(target, kind, stream, position, targetMerge) : kind.fromRow(row);
-        checked += 1;
+        count += 1;
         if (!isDeepStrictEqual(plain(expected), plain(actual)) && differingCount++ < 10) differing.push(stream);
       }
     }
   }
-  return { ok: differingCount === 0, checked, differing, differingCount };
+  return { ok: differingCount === 0, checked: count, differing, differingCount };
 };
 
 /**

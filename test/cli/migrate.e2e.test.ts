@@ -88,6 +88,9 @@ Migrate.before(async () => {
   assert.is(demo.code, 0, demo.stderr);
   const saved = await runCli(['--store', source, 'session', 'save', 's1', '-'], { input: document });
   assert.is(saved.code, 0, saved.stderr);
+  const scans = JSON.parse((await runCli(['--store', source, '--json', 'scan', 'list'])).stdout) as { scan_id: string }[];
+  const checkpoint = await runCli(['--store', source, 'checkpoint', 'set', 'aws_s3', '123456789012', 'us-east-1', '--scan', scans[0]?.scan_id ?? '', '--cursor', 'c1']);
+  assert.is(checkpoint.code, 0, checkpoint.stderr);
   const backend = await openBackend(source);
   try {
     const lease = await backend.consumers.acquire('callback-1', 'tester', { ttlMs: 1000, now: Date.now(), startAt: 0 });
@@ -189,12 +192,13 @@ Migrate('--follow copies what a writer appends meanwhile; after SIGTERM the targ
   await assertExactCopy(from, to);
 });
 
-Migrate('an altered read-model row in a copy fails verification, naming the entity', async () => {
+Migrate('altered read-model rows in a copy fail verification, naming the entities', async () => {
   const to = sqliteUrl('altered');
   assert.is((await migrate(source, to)).code, 0);
   const db = new Database(to.slice('sqlite:'.length));
   const id = db.prepare("SELECT finding_id FROM findings WHERE lifecycle <> 'resolved' LIMIT 1").pluck().get() as string;
   db.prepare("UPDATE findings SET lifecycle = 'resolved' WHERE finding_id = ?").run(id);
+  db.prepare("UPDATE checkpoints SET cursor = 'elsewhere'").run();
   db.close();
   const run = await migrate(source, to);
   assert.is(run.code, 1, run.stderr);
@@ -202,7 +206,7 @@ Migrate('an altered read-model row in a copy fails verification, naming the enti
   assert.is(summary.events_copied, 0);
   assert.ok(summary.verify.chain.ok && summary.verify.counts.ok);
   assert.not.ok(summary.verify.entities.ok);
-  assert.equal(summary.verify.entities.differing, [`finding-${id}`]);
+  assert.equal(summary.verify.entities.differing, [`finding-${id}`, 'checkpoint-aws_s3:123456789012:us-east-1']);
   const text = await runCli(['--store', source, 'log', 'migrate', '--to', to]);
   assert.is(text.code, 1);
   assert.match(text.stderr, `state differs from the source's fold: finding-${id}`);
