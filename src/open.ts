@@ -2,6 +2,8 @@ import { bodySettingsFromEnv } from './body-settings.js';
 import { StateEngine, type EngineOptions } from './engine/index.js';
 import { openBackend, openLog as openStoreLog, type OpenBackendOptions } from './store/open.js';
 
+export { openLogCopy, openMigrationEnd, storeIdentity, type MigrationEnd } from './store/open.js';
+
 export type OpenEngineOptions = { readonly store: string } & OpenBackendOptions & Omit<EngineOptions, 'backend'>;
 
 /**

@@ -4,6 +4,7 @@ import { decodeOrThrow, type RecordedEvent } from '../events/index.js';
 import type { BadEvent } from '../ports/log.js';
 import { IntFromString } from './args.js';
 import { out, printJson, printNdjson, type CliContext } from './context.js';
+import { registerMigrate } from './migrate.js';
 import { startProgress } from './progress.js';
 
 const TailArgs = t.strict({ lines: IntFromString('a count of events (0-100000)', 0, 100_000) });
@@ -94,4 +95,6 @@ export const registerLog = (log: Command, ctx: CliContext): void => {
       }
       if (!report.ok) ctx.exitCode = 1;
     });
+
+  registerMigrate(log, ctx);
 };

@@ -22,7 +22,7 @@ import { CheckpointInput, CheckpointKeyInput } from './inputs.js';
 import { checkpointRecord, type CheckpointRecord } from './records.js';
 import { scanKind } from './scans.js';
 
-const checkpointKind: EntityKind<CheckpointState> = {
+export const checkpointKind: EntityKind<CheckpointState> = {
   table: 'checkpoints',
   key: 'checkpoint_id',
   streamOf: (id) => `checkpoint-${id}`,

@@ -1,8 +1,12 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { projections } from '../../projections/index.js';
 import { InvalidInput } from '../errors.js';
 import type { Backend, BackendOptions, BlobStore, EventLog } from '../ports/backend.js';
 import type { Durability } from './contract.js';
-import { maskPassword } from './postgres/url.js';
+import type { LogCopy } from '../ports/migrate.js';
+import { maskPassword, parsePostgresUrl } from './postgres/url.js';
+import { SqliteLogCopy } from './sqlite/copy.js';
 import { SqliteBlobs } from './sqlite/blobs.js';
 import { SqliteEventStore } from './sqlite/store.js';
 
@@ -84,4 +88,68 @@ export const openBackend = async (url: string, options: OpenBackendOptions = {})
     return PostgresBackend.open({ ...withProjections, url });
   }
   throw new InvalidInput('store', maskPassword(url), known);
+};
+
+/**
+ * Checks a store URL without opening anything (the target of `log migrate`): a known scheme, an SQLite path, a
+ * PostgreSQL URL that parses. A bad one is refused naming `field` and the URL without its password. Returns what
+ * identifies the store whoever connects to it (the resolved file; host, port, database and schema), so a copy into
+ * the store it reads from can be refused.
+ */
+export const storeIdentity = (field: string, url: unknown, env: NodeJS.ProcessEnv = process.env): string => {
+  if (typeof url !== 'string') throw new InvalidInput(field, url, known);
+  const { scheme, rest } = schemeOf(url);
+  if (scheme === 'sqlite' && rest.length > 0) {
+    const path = resolve(rest);
+    try {
+      return `sqlite:${realpathSync(path)}`;
+    } catch {
+      return `sqlite:${path}`;
+    }
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    try {
+      return parsePostgresUrl(url, env).display.replace(/^postgres:\/\/[^@]*@/, 'postgres://');
+    } catch (error) {
+      if (error instanceof InvalidInput) throw new InvalidInput(error.field.replace(/^store/, field), error.value, error.expected);
+      throw error;
+    }
+  }
+  throw new InvalidInput(field, maskPassword(url), known);
+};
+
+/** A store opened for `log migrate`: the backend, and its stored rows as they are (see ports/migrate.ts). */
+export interface MigrationEnd {
+  readonly backend: Backend;
+  readonly copy: LogCopy;
+}
+
+/** Opens a backend with access to its stored rows, for copying a log out of it or into it. */
+export const openMigrationEnd = async (url: string, options: OpenBackendOptions = {}): Promise<MigrationEnd> => {
+  const backend = await openBackend(url, options);
+  const { SqliteBackend } = await import('./sqlite/backend.js');
+  if (backend instanceof SqliteBackend) return { backend, copy: new SqliteLogCopy(backend.store.db) };
+  const { PostgresBackend } = await import('./postgres/backend.js');
+  if (backend instanceof PostgresBackend) {
+    const { PostgresLogCopy } = await import('./postgres/copy.js');
+    return { backend, copy: new PostgresLogCopy(backend.store.pool, backend.store.names) };
+  }
+  await backend.close();
+  throw new Error(`${backend.description}: this backend cannot copy its log`);
+};
+
+/**
+ * The stored rows alone, opening no read models (so nothing is rebuilt or projected): what `log migrate` checks a
+ * target with before it writes anything. An SQLite file that does not exist yet is created empty.
+ */
+export const openLogCopy = async (url: string, options: OpenBackendOptions = {}): Promise<{ readonly copy: LogCopy; readonly origin: string; close(): Promise<void> }> => {
+  const log = await openLog(url, options);
+  if (log instanceof SqliteEventStore) return { copy: new SqliteLogCopy(log.db), origin: log.origin, close: () => log.close() };
+  const { PostgresEventStore } = await import('./postgres/store.js');
+  if (log instanceof PostgresEventStore) {
+    const { PostgresLogCopy } = await import('./postgres/copy.js');
+    return { copy: new PostgresLogCopy(log.pool, log.names), origin: log.origin, close: () => log.close() };
+  }
+  await log.close();
+  throw new Error(`${log.describe()}: this store cannot copy its log`);
 };
