@@ -86,13 +86,15 @@ export const copyPass = async (source: LogCopy, target: LogCopy, from: number, c
 
 /**
  * What lives beside the log and gives it meaning: the hybrid clock (so the target's next event is recorded after
- * every copied one), the bodies the log names (content-addressed, so a body already there is the same body), and
+ * every copied one), the write schemas (`schema write`), the bodies the log names (content-addressed, so a body already there is the same body), and
  * the consumers' positions (valid as they are, since positions are kept). Returns how many bodies and consumers
  * were copied. The conflict policy is set by `project` (a change of it refolds the read models).
  */
 export const copyBeside = async (source: MigrationSide, target: MigrationSide): Promise<{ bodies: number; consumers: number }> => {
   const clock = await source.copy.clock();
   if (clock !== null) await target.copy.raiseClock(clock);
+  // The schemas the deployment's writers were told to write: the copy's writers must write the same.
+  for (const [type, schema] of await source.backend.log.writeSchemas()) await target.backend.log.setWriteSchema(type, schema);
   let bodies = 0;
   let after: string | undefined;
   for (;;) {
