@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as t from 'io-ts';
-import { InstantFromIso, type FindingRecord, type HistoryEntry } from '../engine/index.js';
-import { decodeOrThrow, Id, Lifecycle, Text } from '../events/index.js';
+import { InstantFromIso, SlaFilter, type FindingRecord, type HistoryEntry } from '../engine/index.js';
+import { decodeOrThrow, Id, Lifecycle, Severity, SightingSeverity, Text } from '../events/index.js';
 import { DomainError } from '../errors.js';
 import { IntFromString, optional } from './args.js';
 import { out, printJson, type CliContext } from './context.js';
@@ -9,11 +9,13 @@ import { table } from './format.js';
 import { printList, printRecord } from './output.js';
 import { startProgress, type Progress } from './progress.js';
 
-const TrackArgs = t.strict({ findingId: Id, asset: Id, rule: Id, scan: optional(Id), collector: optional(Id) });
+const TrackArgs = t.strict({ findingId: Id, asset: Id, rule: Id, scan: optional(Id), collector: optional(Id), severity: optional(Severity) });
 const ListArgs = t.strict({
   asset: optional(Id),
   lifecycle: optional(Lifecycle),
   rule: optional(Id),
+  severity: optional(SightingSeverity),
+  sla: optional(SlaFilter),
   limit: optional(IntFromString('a count (1-10000)', 1, 10_000)),
   cursor: optional(Id),
 });
@@ -21,8 +23,18 @@ const FindingId = t.strict({ findingId: Id });
 
 const findingTable = (items: readonly FindingRecord[]) =>
   table(
-    ['FINDING', 'LIFECYCLE', 'ASSET', 'RULE', 'FIRST SEEN', 'LAST SEEN', 'SCANS'],
-    items.map((f) => [f.finding_id, f.lifecycle, f.asset_id, f.rule_id, f.first_seen, f.last_seen, f.scan_count]),
+    ['FINDING', 'LIFECYCLE', 'SEVERITY', 'SLA DUE', 'ASSET', 'RULE', 'FIRST SEEN', 'LAST SEEN', 'SCANS'],
+    items.map((f) => [
+      f.finding_id,
+      f.lifecycle,
+      f.severity,
+      f.sla_due_at === null ? '-' : `${f.sla_due_at}${f.sla_breached ? ' BREACHED' : ''}`,
+      f.asset_id,
+      f.rule_id,
+      f.first_seen,
+      f.last_seen,
+      f.scan_count,
+    ]),
   );
 
 /** `svc-jira (service, for alice)`: who authenticated, and the person they acted for when they named one. */
@@ -49,18 +61,22 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .requiredOption('--rule <id>', 'policy rule that produced it')
     .option('--scan <scanId>', 'the running scan that saw it')
     .option('--collector <name>', 'collector that saw it (default: the scan’s only collector)')
+    .option('--severity <level>', 'critical, high, medium, low or informational (needs `schema write FindingTracked 2`)')
     .action(async (findingId: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(TrackArgs, { findingId, ...o });
       printRecord(
         ctx,
         cmd,
-        await (await ctx.engine(cmd)).trackFinding({ findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector }, ctx.actor(cmd)),
+        await (await ctx.engine(cmd)).trackFinding(
+          { findingId: a.findingId, assetId: a.asset, ruleId: a.rule, scanId: a.scan, collector: a.collector, severity: a.severity },
+          ctx.actor(cmd),
+        ),
       );
     });
 
   finding
     .command('import <file>')
-    .description('track every finding of a file (NDJSON or a JSON array of {finding_id, asset_id, rule_id}; - for stdin)')
+    .description('track every finding of a file (NDJSON or a JSON array of {finding_id, asset_id, rule_id[, collector, severity]}; - for stdin)')
     .option('--scan <scanId>', 'the running scan that saw them')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(t.strict({ scan: optional(Id) }), o);
@@ -170,11 +186,21 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
     .option('--asset <id>', 'only this asset')
     .option('--lifecycle <name>', 'new, recurring, resolved, reopened, suppressed or false_positive')
     .option('--rule <id>', 'only this rule')
+    .option('--severity <level>', 'critical, high, medium, low, informational or unknown')
+    .option('--sla <which>', 'breached (open and past the deadline) or due-within=<n>d / <n>h (open, due within that, not breached)')
     .option('--limit <n>', 'page size (default 1000)')
     .option('--cursor <findingId>', 'continue after this finding id (the previous page’s next_cursor)')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(ListArgs, o);
-      const page = await (await ctx.engine(cmd)).listFindingStates({ assetId: a.asset, lifecycle: a.lifecycle, ruleId: a.rule, limit: a.limit, cursor: a.cursor });
+      const page = await (await ctx.engine(cmd)).listFindingStates({
+        assetId: a.asset,
+        lifecycle: a.lifecycle,
+        ruleId: a.rule,
+        severity: a.severity,
+        sla: a.sla,
+        limit: a.limit,
+        cursor: a.cursor,
+      });
       if (ctx.json(cmd)) printJson(page);
       else {
         printList(ctx, cmd, page.findings, findingTable);

@@ -67,6 +67,12 @@ const commands: readonly { name: string; description: string; load: () => Promis
   },
   { name: 'token', description: 'identities for the HTTP API: per-person and per-service bearer tokens', load: async () => (await import('./token.js')).registerToken },
   { name: 'policy', description: 'rules decisions must follow (recorded as events)', load: async () => (await import('./policy.js')).registerPolicy },
+  { name: 'sla', description: 'remediation deadlines per severity (recorded as events)', load: async () => (await import('./sla.js')).registerSla },
+  {
+    name: 'schema',
+    description: 'event schemas: what readers upcast to, what this store writes (roll out readers first)',
+    load: async () => (await import('./schema.js')).registerSchema,
+  },
   {
     name: 'audit',
     description: 'the access audit, oldest first: tokens made and revoked, policy changes, writes the HTTP API refused',
