@@ -117,6 +117,39 @@ Batches('an event altered inside a re-hashed batch fails its checksum chain and 
   assert.is(await fromA(b), 0);
 });
 
+Batches('a batch from a writer on a newer schema stops that origin with what it needs, not as a bad batch; nothing lands', async () => {
+  await track(a, ['f1', 'f2']);
+  await run(a, 'push', noSecurity, 10);
+  const [key] = await aBatches();
+  const { lines, metadata } = await eventsOf(key ?? '');
+  const newer = lines.map((l, i) => (i === 1 ? { ...l, schema: 3 } : l));
+  await hub.delete(key ?? '');
+  await plant(key ?? '', newer, metadata);
+  const result = await run(b, 'pull');
+  assert.is(result.success, false);
+  assert.is(result.rejected_batches, 0);
+  assert.match(
+    result.errors.join('\n'),
+    new RegExp(`pull spoke-a: batch ${key}: batch ${key} line 2 \\(event [0-9a-f-]{36} of spoke-a, stream finding-f2\\): FindingTracked schema 3 is newer than this stance-state \\(0\\.2\\.0\\) reads \\(FindingTracked up to schema 2\\); upgrade this replica`),
+  );
+  assert.is(await fromA(b), 0);
+});
+
+Batches('sightings travel at the schema they were written: schema 2 with its severity, schema 1 (an older writer) read as unknown', async () => {
+  await track(a, ['old']);
+  await a.schemas.setWrite('FindingTracked', 2);
+  await a.trackFinding({ findingId: 'new', assetId: 'x', ruleId: 'r', severity: 'critical' });
+  assert.equal((await run(a, 'push', noSecurity, 10)).errors, []);
+  assert.equal((await run(b, 'pull')).errors, []);
+  assert.equal([(await b.getFindingState('old'))?.severity, (await b.getFindingState('new'))?.severity], ['unknown', 'critical']);
+  const stored = (await fromOrigin(b, 'spoke-a')).filter((e) => e.type === 'FindingTracked');
+  assert.equal(stored.map((e) => (e.data as { severity: string }).severity), ['unknown', 'critical']);
+  // Kept as written: b's copy of the old sighting is still schema 1 (its checksum covers those bytes).
+  const raw = (await allOf(b, { asStored: true })).filter((e) => e.meta.origin === 'spoke-a' && e.type === 'FindingTracked');
+  assert.equal(raw.map((e) => e.schema), [1, 2]);
+  assert.ok((await b.backend.log.verify()).ok);
+});
+
 Batches('a duplicated batch applies once; a batch that claims the same place in the chain with other events stops the origin as a fork', async () => {
   await track(a, ['f1', 'f2', 'f3', 'f4', 'f5']);
   await run(a, 'push', noSecurity, 2);
