@@ -81,4 +81,4 @@ export const inParts = (changes: TableChanges, size: number): TableChanges[] => 
 };
 
 /** Rows a rebuild holds in memory before it spills them to the shadow tables. */
-export const defaultRebuildRows = 250_000;
+export const defaultRebuildRows = 50_000;

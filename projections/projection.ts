@@ -1,3 +1,4 @@
+import { ReadModelsUpgraded } from '../src/errors.js';
 import type { MergeContext } from '../src/domain/index.js';
 import type { RecordedEvent } from '../src/events/index.js';
 
@@ -108,3 +109,14 @@ export const columns = (list: string): Record<string, Column> =>
         return [name, { type: t, ...(nullable ? { nullable } : {}), ...(binary ? { binary } : {}) }];
       }),
   );
+
+/**
+ * Refuses a commit in a process whose projections are older than the tables' (a newer release rebuilt them): see
+ * ReadModelsUpgraded. Projections of an older stored version are rebuilt at open, so only newer ones are refused here.
+ */
+export const refuseIfUpgraded = (list: readonly Projection[], stored: ReadonlyMap<string, number>): void => {
+  for (const p of list) {
+    const version = stored.get(p.name);
+    if (version !== undefined && version > p.version) throw new ReadModelsUpgraded(p.name, version, p.version);
+  }
+};

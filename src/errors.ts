@@ -103,3 +103,22 @@ export class NewerSchema extends Error {
     );
   }
 }
+
+/**
+ * A write in a process of an older release after a newer one rebuilt a read model it keeps (a rolling upgrade): the
+ * older process would fold the new tables with its old logic, so it writes nothing and says to restart it on the new
+ * release. Its queries keep working (HTTP 503 for the write, so a load balancer may retry on a newer process).
+ */
+export class ReadModelsUpgraded extends Error {
+  override readonly name = 'ReadModelsUpgraded';
+  constructor(
+    readonly projection: string,
+    readonly stored: number,
+    readonly own: number,
+  ) {
+    super(
+      `read model ${projection} was rebuilt by a newer stance-state (version ${stored}; this process has ${own}): ` +
+        'nothing was written; restart this process on the newer release',
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { AccessDenied, DomainError, InvalidInput, NewerSchema, redactTokens } from '../errors.js';
+import { AccessDenied, DomainError, InvalidInput, NewerSchema, ReadModelsUpgraded, redactTokens } from '../errors.js';
 import { DuplicateEventId, WrongExpectedRevision } from '../ports/errors.js';
 
 /** A refusal the HTTP layer itself decides (auth, size, media type, method, timeout): status and one sentence. */
@@ -68,6 +68,8 @@ export const errorReply = (error: unknown): ErrorReply => {
   if (error instanceof DuplicateEventId) return reply(409, { error: error.message, code: 'conflict' });
   // Data written by a newer release: this server must be upgraded to read it (nothing of the request was written).
   if (error instanceof NewerSchema) return reply(409, { error: error.message, code: 'newer_schema' });
+  // A rolling upgrade passed this process by: a newer one may take the write.
+  if (error instanceof ReadModelsUpgraded) return reply(503, { error: error.message, code: 'upgraded' }, { 'retry-after': '1' });
   // Another process held the write lock past busy_timeout: the request may succeed later.
   if (sqliteCode(error).startsWith('SQLITE_BUSY'))
     return reply(503, { error: 'the data directory is busy; try again' }, { 'retry-after': '1' });

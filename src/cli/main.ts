@@ -145,7 +145,7 @@ export const main = async (argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return fail(`conflict: another writer changed ${error.stream} (revision ${error.actual}); try again`, 1);
     if (named<DuplicateEventId>(error, 'DuplicateEventId')) return fail(error.message, 1);
     if (named(error, 'HubError')) return fail(error.message, 1);
-    if (named(error, 'NewerSchema')) return fail(error.message, 1);
+    if (named(error, 'NewerSchema') || named(error, 'ReadModelsUpgraded')) return fail(error.message, 1);
     if (isEnvironmentError(error)) return fail(error.message, 1);
     throw error; // a bug: keep its stack
   } finally {

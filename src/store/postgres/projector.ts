@@ -5,6 +5,7 @@ import {
   defaultRebuildRows,
   inParts,
   RowCache,
+  refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
@@ -137,6 +138,7 @@ export class PostgresProjector {
     if (first === undefined || last === undefined) return;
     const { states, mergeKey } = await this.readState(client);
     await this.hooks.beforeApply(client, mergeKey);
+    refuseIfUpgraded(this.list, new Map([...states].map(([name, s]) => [name, s.version])));
     const mine = this.mine(states);
     if (mine.length === 0) return;
     await this.catchUp(client, mine, states, first.position - 1);

@@ -4,6 +4,7 @@ import {
   BulkFold,
   defaultRebuildRows,
   RowCache,
+  refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
@@ -41,6 +42,7 @@ export class SqliteProjector {
   readonly specs: ReadonlyMap<string, TableSpec>;
   private readonly state: Database.Statement<[string], StateRow>;
   private readonly setPosition: Database.Statement<[number, string]>;
+  private readonly versions: Database.Statement<[], { name: string; version: number }>;
   private readonly sortsBefore: Database.Statement<[number], number>;
 
   constructor(
@@ -57,6 +59,7 @@ export class SqliteProjector {
       position INTEGER NOT NULL, generation INTEGER NOT NULL) STRICT`);
     this.state = this.db.prepare('SELECT * FROM projection_state WHERE name = ?');
     this.setPosition = this.db.prepare('UPDATE projection_state SET position = ? WHERE name = ?');
+    this.versions = this.db.prepare('SELECT name, version FROM projection_state');
     // Whether an event already applied (lower position, same stream) folds after this one. A replicated event folds
     // at its capped instant when its batch carried one (fold_at), else at its recordedAt.
     this.sortsBefore = this.db
@@ -118,19 +121,32 @@ export class SqliteProjector {
     for (const changes of cache.changes()) saveChanges(this.statements, changes, namer(changes.spec.name));
   }
 
+  /**
+   * Which projections this process applies: those whose stored version is its own. Another version's tables (a
+   * newer release rebuilt them while this process kept running, in a rolling upgrade) are left to processes of that
+   * version, which catch up on what this one appends; one query per transaction.
+   */
+  private ownVersions(refuseIfNewer = false): readonly Projection[] {
+    const stored = new Map(this.versions.all().map((r) => [r.name, r.version]));
+    if (refuseIfNewer) refuseIfUpgraded(this.list, stored);
+    const own = this.list.filter((p) => stored.get(p.name) === p.version);
+    return own.length === this.list.length ? this.list : own;
+  }
+
   /** Runs inside the append transaction: first what others appended unprojected, then these events. */
   apply(events: readonly RecordedEvent[], imported: boolean): void {
     const first = events[0];
     if (first === undefined) return;
-    this.catchUpTo(first.position - 1);
-    this.applyTo(this.list, identity, events, imported);
+    const own = this.ownVersions(true);
+    this.catchUpTo(first.position - 1, own);
+    this.applyTo(own, identity, events, imported);
     const last = (events[events.length - 1] as RecordedEvent).position;
-    for (const p of this.list) this.setPosition.run(last, p.name);
+    for (const p of own) this.setPosition.run(last, p.name);
   }
 
   /** Applies, per projection, the events up to `position` it has not applied (appended by a writer without it). */
-  private catchUpTo(position: number): void {
-    for (const p of this.list) {
+  private catchUpTo(position: number, own: readonly Projection[] = this.ownVersions()): void {
+    for (const p of own) {
       let from = this.state.get(p.name)?.position ?? 0;
       while (from < position) {
         const events = [...this.store.readAllSync({ fromPosition: from, limit: Math.min(chunkSize, position - from) })];
