@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { Day, FindingSort, InstantFromIso } from '../engine/index.js';
-import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, ScopeName, Text } from '../events/index.js';
+import { Day, FindingSort, InstantFromIso, SlaFilter } from '../engine/index.js';
+import { Id, JsonRecord, Lifecycle, NonNegativeInt, ScanStatus, ScopeName, Severity, SightingSeverity, SlaDays, Text } from '../events/index.js';
 import { ScanCursor } from './cursor.js';
 import { IntFromString, optional } from '../events/index.js';
 
@@ -28,6 +28,8 @@ export const FindingsQuery = t.strict({
   rule: optional(Id),
   account: optional(ScopeName),
   region: optional(ScopeName),
+  severity: optional(SightingSeverity),
+  sla: optional(SlaFilter),
   sort: optional(FindingSort),
   limit: optional(Limit),
   cursor: optional(Id),
@@ -70,6 +72,21 @@ export const TrackItem = t.strict({
   rule_id: Id,
   scan_id: nullable(Id),
   collector: nullable(Id),
+  /** Needs FindingTracked written at schema 2 (PUT /v1/schemas/FindingTracked); absent: the finding keeps its severity. */
+  severity: nullable(Severity),
+});
+
+/** The SLA policy as `stance-state --json sla policy show` prints it; a field not given keeps its value. */
+export const SlaPolicyBody = t.strict({
+  critical_days: nullable(SlaDays),
+  high_days: nullable(SlaDays),
+  medium_days: nullable(SlaDays),
+  low_days: nullable(SlaDays),
+  restart_on_reopen: nullable(t.boolean),
+});
+
+export const WriteSchemaBody = t.strict({
+  write_schema: t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 1, 'a schema number'),
 });
 
 /*

@@ -43,6 +43,8 @@ const instant = { type: 'string', format: 'date-time', description: 'UTC instant
 const nullableInstant = { ...instant, nullable: true };
 const lifecycle = schemaOf(inputs.FindingsQuery.type.props.lifecycle);
 const status = schemaOf(inputs.ScansQuery.type.props.status);
+const severity = schemaOf(inputs.FindingsQuery.type.props.severity);
+const days = { type: 'integer', minimum: 1, maximum: 3650 };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const list = (name: string) => ({ type: 'array', items: ref(name) });
 const object = (properties: Record<string, unknown>): Schema => ({
@@ -100,7 +102,11 @@ const FindingRecord = object({
   region: str,
   collector: { ...str, nullable: true },
   last_scan_id: { ...str, nullable: true },
+  severity,
+  sla_due_at: { ...nullableInstant, description: 'open findings with a deadline under the SLA policy: when it falls' },
+  sla_breached: { type: 'boolean' },
 });
+const SeverityStats = object({ total: int, open: int, breached: int });
 const counts = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, int]));
 // The batch codec takes its items as unknown (each is decoded on its own, to name it by index): describe them.
 const trackBody = schemaOf(inputs.TrackBody);
@@ -125,7 +131,27 @@ export const componentSchemas: Readonly<Record<string, Schema>> = {
     ...counts(['new', 'recurring', 'resolved', 'reopened', 'suppressed', 'false_positive']),
     ...counts(['total', 'open', 'sightings', 'resolutions']),
     mean_time_to_resolve_seconds: { type: 'number', nullable: true },
+    breached: int,
+    by_severity: object(Object.fromEntries((severity.enum as string[]).map((s) => [s, ref('SeverityStats')]))),
   }),
+  SeverityStats,
+  SlaPolicy: object({
+    critical_days: days,
+    high_days: days,
+    medium_days: days,
+    low_days: days,
+    informational_days: { type: 'integer', nullable: true, description: 'always null: informational findings have no deadline' },
+    restart_on_reopen: { type: 'boolean' },
+  }),
+  EventSchema: object({
+    type: str,
+    current: int,
+    write: int,
+    default_write: int,
+    lowest: int,
+    upcasters: { type: 'array', items: str },
+  }),
+  EventSchemaList: object({ types: list('EventSchema') }),
   ScanList: object({ scans: list('ScanRecord') }),
   ScheduleRecord: object({
     id: str,
@@ -240,4 +266,6 @@ export const componentSchemas: Readonly<Record<string, Schema>> = {
   By: schemaOf(inputs.ByBody),
   FalsePositive: schemaOf(inputs.FalsePositiveBody),
   Note: schemaOf(inputs.NoteBody),
+  SetSlaPolicy: schemaOf(inputs.SlaPolicyBody),
+  SetWriteSchema: schemaOf(inputs.WriteSchemaBody),
 };

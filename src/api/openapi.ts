@@ -19,6 +19,8 @@ const paramText: Readonly<Record<string, string>> = {
   cursor: 'continue after the previous page: its next_cursor',
   asset: 'only findings on this asset',
   lifecycle: 'only findings in this lifecycle',
+  severity: 'only findings of this severity (unknown: no sighting stated one)',
+  sla: 'breached (open and past the SLA deadline now) or due-within=<n>d / <n>h (open, not breached, due within that)',
   rule: 'only findings of this rule',
   as_of: 'the finding as it stood at this instant, replayed from its events',
   collector: 'only this collector',

@@ -46,7 +46,7 @@ export interface RouteDoc {
 export type QueryCodec = t.ExactC<t.TypeC<t.Props>>;
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Literal segments and `{name}` parameters, e.g. `/v1/findings/{finding_id}/history`. */
   readonly path: string;
   readonly access: Access;

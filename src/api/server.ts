@@ -29,6 +29,8 @@ import { v1CheckpointRoutes } from './v1-checkpoints.js';
 import { v1FindingRoutes } from './v1-findings.js';
 import { v1ScanRoutes } from './v1-scans.js';
 import { v1ScheduleRoutes } from './v1-schedules.js';
+import { v1SchemaRoutes } from './v1-schemas.js';
+import { v1SlaRoutes } from './v1-sla.js';
 import { v1SyncRoutes } from './v1-sync.js';
 
 export interface ServerOptions {
@@ -112,11 +114,13 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const documented: readonly Route[] = [
     ...v1ScanRoutes,
     ...v1FindingRoutes,
+    ...v1SlaRoutes,
     ...v1CheckpointRoutes,
     ...v1ScheduleRoutes,
     ...v1SyncRoutes,
     ...v1ChangeRoutes,
     ...v1AccessRoutes,
+    ...v1SchemaRoutes,
     ...v1StateRoutes,
     ...v1SessionRoutes,
   ];

@@ -89,13 +89,13 @@ export const stanceReadRoutes: readonly Route[] = [
       total: page.findings.length,
       filters: { asset_id: q.asset_id ?? null, lifecycle: q.lifecycle ?? null, limit },
     });
-  }),
+  }, false), // records carry sla_breached, which turns with the clock: no position ETag
   get('finding', t.strict({ finding_id: optional(Id) }), async ({ engine }, q) => {
     const id = required(q.finding_id, 'finding_id');
     const finding = await engine.getFindingState(id);
     if (finding === null) throw new HttpError(404, `Finding not found: ${id}`);
     return json(finding);
-  }),
+  }, false),
   get('scan-statuses', none, async () => json({ statuses: scanStatuses, total: scanStatuses.length })),
   get('lifecycles', none, async () => json({ lifecycles, total: lifecycles.length })),
   get('backends', none, async ({ engine }) => {

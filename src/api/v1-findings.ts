@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import type { Identity } from '../domain/index.js';
 import type { StateEngine } from '../engine/index.js';
-import { DomainError } from '../errors.js';
+import { DomainError, InvalidInput } from '../errors.js';
 import { decodeOrThrow, Id } from '../events/index.js';
 import {
   ByBody,
@@ -23,6 +23,20 @@ import { actorOf, defineRoute, json, type Route, type RouteContext } from './rou
 const FindingIdParam = t.strict({ finding_id: Id });
 const findingIdOf = (ctx: RouteContext): string => decodeOrThrow(FindingIdParam, ctx.params).finding_id;
 const defaultLimit = 100;
+
+/**
+ * The engine names a batch's items `records[i]`; the client sent them as `findings[i]`, so a refusal the engine
+ * makes (a severity while sightings are written at schema 1) names the field as the body has it.
+ */
+const asBodyFields = async <T>(write: () => Promise<T>): Promise<T> => {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof InvalidInput && error.field.startsWith('records['))
+      throw new InvalidInput(`findings${error.field.slice('records'.length)}`, error.value, error.expected);
+    throw error;
+  }
+};
 
 /** A decision on one finding: POST /v1/findings/{finding_id}/<verb>, answered with the finding after it. */
 const decision = (
@@ -50,10 +64,14 @@ export const v1FindingRoutes: readonly Route[] = [
     path: '/v1/findings',
     access: 'read',
     reads: true,
-    etag: true,
+    // Records carry sla_breached, which turns as the clock passes a deadline: not a function of the position alone.
+    etag: false,
     exact: true,
     query: FindingsQuery,
-    doc: { summary: 'Finding states by id (or by last seen), one page at a time', returns: 'FindingPage' },
+    doc: {
+      summary: 'Finding states by id (or by last seen), one page at a time; by severity, and by SLA (breached or due within a time)',
+      returns: 'FindingPage',
+    },
     handle: async ({ engine }, q) =>
       json(
         await engine.listFindingStates({
@@ -62,6 +80,8 @@ export const v1FindingRoutes: readonly Route[] = [
           ruleId: q.rule,
           accountId: q.account,
           region: q.region,
+          severity: q.severity,
+          sla: q.sla,
           sort: q.sort,
           limit: q.limit ?? defaultLimit,
           cursor: q.cursor,
@@ -73,7 +93,7 @@ export const v1FindingRoutes: readonly Route[] = [
     path: '/v1/findings/{finding_id}',
     access: 'read',
     reads: true,
-    etag: true,
+    etag: false, // sla_breached turns with the clock
     exact: true,
     query: FindingQuery,
     doc: {
@@ -115,10 +135,13 @@ export const v1FindingRoutes: readonly Route[] = [
     path: '/v1/stats',
     access: 'read',
     reads: true,
-    etag: true,
+    etag: false, // breached counts turn with the clock
     exact: true,
     query: NoQuery,
-    doc: { summary: 'Finding counts by lifecycle (uncapped), totals, mean time to resolve', returns: 'FindingStats' },
+    doc: {
+      summary: 'Finding counts by lifecycle (uncapped), totals, mean time to resolve, SLA breaches; per severity: total, open, breached',
+      returns: 'FindingStats',
+    },
     handle: async ({ engine }) => json(await engine.getFindingStats()),
   }),
   defineRoute({
@@ -159,9 +182,10 @@ export const v1FindingRoutes: readonly Route[] = [
           ruleId: f.rule_id,
           scanId: given(f.scan_id),
           collector: given(f.collector),
+          severity: given(f.severity),
         };
       });
-      return json(await ctx.engine.trackFindings(records, { scanId: given(b.scan_id) }, actorOf(ctx)));
+      return json(await asBodyFields(() => ctx.engine.trackFindings(records, { scanId: given(b.scan_id) }, actorOf(ctx))));
     },
   }),
   // `by`: for an admin or service identity, the person it acts for; a person may only name itself.

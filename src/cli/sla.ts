@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as t from 'io-ts';
 import type { SlaPolicy } from '../domain/index.js';
+import { slaPolicyRecord } from '../engine/index.js';
 import { decodeOrThrow, IntFromString } from '../events/index.js';
 import { optional } from './args.js';
 import { out, printJson, type CliContext } from './context.js';
@@ -12,15 +13,6 @@ const SetArgs = t.strict({
   medium: optional(Days),
   low: optional(Days),
   restartOnReopen: optional(t.boolean),
-});
-
-const json = (p: SlaPolicy) => ({
-  critical_days: p.critical,
-  high_days: p.high,
-  medium_days: p.medium,
-  low_days: p.low,
-  informational_days: null,
-  restart_on_reopen: p.restartOnReopen,
 });
 
 const days = (n: number) => `${n} ${n === 1 ? 'day' : 'days'}`;
@@ -42,7 +34,7 @@ export const registerSla = (sla: Command, ctx: CliContext): void => {
     .description('the SLA policy in force (defaults: 7, 30, 90, 120 days; no restart on reopen)')
     .action(async (_o: object, cmd: Command) => {
       const p = await (await ctx.engine(cmd)).sla.policy();
-      if (ctx.json(cmd)) printJson(json(p));
+      if (ctx.json(cmd)) printJson(slaPolicyRecord(p));
       else out(text(p));
     });
 
@@ -58,7 +50,7 @@ export const registerSla = (sla: Command, ctx: CliContext): void => {
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const a = decodeOrThrow(SetArgs, o);
       const p = await (await ctx.engine(cmd)).sla.setPolicy(a, ctx.actor(cmd));
-      if (ctx.json(cmd)) printJson(json(p));
+      if (ctx.json(cmd)) printJson(slaPolicyRecord(p));
       else out(text(p));
     });
 };

@@ -29,5 +29,5 @@ export * from './manager.js';
 export * from './session-hold.js';
 export * from './state-records.js';
 export * from './state-history.js';
-export { SlaPolicyInput } from './sla.js';
+export { SlaPolicyInput, slaPolicyRecord, type SlaPolicyRecord } from './sla.js';
 export type * from './event-schemas.js';

@@ -12,6 +12,26 @@ export const getSlaPolicy = async (core: Core): Promise<SlaPolicy> => {
   return row === undefined ? defaultSlaPolicy : { ...defaultSlaPolicy, ...(JSON.parse(row.value as string) as Partial<SlaPolicy>) };
 };
 
+/** The policy as printed and served (`--json sla policy show`, GET /v1/sla/policy): snake_case, days per severity. */
+export interface SlaPolicyRecord {
+  readonly critical_days: number;
+  readonly high_days: number;
+  readonly medium_days: number;
+  readonly low_days: number;
+  /** Informational findings have no deadline. */
+  readonly informational_days: null;
+  readonly restart_on_reopen: boolean;
+}
+
+export const slaPolicyRecord = (p: SlaPolicy): SlaPolicyRecord => ({
+  critical_days: p.critical,
+  high_days: p.high,
+  medium_days: p.medium,
+  low_days: p.low,
+  informational_days: null,
+  restart_on_reopen: p.restartOnReopen,
+});
+
 export const SlaPolicyInput = t.strict({
   critical: optional(SlaDays),
   high: optional(SlaDays),

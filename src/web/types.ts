@@ -8,6 +8,9 @@ export const lifecycles: readonly Lifecycle[] = ['new', 'recurring', 'reopened',
 export type ScanStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 export const scanStatuses: readonly ScanStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 export type Permission = 'read' | 'ingest' | 'decide' | 'admin';
+/** As a sighting states it; `unknown` when none did. Most urgent first. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'informational' | 'unknown';
+export const severities: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'informational', 'unknown'];
 
 export interface Me {
   readonly name: string | null;
@@ -31,6 +34,15 @@ export interface Stats {
   readonly sightings: number;
   readonly resolutions: number;
   readonly mean_time_to_resolve_seconds: number | null;
+  /** Open findings past their SLA deadline now. */
+  readonly breached: number;
+  readonly by_severity: Readonly<Record<Severity, SeverityStats>>;
+}
+
+export interface SeverityStats {
+  readonly total: number;
+  readonly open: number;
+  readonly breached: number;
 }
 
 export interface DailyPoint {
@@ -85,6 +97,10 @@ export interface Finding {
   readonly region: string;
   readonly collector: string | null;
   readonly last_scan_id: string | null;
+  readonly severity: Severity;
+  /** Open findings with a deadline under the SLA policy (none: informational, unknown, or not open). */
+  readonly sla_due_at: string | null;
+  readonly sla_breached: boolean;
 }
 
 export interface HistoryEntry {

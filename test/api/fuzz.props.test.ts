@@ -56,6 +56,9 @@ const templates = [
   '/v1/findings/{}/false-positive',
   '/v1/findings/{}/notes',
   '/v1/stats',
+  '/v1/sla/policy',
+  '/v1/schemas',
+  '/v1/schemas/{}',
   '/v1/checkpoints',
   '/v1/checkpoints/{}/{}/{}',
   '/api/state/scans',
@@ -78,7 +81,7 @@ const templates = [
 const path = fc
   .tuple(fc.constantFrom(...templates), fc.array(segment, { minLength: 3, maxLength: 3 }))
   .map(([template, parts]) => parts.reduce((p, part) => p.replace('{}', part), template));
-const paramNames = ['limit', 'cursor', 'status', 'since', 'account', 'region', 'asset', 'lifecycle', 'rule', 'as_of', 'collector', 'min_position', 'days', 'scan_id', 'finding_id', 'asset_id', 'x'];
+const paramNames = ['severity', 'sla', 'limit', 'cursor', 'status', 'since', 'account', 'region', 'asset', 'lifecycle', 'rule', 'as_of', 'collector', 'min_position', 'days', 'scan_id', 'finding_id', 'asset_id', 'x'];
 const query = fc
   .array(fc.tuple(fc.constantFrom(...paramNames), text), { maxLength: 4 })
   .map((pairs) => (pairs.length === 0 ? '' : `?${new URLSearchParams(pairs).toString()}`));
@@ -91,7 +94,7 @@ const valid = {
 };
 const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: fc.oneof(text, fc.jsonValue({ maxDepth: 2 })) });
 const item = fc.record(
-  { finding_id: maybe(valid.id), asset_id: maybe(valid.id), rule_id: maybe(valid.id), scan_id: maybe(fc.constantFrom('scan-1', 'scan-2', null)), collector: maybe(valid.id) },
+  { finding_id: maybe(valid.id), asset_id: maybe(valid.id), rule_id: maybe(valid.id), scan_id: maybe(fc.constantFrom('scan-1', 'scan-2', null)), collector: maybe(valid.id), severity: maybe(fc.constantFrom('critical', 'low', 'unknown', 'CRITICAL', null)) },
   { requiredKeys: ['finding_id', 'asset_id', 'rule_id'] },
 );
 const fieldArbs = {
@@ -113,6 +116,10 @@ const fieldArbs = {
   text: maybe(fc.string({ maxLength: 10 })),
   collector: maybe(valid.id),
   account: maybe(fc.constantFrom('acct', 'x')),
+  critical_days: maybe(fc.oneof(fc.integer({ min: -2, max: 4000 }), fc.constant(null), fc.constant(1.5))),
+  low_days: maybe(fc.integer({ min: 0, max: 3651 })),
+  restart_on_reopen: maybe(fc.boolean()),
+  write_schema: maybe(fc.integer({ min: -1, max: 3 })),
 };
 type Field = keyof typeof fieldArbs;
 /** The fields a route reads, and now and then one it does not (v1 refuses it, the original's routes ignore it). */
@@ -133,6 +140,8 @@ const routeFields: Readonly<Record<string, readonly Field[]>> = {
   'POST /v1/findings/{}/false-positive': ['by', 'reason'],
   'POST /v1/findings/{}/notes': ['by', 'text'],
   'DELETE /v1/checkpoints/{}/{}/{}': [],
+  'PUT /v1/sla/policy': ['critical_days', 'low_days', 'restart_on_reopen'],
+  'PUT /v1/schemas/{}': ['write_schema'],
   'POST /api/state/suppress': ['finding_id', 'by', 'reason'],
   'POST /api/state/resolve': ['finding_id'],
   'POST /api/state/delete-checkpoint': ['collector', 'account', 'region'],

@@ -75,6 +75,10 @@ Ops('the OpenAPI document describes every v1 route, and every reference resolves
     'POST /v1/findings/{finding_id}/notes',
     'GET /v1/stats',
     'GET /v1/stats/daily',
+    'GET /v1/sla/policy',
+    'PUT /v1/sla/policy',
+    'GET /v1/schemas',
+    'PUT /v1/schemas/{type}',
     'GET /v1/scans/latest',
     'GET /v1/schedules',
     'GET /v1/sync',
@@ -120,7 +124,7 @@ Ops('the OpenAPI document describes every v1 route, and every reference resolves
   const refs = [...r.text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1] as string);
   for (const ref of new Set(refs)) assert.ok(ref in doc.components.schemas, ref);
   const list = doc.paths['/v1/findings']?.get as { parameters: { name: string }[] };
-  assert.equal(list.parameters.map((p) => p.name), ['asset', 'lifecycle', 'rule', 'account', 'region', 'sort', 'limit', 'cursor', 'min_position']);
+  assert.equal(list.parameters.map((p) => p.name), ['asset', 'lifecycle', 'rule', 'account', 'region', 'severity', 'sla', 'sort', 'limit', 'cursor', 'min_position']);
   const suppress = doc.components.schemas.Suppress as { required: string[]; properties: Json };
   // Every field may be absent to the codec; the engine asks for the reason (and the policy for an end) by name.
   assert.equal([suppress.required, Object.keys(suppress.properties)], [[], ['by', 'reason', 'until']]);

@@ -24,6 +24,10 @@ const needs: Readonly<Record<string, Need>> = {
   'GET /v1/findings/{finding_id}/history': 'read',
   'GET /v1/stats': 'read',
   'GET /v1/stats/daily': 'read',
+  'GET /v1/sla/policy': 'read',
+  'PUT /v1/sla/policy': 'admin',
+  'GET /v1/schemas': 'read',
+  'PUT /v1/schemas/{type}': 'admin',
   'GET /v1/scans/latest': 'read',
   'GET /v1/schedules': 'read',
   'GET /v1/sync': 'read',
@@ -122,6 +126,8 @@ const bodies: Readonly<Record<string, unknown>> = {
   'POST /v1/sessions/{session_id}/renew': { fence: 1 },
   'POST /v1/sessions/{session_id}/release': { fence: 1 },
   'POST /v1/sessions/cleanup': { older_than_days: 30 },
+  'PUT /v1/sla/policy': { critical_days: 3 },
+  'PUT /v1/schemas/{type}': { write_schema: 2 },
 };
 
 /** Each session write acts on a session set up for it (a hold blocks another's claim; resume needs a paused one). */
@@ -133,7 +139,7 @@ const concrete = (path: string) =>
     .replace('{session_id}', sessionFor[path.split('/').at(-1) ?? ''] ?? 'sess1')
     .replace('{checkpoint_id}', checkpointId)
     .replace('{state_id}', 'st1')
-    .replace('{type}', 'deployed')
+    .replace('{type}', path.startsWith('/v1/schemas/') ? 'FindingTracked' : 'deployed')
     .replace('{finding_id}', 'f1')
     .replace('{scan_id}', 's1')
     .replace('{collector}', 'c')

@@ -233,22 +233,27 @@ V1('malformed bodies are 400 naming the field, and nothing is written', async ()
 
 V1('every answer carries the position; a read sends it as ETag and If-None-Match gets 304 until a write', async () => {
   await track([f('f1')]);
-  const first = await get(t.url, '/v1/findings/f1');
+  const first = await get(t.url, '/v1/findings/f1/history');
   const etag = first.headers.etag as string;
   assert.is(etag, `"${first.headers['x-stance-position'] as string}"`);
-  const cached = await get(t.url, '/v1/findings/f1', { headers: { 'if-none-match': etag } });
+  const cached = await get(t.url, '/v1/findings/f1/history', { headers: { 'if-none-match': etag } });
   assert.equal([cached.status, cached.text, cached.headers.etag], [304, '', etag]);
-  const weak = await get(t.url, '/v1/findings/f1', { headers: { 'if-none-match': `"0", W/${etag}` } });
+  const weak = await get(t.url, '/v1/findings/f1/history', { headers: { 'if-none-match': `"0", W/${etag}` } });
   assert.is(weak.status, 304);
   await write(t.url, '/v1/findings/f1/resolve');
-  const fresh = await get(t.url, '/v1/findings/f1', { headers: { 'if-none-match': etag } });
+  const fresh = await get(t.url, '/v1/findings/f1/history', { headers: { 'if-none-match': etag } });
   assert.is(fresh.status, 200);
   assert.is.not(fresh.headers.etag, etag);
-  assert.is(body(fresh).lifecycle, 'resolved');
+  assert.is((body(fresh).history as Json[]).at(-1)?.lifecycle, 'resolved');
+});
+
+V1('finding records and stats carry no position ETag: sla_breached turns with the clock, not only with the log', async () => {
+  await track([f('f1')]);
+  for (const path of ['/v1/findings/f1', '/v1/findings', '/v1/stats']) assert.is((await get(t.url, path)).headers.etag, undefined, path);
 });
 
 V1('HEAD answers like GET without a body', async () => {
-  const r = await request(t.url, 'HEAD', '/v1/stats');
+  const r = await request(t.url, 'HEAD', '/v1/scans');
   assert.equal([r.status, r.text], [200, '']);
   assert.ok(r.headers.etag);
 });

@@ -8,6 +8,7 @@ import { Badge } from '../parts/badge.js';
 import { Decisions } from '../parts/decisions.js';
 import { Link } from '../parts/link.js';
 import { Loading, Problem } from '../parts/notice.js';
+import { Due, SeverityTag } from '../parts/severity.js';
 import { Table, Th } from '../parts/table.js';
 import { Time } from '../parts/time.js';
 
@@ -17,6 +18,16 @@ const State = ({ f, id }: { f: Finding; id: string }) => (
     <dd data-field="lifecycle">
       <Badge value={f.lifecycle} />
     </dd>
+    <dt>Severity</dt>
+    <dd data-field="severity">
+      <SeverityTag value={f.severity} />
+    </dd>
+    <dt>SLA due</dt>
+    <dd data-field="sla_due_at">
+      <Due finding={f} />
+    </dd>
+    <dt>SLA breached</dt>
+    <dd data-field="sla_breached">{f.sla_due_at === null ? <span class="muted">no deadline</span> : f.sla_breached ? 'yes' : 'not yet'}</dd>
     <dt>Rule</dt>
     <dd>{f.rule_id}</dd>
     <dt>Asset</dt>

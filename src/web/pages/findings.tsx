@@ -3,15 +3,23 @@ import { findingPath, get, query } from '../api.js';
 import { count, label } from '../format.js';
 import { useLoad } from '../load.js';
 import { navigate } from '../route.js';
-import { lifecycles, type Finding } from '../types.js';
+import { lifecycles, severities, type Finding } from '../types.js';
 import { Badge } from '../parts/badge.js';
+import { Due, SeverityTag } from '../parts/severity.js';
 import { Link } from '../parts/link.js';
 import { Loading, Problem } from '../parts/notice.js';
 import { Empty, Table, Th } from '../parts/table.js';
 import { Time } from '../parts/time.js';
 
 /** The filters a findings view takes from its URL (and puts back in it), named as the API's parameters. */
-const filterNames = ['lifecycle', 'asset', 'rule', 'account', 'region'] as const;
+const filterNames = ['lifecycle', 'severity', 'sla', 'asset', 'rule', 'account', 'region'] as const;
+/** The SLA choices the API takes as `sla`; the words say what each means. */
+const slaChoices: readonly { value: string; text: string }[] = [
+  { value: 'breached', text: 'breached (past due)' },
+  { value: 'due-within=7d', text: 'due within 7 days' },
+];
+const describe = (name: (typeof filterNames)[number], value: string): string =>
+  name === 'sla' ? `SLA ${slaChoices.find((c) => c.value === value)?.text ?? value}` : `${name} ${label(value)}`;
 type Sort = '-last_seen' | 'last_seen' | 'finding_id';
 const pageSize = 50;
 
@@ -71,6 +79,28 @@ const Filters = ({ q }: { q: URLSearchParams }) => {
           ))}
         </select>
       </div>
+      <div class="field">
+        <label for="filter-severity">Severity</label>
+        <select id="filter-severity" name="severity">
+          <option value="">any</option>
+          {severities.map((v) => (
+            <option key={v} value={v} selected={q.get('severity') === v}>
+              {v === 'unknown' ? 'not stated' : v}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="filter-sla">SLA</label>
+        <select id="filter-sla" name="sla">
+          <option value="">any</option>
+          {slaChoices.map((c) => (
+            <option key={c.value} value={c.value} selected={q.get('sla') === c.value}>
+              {c.text}
+            </option>
+          ))}
+        </select>
+      </div>
       {text('account', 'Account', 'e.g. 111111111111')}
       {text('region', 'Region', 'e.g. us-east-1')}
       {text('rule', 'Rule', 'exact rule id')}
@@ -107,7 +137,7 @@ export const FindingsPage = ({ q }: { q: URLSearchParams }) => {
   const path = `/v1/findings${query(params)}`;
   const page = useLoad(() => get<{ findings: Finding[]; next_cursor: string | null }>(path), path);
   const active = filterNames.filter((n) => q.get(n));
-  const described = active.length === 0 ? 'all findings' : active.map((n) => `${n} ${q.get(n) ?? ''}`).join(', ');
+  const described = active.length === 0 ? 'all findings' : active.map((n) => describe(n, q.get(n) ?? '')).join(', ');
   return (
     <>
       <h1 tabIndex={-1}>Findings</h1>
@@ -125,9 +155,9 @@ export const FindingsPage = ({ q }: { q: URLSearchParams }) => {
             id="findings"
             caption={`Findings: ${described}`}
             captionHidden
-            head={<><Th>Finding</Th><Th>Lifecycle</Th><Th>Rule</Th><Th>Asset</Th><Th>Account</Th><Th>Region</Th><Th>First seen (UTC)</Th><SortHeader q={q} sort={sort} /><Th>Scans</Th></>}
+            head={<><Th>Finding</Th><Th>Lifecycle</Th><Th>Severity</Th><Th>SLA due (UTC)</Th><Th>Rule</Th><Th>Asset</Th><Th>Account</Th><Th>Region</Th><Th>First seen (UTC)</Th><SortHeader q={q} sort={sort} /><Th>Scans</Th></>}
           >
-            {page.data.findings.length === 0 ? <Empty columns={9}>No finding matches.</Empty> : null}
+            {page.data.findings.length === 0 ? <Empty columns={11}>No finding matches.</Empty> : null}
             {page.data.findings.map((f) => (
               <tr key={f.finding_id}>
                 <td>
@@ -135,6 +165,12 @@ export const FindingsPage = ({ q }: { q: URLSearchParams }) => {
                 </td>
                 <td>
                   <Badge value={f.lifecycle} />
+                </td>
+                <td>
+                  <SeverityTag value={f.severity} />
+                </td>
+                <td>
+                  <Due finding={f} short />
                 </td>
                 <td>{f.rule_id}</td>
                 <td class="wrap">{f.asset_id}</td>

@@ -2,11 +2,12 @@ import { get, query } from '../api.js';
 import { count, duration, windowOfDays } from '../format.js';
 import { useLoad } from '../load.js';
 import { navigate } from '../route.js';
-import type { DailySeries, Scan, Stats, SyncOverview } from '../types.js';
+import { severities, type DailySeries, type Scan, type Stats, type SyncOverview } from '../types.js';
 import { Badge } from '../parts/badge.js';
 import { DailyChart } from '../parts/chart.js';
 import { Link } from '../parts/link.js';
 import { Loading, Problem } from '../parts/notice.js';
+import { SeverityTag } from '../parts/severity.js';
 import { Empty, Table, Th } from '../parts/table.js';
 import { Time } from '../parts/time.js';
 
@@ -25,6 +26,7 @@ const figures: readonly { key: keyof Stats; name: string; href: string }[] = [
   { key: 'suppressed', name: 'Suppressed', href: '/findings?lifecycle=suppressed' },
   { key: 'false_positive', name: 'False positive', href: '/findings?lifecycle=false_positive' },
   { key: 'total', name: 'All findings', href: '/findings' },
+  { key: 'breached', name: 'SLA breached', href: '/findings?sla=breached' },
 ];
 
 const Figures = ({ stats }: { stats: Stats }) => (
@@ -42,6 +44,31 @@ const Figures = ({ stats }: { stats: Stats }) => (
       <dd>{duration(stats.mean_time_to_resolve_seconds)}</dd>
     </div>
   </dl>
+);
+
+/** Per severity: every finding, the open ones, and the open ones past their SLA deadline; each count links to its list. */
+const BySeverity = ({ stats }: { stats: Stats }) => (
+  <Table
+    id="by-severity"
+    caption={`Findings per severity: ${count(stats.breached)} open past their SLA deadline`}
+    head={<><Th>Severity</Th><Th>All</Th><Th>Open</Th><Th>SLA breached</Th></>}
+  >
+    {severities.map((s) => {
+      const row = stats.by_severity[s];
+      return (
+        <tr key={s} data-severity={s}>
+          <th scope="row">
+            <SeverityTag value={s} />
+          </th>
+          <td class="num" data-count="total">{count(row.total)}</td>
+          <td class="num" data-count="open">{count(row.open)}</td>
+          <td class="num" data-count="breached">
+            {row.breached === 0 ? count(0) : <Link href={`/findings${query({ severity: s, sla: 'breached' })}`}>{count(row.breached)}</Link>}
+          </td>
+        </tr>
+      );
+    })}
+  </Table>
 );
 
 const Trend = ({ series, days }: { series: DailySeries; days: number }) => {
@@ -133,6 +160,10 @@ export const OverviewPage = ({ q }: { q: URLSearchParams }) => {
         <h2 id="figures-title">Findings by lifecycle</h2>
         <Problem error={stats.error} />
         {stats.data === null ? stats.error === null ? <Loading what="the figures" /> : null : <Figures stats={stats.data} />}
+      </section>
+      <section aria-labelledby="severity-title">
+        <h2 id="severity-title">Findings by severity and SLA</h2>
+        {stats.data === null ? null : <BySeverity stats={stats.data} />}
       </section>
       <section aria-labelledby="trend-title">
         <div class="section-head">
