@@ -239,7 +239,7 @@ export const componentSchemas: Readonly<Record<string, Schema>> = {
   TokenList: object({ tokens: list('TokenRecord') }),
   AuditEntry: object({
     at: instant,
-    event: { type: 'string', enum: ['token_created', 'token_revoked', 'suppression_policy_set', 'write_refused'] },
+    event: { type: 'string', enum: ['token_created', 'token_revoked', 'suppression_policy_set', 'sla_policy_set', 'write_refused'] },
     actor: str,
     actor_role: { ...str, nullable: true },
     actor_via: { ...str, nullable: true },

@@ -17,6 +17,9 @@ const seeded = (seed: number) => () => {
   return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
 };
 
+/** Each rule's severity, as a scanner ranks it: few critical, most medium and low. */
+const severityOfRule = ['critical', 'high', 'high', 'medium', 'medium', 'medium', 'low', 'low', 'low', 'informational', 'medium'] as const;
+
 type Nature = { kind: 'steady' } | { kind: 'flaky'; p: number } | { kind: 'fixed'; day: number } | { kind: 'regress'; fixed: number; back: number } | { kind: 'late'; from: number };
 
 const natureOf = (random: () => number, days: number): Nature => {
@@ -58,6 +61,8 @@ export const runDemoWorkload = async (
   onDay: (day: number) => void,
 ): Promise<void> => {
   const random = seeded(20261122);
+  // A demo store has no readers of an older release: its scanners state severities (sighting schema 2).
+  await engine.schemas.setWrite('FindingTracked', 2);
   const start = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - days * 86_400_000;
   const scopes = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
   const pool = new Map(
@@ -68,6 +73,7 @@ export const runDemoWorkload = async (
         asset: `arn:aws:${collectors[i % 3]}::${account}:resource/${region}-${Math.floor(i / 4)}`,
         rule: `stance-${collectors[i % 3]}-${String(1 + (i % 37)).padStart(3, '0')}`,
         collector: collectors[i % 3] ?? 'iam',
+        severity: severityOfRule[(i % 37) % severityOfRule.length] ?? 'low',
         nature: natureOf(random, days),
       })),
     ]),
@@ -82,7 +88,10 @@ export const runDemoWorkload = async (
       await engine.startScan({ scanId, snapshotId: `snap-${scanId}`, configName: 'cis-aws', accountId: account, region, collectors, fullScope: true });
       const seen = (pool.get(`${account}/${region}`) ?? []).filter((f) => present(f.nature, day, random));
       setClock(at + 4 * 60_000);
-      await engine.trackFindings(seen.map((f) => ({ findingId: f.id, assetId: f.asset, ruleId: f.rule, collector: f.collector })), { scanId });
+      await engine.trackFindings(
+        seen.map((f) => ({ findingId: f.id, assetId: f.asset, ruleId: f.rule, collector: f.collector, severity: f.severity })),
+        { scanId },
+      );
       setClock(at + 9 * 60_000 + s * 1000);
       // One scan a fortnight per scope is throttled: a failed scan resolves nothing.
       const failed = (day + s) % 14 === 13;

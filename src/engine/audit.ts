@@ -1,5 +1,5 @@
 import { tokenStreamOf } from '../domain/index.js';
-import { instantOf, type RecordedEvent } from '../events/index.js';
+import { instantOf, slaPolicyStream, type RecordedEvent } from '../events/index.js';
 import type { Core } from './core.js';
 
 /** A write the HTTP API refused (401, 403, or a person naming someone else), as the audit keeps it. */
@@ -19,7 +19,7 @@ export interface Refusal {
 /** One line of the access audit: a token made or revoked, a policy set (from the log), or a refused write. */
 export interface AuditEntry {
   readonly at: string;
-  readonly event: 'token_created' | 'token_revoked' | 'suppression_policy_set' | 'write_refused';
+  readonly event: 'token_created' | 'token_revoked' | 'suppression_policy_set' | 'sla_policy_set' | 'write_refused';
   readonly actor: string;
   readonly actor_role: string | null;
   readonly actor_via: string | null;
@@ -72,6 +72,15 @@ const fromEvent = (e: RecordedEvent): AuditEntry | null => {
         subject: 'suppression',
         detail: d.maxDays === null ? 'no maximum' : `at most ${String(d.maxDays)} days`,
       };
+    case 'SlaPolicySet':
+      return {
+        ...base,
+        event: 'sla_policy_set',
+        subject: 'sla',
+        detail: `critical ${String(d.critical)}, high ${String(d.high)}, medium ${String(d.medium)}, low ${String(d.low)} days; ${
+          d.restartOnReopen === true ? 'restarts on reopen' : 'runs from the first sighting'
+        }`,
+      };
     default:
       return null;
   }
@@ -84,7 +93,7 @@ const fromEvent = (e: RecordedEvent): AuditEntry | null => {
 export const listAudit = async (core: Core, options: { since?: string | undefined; limit?: number | undefined } = {}): Promise<AuditEntry[]> => {
   const since = options.since ?? '';
   const names = (await core.backend.models.rows({ table: 'access_tokens', columns: ['name'], order: [{ column: 'name' }] })).map((r) => r.name as string);
-  const streams = [...new Set(names)].map(tokenStreamOf).concat('policy-suppression');
+  const streams = [...new Set(names)].map(tokenStreamOf).concat('policy-suppression', slaPolicyStream);
   const logged: AuditEntry[] = [];
   for (const stream of streams)
     for await (const e of core.backend.log.readStream(stream)) {
