@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StreamCount } from '../../ports/migrate.js';
 import type { SchemaNames } from './schema.js';
+import { inTransaction } from './transaction.js';
 
 interface Row {
   position: number;
@@ -60,10 +61,9 @@ export class PostgresLogCopy implements LogCopy {
     if (events.length === 0) return;
     const column = <T>(f: (e: StoredEvent) => T): T[] => events.map(f);
     const last = events[events.length - 1]?.position ?? 0;
-    const client = await this.pool.connect();
-    try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.n.orderLock})`);
-      try {
+    await inTransaction(
+      this.pool,
+      async (client) => {
         await client.query(
           `INSERT INTO ${this.n.events} (position, id, stream, origin, revision, type, schema, data, meta, checksum, fold_at)
            SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::integer[],
@@ -80,14 +80,9 @@ export class PostgresLogCopy implements LogCopy {
           [last],
         );
         await client.query(`SELECT pg_notify($1, $2)`, [this.n.channel, String(last)]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      client.release();
-    }
+      },
+      `SELECT pg_advisory_xact_lock(${this.n.orderLock})`,
+    );
   }
 
   async clock(): Promise<string | null> {
@@ -124,30 +119,20 @@ export class PostgresLogCopy implements LogCopy {
   }
 
   async putConsumers(consumers: readonly StoredConsumer[], deadLetters: readonly StoredDeadLetter[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      try {
-        for (const c of consumers)
-          await client.query(
-            `INSERT INTO ${this.consumersTable} (name, holder, fence, position, expires_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, fence = greatest(consumers.fence, excluded.fence),
-               position = greatest(consumers.position, excluded.position), expires_at = excluded.expires_at`,
-            [c.name, c.holder, c.fence, c.position, c.expiresAt],
-          );
-        for (const d of deadLetters)
-          await client.query(
-            `INSERT INTO ${this.deadTable} (consumer, position, event_id, stream, attempts, error, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (consumer, position) DO NOTHING`,
-            [d.consumer, d.position, d.eventId, d.stream, d.attempts, d.error, d.at],
-          );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      client.release();
-    }
+    await inTransaction(this.pool, async (client) => {
+      for (const c of consumers)
+        await client.query(
+          `INSERT INTO ${this.consumersTable} (name, holder, fence, position, expires_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, fence = greatest(consumers.fence, excluded.fence),
+             position = greatest(consumers.position, excluded.position), expires_at = excluded.expires_at`,
+          [c.name, c.holder, c.fence, c.position, c.expiresAt],
+        );
+      for (const d of deadLetters)
+        await client.query(
+          `INSERT INTO ${this.deadTable} (consumer, position, event_id, stream, attempts, error, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (consumer, position) DO NOTHING`,
+          [d.consumer, d.position, d.eventId, d.stream, d.attempts, d.error, d.at],
+        );
+    });
   }
 }

@@ -27,6 +27,7 @@ import { types } from './rows.js';
 import { ensureSchema, schemaNames, type SchemaNames } from './schema.js';
 import { subscribeTo } from '../subscription.js';
 import { parsePostgresUrl } from './url.js';
+import { inTransaction } from './transaction.js';
 import { verifyLog } from './verify.js';
 
 export interface PostgresStoreOptions {
@@ -452,20 +453,18 @@ export class PostgresEventStore implements EventStore {
   }
 
   async setWriteSchema(type: string, schema: number): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`LOCK TABLE ${this.names.meta} IN SHARE ROW EXCLUSIVE MODE`);
-      const { rows } = await client.query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
-      const next = withWriteSchema(rows[0]?.value, type, schema);
-      await client.query(`INSERT INTO ${this.names.meta} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [writeSchemasKey, next]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await inTransaction(
+      this.pool,
+      async (client) => {
+        const { rows } = await client.query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
+        const next = withWriteSchema(rows[0]?.value, type, schema);
+        await client.query(`INSERT INTO ${this.names.meta} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+          writeSchemasKey,
+          next,
+        ]);
+      },
+      `LOCK TABLE ${this.names.meta} IN SHARE ROW EXCLUSIVE MODE`,
+    );
     this.writeSchemaCache = { at: -Infinity, map: this.writeSchemaCache.map };
   }
 
