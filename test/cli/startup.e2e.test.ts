@@ -29,7 +29,7 @@ Startup('--help lists every command and loads no command module, SQLite or store
   const run = await runCli(['--data', data, '--help'], { nodeArgs: reportModules });
   assert.is(run.code, 0, run.stderr);
   const listed = [...run.stdout.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
-  assert.equal(listed, ['--data', '--store', '--json', '--as', '-h,', 'scan', 'checkpoint', 'finding', 'stats', 'projections', 'sync', 'state', 'session', 'store', 'log', 'demo', 'schedule', 'scheduler', 'token', 'policy', 'audit', 'serve', 'help']);
+  assert.equal(listed, ['--data', '--store', '--json', '--as', '-h,', 'scan', 'checkpoint', 'finding', 'stats', 'projections', 'sync', 'state', 'session', 'store', 'log', 'demo', 'schedule', 'scheduler', 'token', 'policy', 'sla', 'schema', 'audit', 'serve', 'help']);
   assert.ok(!loads(run, 'better-sqlite3'), 'SQLite is not loaded');
   assert.ok(!existsSync(data), 'no data dir is made');
 });
