@@ -8,9 +8,9 @@ import { apiJson, demoData, serve, type Served } from '../support/serve.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 /*
- * Severity and SLA in the browser, against the real binary: demo data whose first 60 findings (by id) were seen
- * again with a severity (after `schema write FindingTracked 2`), under a policy short enough (critical 1 day, high 2, medium 5)
- * that the demo's three days breach some of them.
+ * Severity and SLA in the browser, against the real binary: demo data (its scanners state severities) whose first 60
+ * findings (by id) were seen again by an import with other severities, under a policy short enough (critical 1 day,
+ * high 2, medium 5) that the demo's three days breach some of them.
  */
 const Severity = suite('web: severity and SLA on findings, a finding and the overview');
 let dir = '';
@@ -74,7 +74,7 @@ Severity('the severity filter goes into the URL, the rows are the API’s page f
   const url = new URL(page.url());
   assert.is(url.searchParams.get('severity'), 'critical');
   const expected = await api('/v1/findings?severity=critical&sort=-last_seen&limit=50');
-  assert.is(expected.findings.length, 12);
+  assert.ok(expected.findings.length > 0 && expected.findings.every((f) => f.severity === 'critical'));
   await page.getByRole('status').filter({ hasText: `${expected.findings.length} shown` }).filter({ hasText: 'severity critical' }).waitFor();
   assert.equal(await shownIds(browser), expected.findings.map((f) => f.finding_id));
   assert.ok((await page.locator('#findings tbody tr .severity').allInnerTexts()).every((t) => t === 'critical'));
@@ -146,7 +146,8 @@ Severity('the overview’s counts per severity, and its breached counts, are /v1
     const url = new URL(page.url());
     assert.equal([url.searchParams.get('severity'), url.searchParams.get('sla')], ['critical', 'breached']);
     await page.locator('#findings tbody tr').first().waitFor();
-    assert.is(await page.locator('#findings tbody tr').count(), stats.by_severity.critical?.breached);
+    // One page of them (50 rows at most).
+    assert.is(await page.locator('#findings tbody tr').count(), Math.min(50, stats.by_severity.critical?.breached ?? 0));
     clean(browser);
     await browser.close();
     browser = null;
