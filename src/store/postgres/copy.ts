@@ -1,21 +1,11 @@
 import type pg from 'pg';
 import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StreamCount } from '../../ports/migrate.js';
+import type { EventRow } from '../recorded.js';
 import type { SchemaNames } from './schema.js';
 import { inTransaction } from './transaction.js';
 
-interface Row {
-  position: number;
-  id: string;
-  stream: string;
-  origin: string;
-  revision: number;
-  type: string;
-  schema: number;
-  data: string;
-  meta: string;
-  checksum: string;
-  fold_at: string | null;
-}
+/** A stored row with its capped fold instant (replicated events whose batch carried one). */
+type Row = EventRow & { fold_at: string | null };
 
 /**
  * A PostgreSQL log's rows for `log migrate`. The pool's type parsers give json columns as their stored text, so the
