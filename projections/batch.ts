@@ -1,12 +1,7 @@
 import type { RecordedEvent } from '../src/events/index.js';
 import type { Cell, Projection, ProjectionContext, Row, RowAccess, RowRef, TableSpec } from './projection.js';
 
-/** Text that needs no escaping in JSON: such a one-string key's JSON is built without JSON.stringify (hot in a rebuild). */
-const plain = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-export const keyText = (key: readonly Cell[]): string => {
-  const only = key[0];
-  return key.length === 1 && typeof only === 'string' && plain.test(only) ? `["${only}"]` : JSON.stringify(key);
-};
+export const keyText = (key: readonly Cell[]): string => JSON.stringify(key);
 export const keyOf = (spec: TableSpec, row: Row): Cell[] => spec.key.map((c) => row[c] ?? null);
 
 /** What a batch changes in one table, in the order a backend must write it: prefix deletes, then rows, then counters. */
@@ -34,14 +29,7 @@ interface Pending {
 export class RowCache implements RowAccess {
   private readonly tables = new Map<string, Pending>();
 
-  /**
-   * `empty`: the database holds no row of these tables (a rebuild's shadow tables before anything was written), so
-   * a row never written is known to be absent: nothing need be loaded or declared, and every row written is new.
-   */
-  constructor(
-    private readonly specs: ReadonlyMap<string, TableSpec>,
-    private readonly empty = false,
-  ) {}
+  constructor(private readonly specs: ReadonlyMap<string, TableSpec>) {}
 
   private table(name: string): Pending {
     let t = this.tables.get(name);
@@ -65,7 +53,7 @@ export class RowCache implements RowAccess {
   get(table: string, key: readonly Cell[]): Row | undefined {
     const t = this.table(table);
     const k = keyText(key);
-    if (!t.current.has(k) && !this.empty) throw new Error(`read-model row ${table} ${k} was read without being declared by reads()`);
+    if (!t.current.has(k)) throw new Error(`read-model row ${table} ${k} was read without being declared by reads()`);
     return t.current.get(k);
   }
 
@@ -73,26 +61,25 @@ export class RowCache implements RowAccess {
     const t = this.table(table);
     const spec = this.specs.get(table) as TableSpec;
     const k = keyText(keyOf(spec, row));
-    // Written without reading: an insert (or an upsert of a child row). In an empty table every row is one.
-    if (!this.empty && !t.loaded.has(k)) t.loaded.set(k, undefined);
+    if (!t.loaded.has(k)) t.loaded.set(k, undefined); // written without reading: an insert (or an upsert of a child row)
     t.current.set(k, row);
   }
 
   delete(table: string, key: readonly Cell[]): void {
     const t = this.table(table);
     const k = keyText(key);
-    if (!this.empty && !t.loaded.has(k)) t.loaded.set(k, undefined);
+    if (!t.loaded.has(k)) t.loaded.set(k, undefined);
     t.current.set(k, undefined);
   }
 
   deletePrefix(table: string, prefix: readonly Cell[]): void {
     const t = this.table(table);
     const p = keyText(prefix).slice(0, -1); // '["f1"' is the start of every key beginning with "f1"
-    if (!this.empty) t.prefixDeletes.push([...prefix]);
+    t.prefixDeletes.push([...prefix]);
     for (const k of t.current.keys()) if (k.startsWith(p) && (k.length === p.length + 1 || k[p.length] === ',')) {
       t.current.set(k, undefined);
       // After the delete the row is gone in the database too: a later put is an insert.
-      if (!this.empty) t.loaded.set(k, undefined);
+      t.loaded.set(k, undefined);
     }
   }
 
@@ -101,27 +88,14 @@ export class RowCache implements RowAccess {
     t.counters.set(key, (t.counters.get(key) ?? 0) + delta);
   }
 
-  /** Whether the row of this key is in memory (loaded, known absent, or written). */
-  holds(table: string, key: readonly Cell[]): boolean {
-    return this.tables.get(table)?.current.has(keyText(key)) === true;
-  }
-
-  /** How many rows (and known absences) are held, over every table. */
-  get size(): number {
-    let n = 0;
-    for (const t of this.tables.values()) n += t.current.size;
-    return n;
-  }
-
-  /** What to write back, per table; rows in key order (by their key's text) when `sorted`. */
-  changes(sorted = false): TableChanges[] {
+  /** What to write back, per table. */
+  changes(): TableChanges[] {
     const out: TableChanges[] = [];
     for (const [name, t] of this.tables) {
       const spec = this.specs.get(name) as TableSpec;
       const puts: { before: Row | undefined; after: Row }[] = [];
       const deletes: Cell[][] = [];
-      const entries = sorted ? [...t.current].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : t.current;
-      for (const [k, row] of entries) {
+      for (const [k, row] of t.current) {
         const before = t.loaded.get(k);
         if (row === before) continue;
         if (row === undefined) deletes.push(JSON.parse(k) as Cell[]);

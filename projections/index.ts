@@ -16,7 +16,6 @@ export * from './finding-days-fold.js';
 export * from './findings.js';
 export * from './jobs.js';
 export * from './batch.js';
-export * from './bulk.js';
 export * from './projection.js';
 export * from './scans.js';
 export * from './sessions.js';

@@ -98,8 +98,6 @@ export interface BackendOptions {
   /** Milliseconds since the epoch; tests inject one. */
   readonly clock?: () => number;
   readonly onRebuild?: (name: string, done: number, total: number) => void;
-  /** Rows a rebuild folds in memory before spilling them to its shadow tables (memory's bound; tests make it tiny). */
-  readonly rebuildRows?: number;
 }
 
 /**

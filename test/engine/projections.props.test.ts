@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StateEngine } from '../../src/engine/index.js';
 import { DomainError } from '../../src/errors.js';
-import { onBackend, openTestEngine, siblingOf, TestClock } from '../support/engine.js';
+import { onBackend, openTestEngine, TestClock } from '../support/engine.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 const Props = suite(onBackend('engine/projections: incremental equals rebuild'));
@@ -129,14 +129,6 @@ Props('after any command sequence, rebuilt projections equal the incrementally m
         const incremental = await dump(engine);
         await engine.rebuildProjections();
         assert.equal(await dump(engine), incremental);
-        // Again with a one-row memory budget: the rebuild spills after every event and loads rows back (BulkFold).
-        const tight = await siblingOf(engine, { origin: 'test', clock: clock.now, rebuildRows: 1 });
-        try {
-          await tight.rebuildProjections();
-          assert.equal(await dump(tight), incremental);
-        } finally {
-          await tight.close();
-        }
         // Stats counters agree with the findings they count.
         const stats = await engine.getFindingStats();
         const byLifecycle = await engine.backend.models.count({ table: 'findings', groupBy: 'lifecycle' });

@@ -32,8 +32,6 @@ export interface TestEngineOptions {
   readonly io?: IoTracker;
   /** How session bodies are compressed and sealed (default: the engine's, gzip level 6, no key). */
   readonly bodies?: Partial<BodySettings>;
-  /** Rows a rebuild holds in memory before spilling (1: every chunk spills, and rows are loaded back). */
-  readonly rebuildRows?: number;
 }
 
 const open = async (url: string, options: TestEngineOptions): Promise<StateEngine> => {

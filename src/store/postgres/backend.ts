@@ -50,7 +50,7 @@ export class PostgresBackend implements Backend {
         // Another process remerged, or renamed the origin (who is local is part of the context).
         if (stored !== this.mergeSeen || this.mergeCache.local !== store.origin) await this.loadMerge(db);
       },
-    }, options.rebuildRows);
+    });
     const { dialect, specs, stateTable, names } = this.projector;
     this.models = new PostgresModels(
       { dialect, specs, stateTable, names },

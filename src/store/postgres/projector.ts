@@ -1,16 +1,12 @@
 import type pg from 'pg';
 import {
   applyBatch,
-  BulkFold,
-  defaultRebuildRows,
-  inParts,
   RowCache,
   refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
   type ProjectionContext,
-  type TableChanges,
   type TableSpec,
 } from '../../../projections/index.js';
 import type { RecordedEvent } from '../../events/index.js';
@@ -38,10 +34,6 @@ export interface ProjectorState {
 
 const identity: Namer = (name) => name;
 const chunkSize = 5000;
-/** Events a rebuild reads per chunk of its in-memory fold (fewer under a smaller row budget: a chunk's rows must fit). */
-const bulkChunk = 10_000;
-/** Rows per statement when a rebuild spills: one multi-row upsert each, its parameter arrays kept a few MB. */
-const spillRows = 5000;
 
 export interface ProjectorHooks {
   /** Called in each projecting transaction with the stored merge key, before any event is applied. */
@@ -75,8 +67,6 @@ export class PostgresProjector {
     private readonly list: readonly Projection[],
     readonly context: ProjectionContext,
     private readonly hooks: ProjectorHooks,
-    /** Rows a rebuild folds in memory before it spills them to the shadow tables (see BulkFold). */
-    private readonly rebuildRows = defaultRebuildRows,
   ) {
     this.specs = tableSpecs(list);
     this.dialect = postgresIn(store.schema);
@@ -274,8 +264,7 @@ export class PostgresProjector {
 
   /**
    * Rebuilds projections side by side in one pass over the log into shadow tables (`findings__g4`), while other
-   * writers keep writing to the live ones: the fold runs in memory and each spill of its rows is its own
-   * transaction, taking no lock writers wait for.
+   * writers keep writing to the live ones: each chunk is its own transaction and takes no lock writers wait for.
    * Then the secondary indexes are built on the shadows (faster from the sorted bulk than row by row), and one
    * transaction takes the order lock (nothing can commit meanwhile), applies what was appended since the last chunk,
    * drops the live tables, renames the shadows in their place and stores the new positions: readers see the old
@@ -343,27 +332,16 @@ export class PostgresProjector {
     const progress = () => {
       for (const p of chosen) onProgress(p.name, position, Math.max(total, position));
     };
-    // The fold runs in memory (BulkFold); rows reach the shadows in key order, once per spill, each spill one
-    // transaction of multi-row upserts.
-    const fold = new BulkFold(chosen, this.specs, this.rebuildRows);
-    const write = async (changes: readonly TableChanges[]) => {
-      await client.query('BEGIN');
-      for (const c of changes) for (const part of inParts(c, spillRows)) await saveChanges(client, this.dialect, part, namer(c.spec.name));
-      await client.query('COMMIT');
-    };
     for (;;) {
-      const events = await this.range(client, position, Number.MAX_SAFE_INTEGER, Math.min(bulkChunk, this.rebuildRows));
+      const events = await this.range(client, position, Number.MAX_SAFE_INTEGER);
       if (events.length === 0) break;
-      const refolds = await this.refolds(client, events);
-      for (const [table, keys] of fold.toLoad(events, refolds))
-        await loadRows(client, this.dialect, this.specs.get(table) as TableSpec, namer(table), keys, (key, row) => fold.loaded(table, key, row));
-      fold.apply(events, refolds, this.context);
-      if (fold.full) await write(fold.spill());
+      await client.query('BEGIN');
+      await this.applyTo(client, chosen, namer, events, true);
+      await client.query('COMMIT');
       applied += events.length;
       position = (events[events.length - 1] as RecordedEvent).position;
       progress();
     }
-    await write(fold.spill());
     for (const { p, shadow, generation } of shadows)
       for (const spec of p.tables) for (const ddl of indexDdls(this.dialect, spec, shadow(spec.name), generation)) await client.query(ddl);
     await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.store.names.orderLock})`);

@@ -46,7 +46,7 @@ export class SqliteBackend implements Backend {
     this.store = new SqliteEventStore(options);
     try {
       this.statements = new Statements(this.store.db);
-      this.projector = new SqliteProjector(this.store.db, this.store, options.projections, this.statements, { merge: () => this.merge() }, options.rebuildRows);
+      this.projector = new SqliteProjector(this.store.db, this.store, options.projections, this.statements, { merge: () => this.merge() });
       this.models = new SqliteModels(this.store.db, this.statements, this.projector.specs, (t) => t);
       this.blobs = new SqliteBlobs(this.store.db, options.clock ?? Date.now, true);
       this.consumers = new SqliteConsumers(this.store.db);

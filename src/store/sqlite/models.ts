@@ -17,7 +17,6 @@ class TableStatements {
   private readonly updates = new Map<string, Database.Statement<unknown[]>>();
   private readonly prefixDeletes = new Map<number, Database.Statement<unknown[]>>();
   private insertStatement: Database.Statement<unknown[]> | undefined;
-  private insertManyStatement: Database.Statement<unknown[]> | undefined;
   private deleteStatement: Database.Statement<unknown[]> | undefined;
   private counterStatements: [Database.Statement<unknown[]>, Database.Statement<unknown[]>] | undefined;
 
@@ -40,19 +39,11 @@ class TableStatements {
   }
 
   insert(): Database.Statement<unknown[]> {
-    return (this.insertStatement ??= this.db.prepare<unknown[]>(this.upsert(1)));
-  }
-
-  /** One statement inserting `rowsPerInsert` rows: a rebuild's spill writes rows by the hundred. */
-  insertMany(): Database.Statement<unknown[]> {
-    return (this.insertManyStatement ??= this.db.prepare<unknown[]>(this.upsert(rowsPerInsert)));
-  }
-
-  private upsert(rows: number): string {
     const id = this.id;
-    const values = `(${this.columns.map(() => '?').join(', ')})`;
-    return `INSERT INTO ${id(this.table)} (${this.columns.map(id).join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}
-        ON CONFLICT (${this.spec.key.map(id).join(', ')}) DO UPDATE SET ${this.columns.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ')}`;
+    return (this.insertStatement ??= this.db.prepare<unknown[]>(
+      `INSERT INTO ${id(this.table)} (${this.columns.map(id).join(', ')}) VALUES (${this.columns.map(() => '?').join(', ')})
+        ON CONFLICT (${this.spec.key.map(id).join(', ')}) DO UPDATE SET ${this.columns.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ')}`,
+    ));
   }
 
   update(changed: readonly string[]): Database.Statement<unknown[]> {
@@ -121,8 +112,6 @@ export class Statements {
 }
 
 const chunk = 500;
-/** Rows per multi-row INSERT (at 30 columns, 3,000 parameters: well under SQLite's 32,766). */
-const rowsPerInsert = 100;
 
 /** Loads the rows of one table by key, in chunks, into `found`. */
 export const loadRows = (
@@ -160,25 +149,15 @@ export const saveChanges = (statements: Statements, changes: TableChanges, table
   for (const key of changes.deletes) t.delete().run(...key);
   const columns = t.writable;
   const key = spec.key;
-  // New rows go in by the hundred (one statement's overhead per hundred rows), the rest one by one.
-  const fresh: Cell[] = [];
-  let freshRows = 0;
   for (const { before, after } of changes.puts) {
     if (before === undefined) {
-      for (const c of columns) fresh.push(after[c] ?? null);
-      freshRows += 1;
-      if (freshRows === rowsPerInsert) {
-        t.insertMany().run(...fresh);
-        fresh.length = 0;
-        freshRows = 0;
-      }
+      t.insert().run(...columns.map((c) => after[c] ?? null));
       continue;
     }
     const changed = columns.filter((c) => after[c] !== before[c] && !key.includes(c));
     if (changed.length === 0) continue;
     t.update(changed).run(...changed.map((c) => after[c] ?? null), ...key.map((c) => after[c] ?? null));
   }
-  for (let i = 0; i < fresh.length; i += columns.length) t.insert().run(...fresh.slice(i, i + columns.length));
   if (changes.counters.size > 0) {
     const [add, dropZero] = t.counters();
     for (const [name, delta] of changes.counters) {

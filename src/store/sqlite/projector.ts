@@ -1,15 +1,12 @@
 import type Database from 'better-sqlite3';
 import {
   applyBatch,
-  BulkFold,
-  defaultRebuildRows,
   RowCache,
   refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
   type ProjectionContext,
-  type TableChanges,
   type TableSpec,
 } from '../../../projections/index.js';
 import type { RecordedEvent } from '../../events/index.js';
@@ -28,8 +25,6 @@ interface StateRow {
 
 const identity: Namer = (name) => name;
 const chunkSize = 5000;
-/** Events a rebuild reads per chunk of its in-memory fold (fewer under a smaller row budget: a chunk's rows must fit). */
-const bulkChunk = 10_000;
 /** Tables of read models this version no longer has (finding_stats moved into the findings projection). */
 const legacyTables = ['finding_stats_lifecycles'];
 
@@ -51,8 +46,6 @@ export class SqliteProjector {
     private readonly list: readonly Projection[],
     private readonly statements: Statements,
     readonly context: ProjectionContext,
-    /** Rows a rebuild folds in memory before it spills them to the shadow tables (see BulkFold). */
-    private readonly rebuildRows = defaultRebuildRows,
   ) {
     this.specs = tableSpecs(list);
     this.db.exec(`CREATE TABLE IF NOT EXISTS projection_state (name TEXT PRIMARY KEY, version INTEGER NOT NULL,
@@ -190,12 +183,10 @@ export class SqliteProjector {
   }
 
   /**
-   * Rebuilds projections side by side in one pass over the log into shadow tables. The fold runs in memory
-   * (BulkFold): the log is read in chunks outside any write transaction, so other writers keep the live tables
-   * current meanwhile, and rows are written to the shadows in key order, each once per spill (one short write
-   * transaction each). Secondary indexes are built after the bulk (SQLite builds an index from sorted keys far faster
-   * than it maintains one row by row); then under the write lock what was appended meanwhile is applied and the
-   * shadows replace the live tables.
+   * Rebuilds projections side by side in one pass over the log into shadow tables, in chunks each in its own
+   * transaction (other writers get the lock between them and keep the live tables current); secondary indexes are
+   * built after the bulk (SQLite builds an index from sorted keys far faster than it maintains one row by row); then
+   * under the write lock what was appended meanwhile is applied and the shadows replace the live tables.
    */
   private rebuildAll(chosen: readonly Projection[], onProgress: (p: Projection, done: number, total: number) => void): number {
     if (chosen.length === 0) return 0;
@@ -222,23 +213,15 @@ export class SqliteProjector {
     const progress = () => {
       for (const p of chosen) onProgress(p, position, Math.max(total, position));
     };
-    const fold = new BulkFold(chosen, this.specs, this.rebuildRows);
-    const write = this.db.transaction((changes: readonly TableChanges[]) => {
-      for (const c of changes) saveChanges(this.statements, c, namer(c.spec.name));
-    });
+    const step = this.db.transaction((events: readonly RecordedEvent[]) => this.applyTo(chosen, namer, events, true));
     for (;;) {
-      const events = [...this.store.readAllSync({ fromPosition: position, limit: Math.min(bulkChunk, this.rebuildRows) })];
+      const events = [...this.store.readAllSync({ fromPosition: position, limit: chunkSize })];
       if (events.length === 0) break;
-      const refolds = this.refolds(events);
-      for (const [table, keys] of fold.toLoad(events, refolds))
-        loadRows(this.statements, this.specs.get(table) as TableSpec, namer(table), keys, (key, row) => fold.loaded(table, key, row));
-      fold.apply(events, refolds, this.context);
-      if (fold.full) write.immediate(fold.spill());
+      step.immediate(events);
       applied += events.length;
       position = (events[events.length - 1] as RecordedEvent).position;
       progress();
     }
-    write.immediate(fold.spill());
     this.db
       .transaction(() => {
         for (const { p, shadow, generation } of shadows)
