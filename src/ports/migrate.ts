@@ -1,3 +1,5 @@
+import type { DeadLetter } from './consumers.js';
+
 /**
  * A stored event exactly as the store keeps it: data and meta as the canonical JSON text the checksum covers, the
  * schema it was written under (never upcast), and the capped fold instant of a replicated event. What `log migrate`
@@ -34,15 +36,8 @@ export interface StoredConsumer {
   readonly expiresAt: number;
 }
 
-export interface StoredDeadLetter {
-  readonly consumer: string;
-  readonly position: number;
-  readonly eventId: string;
-  readonly stream: string;
-  readonly attempts: number;
-  readonly error: string;
-  readonly at: string;
-}
+/** A dead letter as stored: the consumers port's own record. */
+export type StoredDeadLetter = DeadLetter;
 
 /**
  * The log's stored rows, for copying a whole log into another store (`log migrate`). Reads see rows as stored;
