@@ -86,7 +86,7 @@ export class Impersonation extends InvalidInput {
 /**
  * An event written at a schema newer than this release reads: a writer ahead of this reader in a rollout. Never
  * bad input and never corruption: it says what is needed (the type, the schema, where the event came from), and
- * nothing of it is written. Readers upgrade first (README: Rolling out a new schema).
+ * nothing of it is written. Readers upgrade first (README: Schemas and upgrades).
  */
 export class NewerSchema extends Error {
   override readonly name = 'NewerSchema';

@@ -1,5 +1,6 @@
 import { InvalidInput } from '../errors.js';
 import type { Instant } from '../events/index.js';
+import { dayMs } from './sla.js';
 
 /** How long a risk may be accepted for: null, no limit (an end date is then optional). */
 export interface SuppressionPolicy {
@@ -7,8 +8,6 @@ export interface SuppressionPolicy {
 }
 
 export const defaultSuppressionPolicy: SuppressionPolicy = { maxDays: null };
-
-const dayMs = 86_400_000;
 
 /**
  * A suppression is a risk acceptance: it says why, and under a maximum it says until when, no further than the

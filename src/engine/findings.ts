@@ -10,7 +10,7 @@ import {
   type Identity,
 } from '../domain/index.js';
 import { DomainError, InvalidInput } from '../errors.js';
-import { asDomainEvent, decodeOrThrow, defaultWriteSchema, Instant, type DomainEvent } from '../events/index.js';
+import { asDomainEvent, decodeOrThrow, defaultWriteSchema, Instant, severityNeedsSchema2, type DomainEvent } from '../events/index.js';
 import type { StreamWrite } from '../ports/log.js';
 import type { Filter, RowQuery } from '../ports/read-models.js';
 import { now, type Core } from './core.js';
@@ -78,11 +78,7 @@ const checkSeverityWritable = async (core: Core, severities: readonly (string | 
   if (i < 0) return;
   const schema = (await core.backend.log.writeSchemas()).get('FindingTracked') ?? defaultWriteSchema('FindingTracked');
   if (schema < 2)
-    throw new InvalidInput(
-      field(i),
-      severities[i],
-      'none while this store writes sightings (FindingTracked) at schema 1, which has no severity: once every reader runs stance-state 0.2.0 or later, run `stance-state schema write FindingTracked 2` (README: Rolling out a new schema)',
-    );
+    throw new InvalidInput(field(i), severities[i], severityNeedsSchema2);
 };
 
 /**

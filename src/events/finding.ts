@@ -51,6 +51,10 @@ export const findingEvents = {
   FindingNoteAdded: t.strict({ findingId: Id, by: Text, text: Text, at: Instant }),
 };
 
+/** What a severity needs while a store still writes sightings at schema 1 (the expectation of the refusal). */
+export const severityNeedsSchema2 =
+  'none while this store writes sightings (FindingTracked) at schema 1, which has no severity: once every reader runs stance-state 0.2.0 or later, run `stance-state schema write FindingTracked 2` (README: Schemas and upgrades)';
+
 /** 1→2: a sighting gains its severity; one written before severities existed reads `unknown`. */
 registerSchemaStep({
   type: 'FindingTracked',
@@ -63,7 +67,7 @@ registerSchemaStep({
       throw new InvalidInput(
         'severity',
         severity,
-        'none: this store writes sightings (FindingTracked) at schema 1, which has no severity; once every reader runs stance-state 0.2.0 or later, run `stance-state schema write FindingTracked 2` (README: Rolling out a new schema)',
+        severityNeedsSchema2,
       );
     return rest;
   },

@@ -58,4 +58,3 @@ export const lowestWritable = (type: string, current: number): number => {
 };
 
 export const schemaSteps = (): readonly SchemaStep[] => [...steps.values()];
-export const hasUpcasters = (): boolean => steps.size > 0;
