@@ -24,6 +24,7 @@ export interface TokenRow {
 export const accessProjection: Projection = {
   name: 'access',
   version: 3, // 3: the SLA policy
+  handles: ['TokenCreated', 'TokenRevoked', 'SlaPolicySet', 'SuppressionPolicySet'],
   tables: [
     {
       name: 'access_tokens',

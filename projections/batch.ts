@@ -109,6 +109,14 @@ export class RowCache implements RowAccess {
   }
 }
 
+const handled = new WeakMap<Projection, ReadonlySet<string>>();
+/** Whether the projection applies events of this type (its `handles`); every path asks the same question. */
+export const handles = (p: Projection, type: string): boolean => {
+  let types = handled.get(p);
+  if (types === undefined) handled.set(p, (types = new Set(p.handles)));
+  return types.has(type);
+};
+
 export const tableSpecs = (projections: readonly Projection[]): Map<string, TableSpec> =>
   new Map(projections.flatMap((p) => p.tables.map((t) => [t.name, t] as const)));
 
@@ -125,8 +133,9 @@ export const rowsToLoad = (
     keys.set(keyText(ref.key), ref.key);
   };
   for (const event of events) {
-    for (const p of projections) for (const ref of p.reads(event)) add(ref);
-    for (const e of refolds.get(event.position) ?? []) for (const p of projections) for (const ref of p.reads(e)) add(ref);
+    for (const p of projections) if (handles(p, event.type)) for (const ref of p.reads(event)) add(ref);
+    for (const e of refolds.get(event.position) ?? [])
+      for (const p of projections) if (handles(p, e.type)) for (const ref of p.reads(e)) add(ref);
   }
   return new Map([...wanted].map(([table, keys]) => [table, [...keys.values()]]));
 };
@@ -147,12 +156,13 @@ export const applyBatch = (
   for (const event of events) {
     const history = refolds.get(event.position);
     for (const p of projections) {
+      if (!handles(p, event.type)) continue;
       if (history === undefined || p.forget === undefined) {
         p.apply(rows, event, context);
         continue;
       }
       p.forget(rows, event, context);
-      for (const e of history) p.apply(rows, e, context);
+      for (const e of history) if (handles(p, e.type)) p.apply(rows, e, context);
     }
   }
 };

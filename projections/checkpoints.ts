@@ -30,6 +30,7 @@ export const checkpointFromRow = (r: CheckpointRow): Checkpoint => ({
 export const checkpointsProjection: Projection = {
   name: 'checkpoints',
   version: 3,
+  handles: ['CheckpointUpdated', 'CheckpointDeleted'],
   tables: [
     {
       name: 'checkpoints',

@@ -1,4 +1,4 @@
-import { isFindingEvent } from '../src/domain/index.js';
+import { findingTypes, isFindingEvent } from '../src/domain/index.js';
 import { asDomainEvent, type Instant, type Lifecycle } from '../src/events/index.js';
 import { foldDays, forgetDays, type DayCounts, type DayDelta, type FindingDays } from './finding-days-fold.js';
 import { columns, type Projection, type Row, type RowAccess } from './projection.js';
@@ -16,7 +16,19 @@ interface FactsRow {
   days: string;
 }
 
-const toRow = (f: FindingDays): FactsRow => ({
+/**
+ * The decoded form of the rows this process wrote, so a fold that keeps its rows in memory (a rebuild, a batch that
+ * sees a finding twice) does not parse `days` again on every event. Weak: a row that is gone takes its entry along.
+ */
+const decoded = new WeakMap<FactsRow, FindingDays>();
+
+const toRow = (f: FindingDays): FactsRow => {
+  const row = encode(f);
+  decoded.set(row, f);
+  return row;
+};
+
+const encode = (f: FindingDays): FactsRow => ({
   finding_id: f.findingId,
   lifecycle: f.facts.lifecycle,
   underlying: f.facts.underlying,
@@ -28,7 +40,9 @@ const toRow = (f: FindingDays): FactsRow => ({
   days: JSON.stringify(Object.fromEntries(Object.entries(f.days).map(([d, c]) => [d, [c.new, c.resolved, c.open]]))),
 });
 
-const fromRow = (r: FactsRow): FindingDays => ({
+const fromRow = (r: FactsRow): FindingDays => decoded.get(r) ?? decode(r);
+
+const decode = (r: FactsRow): FindingDays => ({
   findingId: r.finding_id,
   facts: {
     lifecycle: r.lifecycle,
@@ -81,6 +95,8 @@ const addDeltas = (rows: RowAccess, deltas: readonly DayDelta[]): void => {
 export const findingDaysProjection: Projection = {
   name: 'finding_days',
   version: 2,
+  handles: [...findingTypes],
+  partition: 'stream',
   tables: [
     { name: days, columns: columns('key:text value:real'), key: ['key'], counters: true },
     {

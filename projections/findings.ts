@@ -1,4 +1,4 @@
-import { evolveFrom, isAdmitted, isFindingEvent, isOpen, type Finding } from '../src/domain/index.js';
+import { evolveFrom, findingTypes, isAdmitted, isFindingEvent, isOpen, type Finding } from '../src/domain/index.js';
 import { asDomainEvent, type Instant, type Lifecycle, type RecordedEvent, type SightingSeverity } from '../src/events/index.js';
 import { columns, type Projection, type Row } from './projection.js';
 
@@ -132,6 +132,8 @@ const counters = 'finding_stats';
 export const findingsProjection: Projection = {
   name: 'findings',
   version: 5, // 4: the last-seen indexes (the dashboard sorts by them); 5: severity, its counters and the SLA index
+  handles: [...findingTypes],
+  partition: 'stream',
   tables: [
     {
       name: 'findings',

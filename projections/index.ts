@@ -16,6 +16,7 @@ export * from './finding-days-fold.js';
 export * from './findings.js';
 export * from './jobs.js';
 export * from './batch.js';
+export * from './keyed.js';
 export * from './projection.js';
 export * from './scans.js';
 export * from './sessions.js';

@@ -1,4 +1,4 @@
-import { isJobEvent, job, nextFireOf, type FinishedRun, type Job, type OpenRun } from '../src/domain/index.js';
+import { isJobEvent, job, jobTypes, nextFireOf, type FinishedRun, type Job, type OpenRun } from '../src/domain/index.js';
 import {
   asDomainEvent,
   canonicalJson,
@@ -119,6 +119,7 @@ export const rowOfJob = (j: Job, revision: number, position: number): JobRow => 
 export const jobsProjection: Projection = {
   name: 'jobs',
   version: 3,
+  handles: [...jobTypes],
   tables: [
     {
       name: 'jobs',

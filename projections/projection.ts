@@ -82,6 +82,18 @@ export interface Projection {
   readonly version: number;
   /** The first is the one whose rows `projections status` counts. */
   readonly tables: readonly TableSpec[];
+  /**
+   * The event types `apply` reacts to. Every other event passes it by, on every path (a batch, a catch-up, a
+   * rebuild), so a rebuild reads only these types for it.
+   */
+  readonly handles: readonly string[];
+  /**
+   * 'stream': every row it reads or writes (its counters aside) belongs to the entity its event's stream names, and
+   * the catalogue keeps the two in agreement (`finding-a` cannot carry a sighting of finding `b`). A rebuild may then
+   * fold it stream by stream: each entity's rows built in memory from its whole history and written once, with
+   * memory bounded by one entity rather than by the log or the number of entities.
+   */
+  readonly partition?: 'stream';
   /** The rows applying this event reads. */
   reads(event: RecordedEvent): readonly RowRef[];
   apply(rows: RowAccess, event: RecordedEvent, context: ProjectionContext): void;

@@ -1,4 +1,4 @@
-import { scan, isScanEvent, type Scan } from '../src/domain/index.js';
+import { scan, isScanEvent, scanTypes, type Scan } from '../src/domain/index.js';
 import { asDomainEvent, canonicalJson, type Instant, type JsonRecord, type ScanStatus } from '../src/events/index.js';
 import { columns, type Projection, type Row } from './projection.js';
 
@@ -90,6 +90,8 @@ const scopes = 'scan_scopes';
 export const scansProjection: Projection = {
   name: 'scans',
   version: 4, // 4: scan_scopes and the scans_by_scope_start index (the dashboard's latest scan per scope)
+  handles: [...scanTypes],
+  partition: 'stream',
   tables: [
     {
       name: 'scans',

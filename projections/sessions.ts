@@ -1,4 +1,4 @@
-import { evolveSession, isSessionEvent, type Session, type SessionStatus } from '../src/domain/index.js';
+import { evolveSession, isSessionEvent, sessionTypes, type Session, type SessionStatus } from '../src/domain/index.js';
 import { asDomainEvent, canonicalJson, type BodyRef, type CheckpointRef, type Instant } from '../src/events/index.js';
 import { columns, type Projection, type Row, type RowAccess } from './projection.js';
 
@@ -95,6 +95,7 @@ const setRef = (rows: RowAccess, sessionId: string, ref: string, body: BodyRef |
 export const sessionsProjection: Projection = {
   name: 'sessions',
   version: 1,
+  handles: [...sessionTypes],
   tables: [
     {
       name: 'sessions',

@@ -1,4 +1,4 @@
-import { changeKindOf, fieldsOf, isStateEvent, isStateTypeEvent, type TypedState } from '../src/domain/index.js';
+import { changeKindOf, fieldsOf, isStateEvent, isStateTypeEvent, stateTypes, type TypedState } from '../src/domain/index.js';
 import { asDomainEvent, canonicalJson, type Instant, type JsonRecord } from '../src/events/index.js';
 import { columns, type Projection, type Row, type RowAccess } from './projection.js';
 
@@ -73,6 +73,7 @@ const count = (rows: RowAccess, r: StateRow | undefined, delta: number): void =>
 export const statesProjection: Projection = {
   name: 'states',
   version: 1,
+  handles: [...stateTypes, 'StateTypeDefined', 'StateSchemaSet'],
   tables: [
     {
       name: 'states',

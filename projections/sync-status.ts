@@ -90,6 +90,7 @@ const stepOf = (event: RecordedEvent): SyncStep | null =>
 export const syncStatusProjection: Projection = {
   name: 'sync_status',
   version: 2,
+  handles: ['SyncPushed', 'SyncPulled', 'SyncBatchPulled', 'SyncOriginBlocked'],
   tables: [
     {
       name: 'sync_status',

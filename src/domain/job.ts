@@ -24,7 +24,7 @@ export type JobEvent = Extract<
       | 'JobRunFinished';
   }
 >;
-const jobTypes = new Set<string>([
+export const jobTypes: ReadonlySet<string> = new Set<string>([
   'JobCreated',
   'JobUpdated',
   'JobEnabled',

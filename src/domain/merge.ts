@@ -105,7 +105,13 @@ export const isAdmitted = (state: FindingState, event: FindingEvent, origin: str
 export const evolveFrom = (state: FindingState, event: FindingEvent, origin: string, ctx: MergeContext): FindingState => {
   if (!isAdmitted(state, event, origin, ctx)) return state;
   const next = finding.evolve(state, event);
-  return next === null ? null : { ...next, ...decidedAfter(state, event, origin) };
+  if (next === null) return null;
+  const decided = decidedAfter(state, event, origin);
+  // Most steps (a sighting of an open finding) make a new finding that keeps the standing decision: no second copy
+  // then. A step that returned the state itself still gets a copy: callers tell "not admitted" by identity.
+  return next !== state && next.decidedBy === decided.decidedBy && next.decidedRank === decided.decidedRank
+    ? next
+    : { ...next, ...decided };
 };
 
 /** The order every replica folds events in. */

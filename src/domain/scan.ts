@@ -6,7 +6,7 @@ export type ScanEvent = Extract<
   DomainEvent,
   { type: 'ScanStarted' | 'ScanCompleted' | 'ScanFailed' | 'ScanCancelled' | 'ScanArchived' }
 >;
-const scanTypes = new Set<string>(['ScanStarted', 'ScanCompleted', 'ScanFailed', 'ScanCancelled', 'ScanArchived']);
+export const scanTypes: ReadonlySet<string> = new Set<string>(['ScanStarted', 'ScanCompleted', 'ScanFailed', 'ScanCancelled', 'ScanArchived']);
 export const isScanEvent = (e: { type: string }): e is ScanEvent => scanTypes.has(e.type);
 
 export interface Scan {

@@ -15,7 +15,7 @@ type SessionEventType =
   | 'SessionRecovered'
   | 'SessionDeleted';
 export type SessionEvent = Extract<DomainEvent, { type: SessionEventType }>;
-const sessionTypes = new Set<string>([
+export const sessionTypes: ReadonlySet<string> = new Set<string>([
   'SessionSaved',
   'SessionCheckpointCreated',
   'SessionCheckpointRestored',

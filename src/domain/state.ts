@@ -4,7 +4,7 @@ import type { Decider } from './decider.js';
 import { allowedFrom, targetOf } from './state-types.js';
 
 export type StateEvent = Extract<DomainEvent, { type: 'StateRegistered' | 'StateChanged' | 'StateRolledBack' }>;
-const stateTypes = new Set<string>(['StateRegistered', 'StateChanged', 'StateRolledBack']);
+export const stateTypes: ReadonlySet<string> = new Set<string>(['StateRegistered', 'StateChanged', 'StateRolledBack']);
 export const isStateEvent = (e: { type: string }): e is StateEvent => stateTypes.has(e.type);
 
 /** The seed's state structure: id, name, type, data, metadata, instants, and where its table has it. */

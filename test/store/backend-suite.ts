@@ -27,6 +27,7 @@ export interface BackendPlace {
 export const talliesProjection: Projection = {
   name: 'tallies',
   version: 1,
+  handles: ['FindingTracked', 'FindingResolved'],
   tables: [{ name: 'tallies', columns: columns('key:text value:real'), key: ['key'], counters: true }],
   reads: () => [],
   apply(rows, event) {
@@ -151,6 +152,7 @@ export const runBackendSuite = (label: string, place: () => Promise<BackendPlace
     const words: Projection = {
       name: 'words',
       version: 1,
+      handles: ['FindingNoteAdded'],
       tables: [{ name: 'words', columns: columns('finding_id:text word:text n:integer'), key: ['finding_id', 'word'] }],
       reads: (e) => (e.type === 'FindingNoteAdded' ? [{ table: 'words', key: [(e.data as { findingId: string }).findingId, (e.data as { text: string }).text] }] : []),
       apply(rows, e) {
@@ -174,6 +176,7 @@ export const runBackendSuite = (label: string, place: () => Promise<BackendPlace
     const refuses: Projection = {
       name: 'refuses',
       version: 1,
+      handles: ['FindingNoteAdded'],
       tables: [{ name: 'refused', columns: columns('id:text'), key: ['id'] }],
       reads: () => [],
       apply(_rows, event) {

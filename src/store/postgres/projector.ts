@@ -2,11 +2,14 @@ import type pg from 'pg';
 import {
   applyBatch,
   RowCache,
+  StreamFold,
+  streamEvent,
   refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
   type ProjectionContext,
+  type TableChanges,
   type TableSpec,
 } from '../../../projections/index.js';
 import type { RecordedEvent } from '../../events/index.js';
@@ -182,13 +185,48 @@ export class PostgresProjector {
     for (const changes of cache.changes()) await saveChanges(db, this.dialect, changes, namer(changes.spec.name));
   }
 
-  /** Events after `after` up to `upTo`, at most `limit`, in position order. */
-  private async range(db: Queryable, after: number, upTo: number, limit = chunkSize): Promise<RecordedEvent[]> {
+  /** Events after `after` up to `upTo`, at most `limit`, in position order (only of `types`, when given). */
+  private async range(db: Queryable, after: number, upTo: number, limit = chunkSize, types?: readonly string[]): Promise<RecordedEvent[]> {
     const { rows } = await db.query<EventRow>(
-      `SELECT ${eventColumns} FROM ${this.store.names.events} WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
-      [after, upTo, limit],
+      `SELECT ${eventColumns} FROM ${this.store.names.events} WHERE position > $1 AND position <= $2
+         ${types === undefined ? '' : 'AND type = ANY($4::text[])'} ORDER BY position LIMIT $3`,
+      types === undefined ? [after, upTo, limit] : [after, upTo, limit, [...types]],
     );
     return rows.map(toRecorded);
+  }
+
+  /**
+   * The keyed part of a rebuild: every event up to `head` in stream order (keyset pages over the stream-revision
+   * index), each stream folded whole in memory and its rows written once into the empty shadow tables.
+   */
+  private async foldByStream(
+    client: pg.PoolClient,
+    keyed: readonly Projection[],
+    head: number,
+    write: (changes: readonly TableChanges[]) => Promise<void>,
+    read: (n: number) => void,
+  ): Promise<void> {
+    const fold = new StreamFold(this.specs, keyed, this.context);
+    const types = new Set(keyed.flatMap((p) => p.handles));
+    let after: [string, string, number] = ['', '', -1];
+    let n = 0;
+    for (;;) {
+      const { rows } = await client.query<EventRow & { fold_at: string | null }>(
+        `SELECT ${eventColumns}, fold_at FROM ${this.store.names.events}
+          WHERE position <= $1 AND (stream, origin, revision) > ($2, $3, $4) ORDER BY stream, origin, revision LIMIT $5`,
+        [head, ...after, chunkSize],
+      );
+      for (const row of rows)
+        fold.add(row.stream, streamEvent({ ...row, foldAt: row.fold_at }, types.has(row.type) ? toRecorded(row) : null));
+      if (fold.waitingRows >= chunkSize) await write(fold.takeRows());
+      n += rows.length;
+      read(n);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < chunkSize) break;
+      after = [last.stream, last.origin, last.revision];
+    }
+    fold.finish();
+    await write([...fold.takeRows(), ...fold.takeCounters()]);
   }
 
   /**
@@ -326,22 +364,36 @@ export class PostgresProjector {
         await client.query(tableDdl(this.dialect, spec, shadow(spec.name)));
       }
     await client.query('COMMIT');
-    const total = await headOn(client, this.store.names);
-    let position = 0;
-    let applied = 0;
+    const head = await headOn(client, this.store.names);
+    let done = 0;
     const progress = () => {
-      for (const p of chosen) onProgress(p.name, position, Math.max(total, position));
+      for (const p of chosen) onProgress(p.name, Math.min(done, head), head);
     };
-    for (;;) {
-      const events = await this.range(client, position, Number.MAX_SAFE_INTEGER);
-      if (events.length === 0) break;
+    const write = async (changes: readonly TableChanges[]) => {
       await client.query('BEGIN');
-      await this.applyTo(client, chosen, namer, events, true);
+      for (const c of changes) await saveChanges(client, this.dialect, c, namer(c.spec.name));
       await client.query('COMMIT');
-      applied += events.length;
-      position = (events[events.length - 1] as RecordedEvent).position;
-      progress();
+    };
+    // The bulk, up to the head as it stood: projections partitioned by stream fold stream by stream, the others in
+    // log order over the types they handle, each write its own transaction.
+    const keyed = chosen.filter((p) => p.partition === 'stream');
+    const ordered = chosen.filter((p) => p.partition !== 'stream');
+    if (keyed.length > 0) await this.foldByStream(client, keyed, head, write, (n) => ((done = n), progress()));
+    if (ordered.length > 0) {
+      const types = [...new Set(ordered.flatMap((p) => p.handles))];
+      for (let from = 0; from < head; ) {
+        const events = await this.range(client, from, head, chunkSize, types);
+        if (events.length === 0) break;
+        await client.query('BEGIN');
+        await this.applyTo(client, ordered, namer, events, true);
+        await client.query('COMMIT');
+        from = (events[events.length - 1] as RecordedEvent).position;
+        if (keyed.length === 0) ((done = from), progress());
+      }
     }
+    let position = head;
+    const { rows: counted } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.store.names.events} WHERE position <= $1`, [head]);
+    let applied = counted[0]?.n ?? 0;
     for (const { p, shadow, generation } of shadows)
       for (const spec of p.tables) for (const ddl of indexDdls(this.dialect, spec, shadow(spec.name), generation)) await client.query(ddl);
     await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.store.names.orderLock})`);

@@ -2,11 +2,14 @@ import type Database from 'better-sqlite3';
 import {
   applyBatch,
   RowCache,
+  StreamFold,
+  streamEvent,
   refuseIfUpgraded,
   rowsToLoad,
   tableSpecs,
   type Projection,
   type ProjectionContext,
+  type TableChanges,
   type TableSpec,
 } from '../../../projections/index.js';
 import type { RecordedEvent } from '../../events/index.js';
@@ -14,6 +17,7 @@ import type { ProjectionStatus } from '../../ports/read-models.js';
 import { sqlite } from '../sql/dialect.js';
 import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
 import { loadRows, saveChanges, Statements } from './models.js';
+import { eventColumns, toRecordedRaw, type RawEventRow } from './rows.js';
 import type { SqliteEventStore } from './store.js';
 
 interface StateRow {
@@ -174,6 +178,39 @@ export class SqliteProjector {
     return this.list.map((p) => p.name);
   }
 
+  /**
+   * The keyed part of a rebuild: every event up to `head` in stream order (the events_by_stream index, one page per
+   * query, so no statement stays open across the writes), each stream folded whole in memory and its rows written
+   * once, in key order, into the empty shadow tables.
+   */
+  private foldByStream(keyed: readonly Projection[], head: number, write: (changes: readonly TableChanges[]) => void, read: (n: number) => void): void {
+    const fold = new StreamFold(this.specs, keyed, this.context);
+    const types = new Set(keyed.flatMap((p) => p.handles));
+    const page = this.db
+      .prepare<[number, string, string, number, number], [...RawEventRow, string | null]>(
+        `SELECT ${eventColumns}, fold_at FROM events
+          WHERE position <= ? AND (stream, origin, revision) > (?, ?, ?) ORDER BY stream, origin, revision LIMIT ?`,
+      )
+      .raw();
+    let after: [string, string, number] = ['', '', -1];
+    let n = 0;
+    for (;;) {
+      const rows = page.all(head, ...after, chunkSize);
+      for (const row of rows) {
+        const event = types.has(row[5]) ? toRecordedRaw(row as unknown as RawEventRow) : null;
+        fold.add(row[2], streamEvent({ position: row[0], origin: row[3], revision: row[4], foldAt: row[10], meta: row[8] }, event));
+      }
+      if (fold.waitingRows >= chunkSize) write(fold.takeRows());
+      n += rows.length;
+      read(n);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < chunkSize) break;
+      after = [last[2], last[3], last[4]];
+    }
+    fold.finish();
+    write([...fold.takeRows(), ...fold.takeCounters()]);
+  }
+
   /** Rebuilds one projection (or all) from the log; returns the events applied. */
   rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): number {
     const chosen = name === undefined ? this.list : this.list.filter((p) => p.name === name);
@@ -207,21 +244,33 @@ export class SqliteProjector {
         }
     })();
     this.statements.clear();
-    const total = this.store.headPositionSync();
-    let position = 0;
-    let applied = 0;
+    const head = this.store.headPositionSync();
+    let done = 0;
     const progress = () => {
-      for (const p of chosen) onProgress(p, position, Math.max(total, position));
+      for (const p of chosen) onProgress(p, Math.min(done, head), head);
     };
-    const step = this.db.transaction((events: readonly RecordedEvent[]) => this.applyTo(chosen, namer, events, true));
-    for (;;) {
-      const events = [...this.store.readAllSync({ fromPosition: position, limit: chunkSize })];
-      if (events.length === 0) break;
-      step.immediate(events);
-      applied += events.length;
-      position = (events[events.length - 1] as RecordedEvent).position;
-      progress();
+    const write = this.db.transaction((changes: readonly TableChanges[]) => {
+      for (const c of changes) saveChanges(this.statements, c, namer(c.spec.name));
+    });
+    // The bulk, up to the head as it stood: projections partitioned by stream fold stream by stream, the others in
+    // log order over the types they handle. Each write is its own transaction: other writers get the lock between
+    // them and keep the live tables current.
+    const keyed = chosen.filter((p) => p.partition === 'stream');
+    const ordered = chosen.filter((p) => p.partition !== 'stream');
+    if (keyed.length > 0) this.foldByStream(keyed, head, write, (n) => ((done = n), progress()));
+    if (ordered.length > 0) {
+      const types = [...new Set(ordered.flatMap((p) => p.handles))];
+      const step = this.db.transaction((events: readonly RecordedEvent[]) => this.applyTo(ordered, namer, events, true));
+      for (let from = 0; from < head; ) {
+        const events = [...this.store.readAllSync({ fromPosition: from, limit: chunkSize, filter: { types } })].filter((e) => e.position <= head);
+        if (events.length === 0) break;
+        step.immediate(events);
+        from = (events[events.length - 1] as RecordedEvent).position;
+        if (keyed.length === 0) ((done = from), progress());
+      }
     }
+    let position = head;
+    let applied = (this.db.prepare('SELECT count(*) FROM events WHERE position <= ?').pluck().get(head) as number) ?? 0;
     this.db
       .transaction(() => {
         for (const { p, shadow, generation } of shadows)
