@@ -208,22 +208,35 @@ export class PostgresProjector {
   ): Promise<void> {
     const fold = new StreamFold(this.specs, keyed, this.context);
     const types = new Set(keyed.flatMap((p) => p.handles));
-    let after: [string, string, number] = ['', '', -1];
-    let n = 0;
-    for (;;) {
-      const { rows } = await client.query<EventRow & { fold_at: string | null }>(
+    const page = (after: readonly [string, string, number]) =>
+      client.query<EventRow & { fold_at: string | null }>(
         `SELECT ${eventColumns}, fold_at FROM ${this.store.names.events}
           WHERE position <= $1 AND (stream, origin, revision) > ($2, $3, $4) ORDER BY stream, origin, revision LIMIT $5`,
         [head, ...after, chunkSize],
       );
+    let n = 0;
+    let next = page(['', '', -1]);
+    for (;;) {
+      const { rows } = await next;
+      const last = rows[rows.length - 1];
+      const more = last !== undefined && rows.length === chunkSize;
+      // The next page is asked for before this one folds: the server reads it while this process folds.
+      if (more) {
+        next = page([last.stream, last.origin, last.revision]);
+        next.catch(() => undefined); // awaited below; a write failing first must not leave it unhandled
+      }
       for (const row of rows)
-        fold.add(row.stream, streamEvent({ ...row, foldAt: row.fold_at }, types.has(row.type) ? toRecorded(row) : null));
+        fold.add(
+          row.stream,
+          streamEvent(
+            { position: row.position, origin: row.origin, revision: row.revision, foldAt: row.fold_at, meta: row.meta },
+            types.has(row.type) ? toRecorded(row) : null,
+          ),
+        );
       if (fold.waitingRows >= chunkSize) await write(fold.takeRows());
       n += rows.length;
       read(n);
-      const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < chunkSize) break;
-      after = [last.stream, last.origin, last.revision];
+      if (!more) break;
     }
     fold.finish();
     await write([...fold.takeRows(), ...fold.takeCounters()]);
