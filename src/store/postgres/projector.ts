@@ -16,7 +16,7 @@ import type { RecordedEvent } from '../../events/index.js';
 import type { ProjectionStatus } from '../../ports/read-models.js';
 import { postgresIn, type Dialect } from '../sql/dialect.js';
 import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
-import { toRecorded, type EventRow } from '../recorded.js';
+import { recorded, toRecorded, type EventRow } from '../recorded.js';
 import { loadRows, lowestOn, saveChanges } from './models.js';
 import { eventColumns } from './rows.js';
 import { foldKey, headOn, type Queryable } from './read.js';
@@ -203,43 +203,55 @@ export class PostgresProjector {
     client: pg.PoolClient,
     keyed: readonly Projection[],
     head: number,
-    write: (changes: readonly TableChanges[]) => Promise<void>,
+    namer: Namer,
     read: (n: number) => void,
   ): Promise<void> {
     const fold = new StreamFold(this.specs, keyed, this.context);
+    // Rows go in as they fold, one INSERT per table (a statement is atomic alone, and the shadow tables are nobody's
+    // until the swap), one batch in flight on this client while pages are read on another connection of the pool:
+    // the server inserts and reads while this process folds.
+    let inserting: Promise<void> = Promise.resolve();
+    const insert = async (changes: readonly TableChanges[]) => {
+      await inserting;
+      inserting = (async () => {
+        for (const c of changes) await saveChanges(client, this.dialect, c, namer(c.spec.name));
+      })();
+      inserting.catch(() => undefined); // awaited before the next batch and at the end
+    };
+    const pool = this.store.db();
     const types = new Set(keyed.flatMap((p) => p.handles));
+    type Stored = [number, string, string, string, number, string, number, string, string, string, string | null];
+    // Rows as arrays, in `eventColumns` order and then fold_at: cheaper to build than objects, a page at a time.
     const page = (after: readonly [string, string, number]) =>
-      client.query<EventRow & { fold_at: string | null }>(
-        `SELECT ${eventColumns}, fold_at FROM ${this.store.names.events}
+      pool.query<Stored>({
+        text: `SELECT ${eventColumns}, fold_at FROM ${this.store.names.events}
           WHERE position <= $1 AND (stream, origin, revision) > ($2, $3, $4) ORDER BY stream, origin, revision LIMIT $5`,
-        [head, ...after, chunkSize],
-      );
+        values: [head, ...after, chunkSize],
+        rowMode: 'array',
+      });
     let n = 0;
     let next = page(['', '', -1]);
     for (;;) {
       const { rows } = await next;
       const last = rows[rows.length - 1];
       const more = last !== undefined && rows.length === chunkSize;
-      // The next page is asked for before this one folds: the server reads it while this process folds.
+      // The next page is asked for before this one folds.
       if (more) {
-        next = page([last.stream, last.origin, last.revision]);
+        next = page([last[2], last[3], last[4]]);
         next.catch(() => undefined); // awaited below; a write failing first must not leave it unhandled
       }
-      for (const row of rows)
-        fold.add(
-          row.stream,
-          streamEvent(
-            { position: row.position, origin: row.origin, revision: row.revision, foldAt: row.fold_at, meta: row.meta },
-            types.has(row.type) ? toRecorded(row) : null,
-          ),
-        );
-      if (fold.waitingRows >= chunkSize) await write(fold.takeRows());
+      for (const r of rows) {
+        const event = types.has(r[5]) ? recorded(r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9]) : null;
+        fold.add(r[2], streamEvent({ position: r[0], origin: r[3], revision: r[4], foldAt: r[10], meta: r[8] }, event));
+      }
+      if (fold.waitingRows >= chunkSize) await insert(fold.takeRows());
       n += rows.length;
       read(n);
       if (!more) break;
     }
     fold.finish();
-    await write([...fold.takeRows(), ...fold.takeCounters()]);
+    await insert([...fold.takeRows(), ...fold.takeCounters()]);
+    await inserting;
   }
 
   /**
@@ -382,16 +394,11 @@ export class PostgresProjector {
     const progress = () => {
       for (const p of chosen) onProgress(p.name, Math.min(done, head), head);
     };
-    const write = async (changes: readonly TableChanges[]) => {
-      await client.query('BEGIN');
-      for (const c of changes) await saveChanges(client, this.dialect, c, namer(c.spec.name));
-      await client.query('COMMIT');
-    };
     // The bulk, up to the head as it stood: projections partitioned by stream fold stream by stream, the others in
     // log order over the types they handle, each write its own transaction.
     const keyed = chosen.filter((p) => p.partition === 'stream');
     const ordered = chosen.filter((p) => p.partition !== 'stream');
-    if (keyed.length > 0) await this.foldByStream(client, keyed, head, write, (n) => ((done = n), progress()));
+    if (keyed.length > 0) await this.foldByStream(client, keyed, head, namer, (n) => ((done = n), progress()));
     if (ordered.length > 0) {
       const types = [...new Set(ordered.flatMap((p) => p.handles))];
       for (let from = 0; from < head; ) {
