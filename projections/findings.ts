@@ -40,16 +40,7 @@ export interface FindingRow {
   notes: number;
 }
 
-/**
- * The findings this process folded, by the row it wrote for each: a fold that keeps its rows in memory (a keyed
- * rebuild, a batch that sights a finding twice) reads its own rows back without building the finding again. Weak:
- * a row that is gone takes its entry along.
- */
-const folded = new WeakMap<FindingRow, Finding>();
-
-export const findingFromRow = (r: FindingRow): Finding => folded.get(r) ?? fromColumns(r);
-
-const fromColumns = (r: FindingRow): Finding => ({
+export const findingFromRow = (r: FindingRow): Finding => ({
   findingId: r.finding_id,
   assetId: r.asset_id,
   ruleId: r.rule_id,
@@ -215,9 +206,7 @@ export const findingsProjection: Projection = {
       rows.put('finding_notes', { finding_id: e.data.findingId, seq: notes, by: e.data.by, text: e.data.text, at: e.data.at });
       notes += 1;
     }
-    const written = rowOfFinding(next, tipOf(row, event, merge.local), { resolutions, resolveMs, notes });
-    folded.set(written, next);
-    rows.put('findings', written as unknown as Row);
+    rows.put('findings', rowOfFinding(next, tipOf(row, event, merge.local), { resolutions, resolveMs, notes }) as unknown as Row);
   },
   /** Takes one finding back out: its row, its notes, and what it added to the counters. */
   forget(rows, event) {
