@@ -220,10 +220,11 @@ export class SqliteProjector {
   }
 
   /**
-   * Rebuilds projections side by side in one pass over the log into shadow tables, in chunks each in its own
-   * transaction (other writers get the lock between them and keep the live tables current); secondary indexes are
-   * built after the bulk (SQLite builds an index from sorted keys far faster than it maintains one row by row); then
-   * under the write lock what was appended meanwhile is applied and the shadows replace the live tables.
+   * Rebuilds projections side by side into shadow tables: up to the head as it stood, the keyed ones stream by stream
+   * and the others over the types they handle, each write its own transaction (other writers get the lock between
+   * them and keep the live tables current); secondary indexes are built after the bulk (SQLite builds an index from
+   * sorted keys far faster than it maintains one row by row); then under the write lock what was appended meanwhile
+   * is applied and the shadows replace the live tables.
    */
   private rebuildAll(chosen: readonly Projection[], onProgress: (p: Projection, done: number, total: number) => void): number {
     if (chosen.length === 0) return 0;
