@@ -250,9 +250,11 @@ export class SqliteProjector {
     const progress = () => {
       for (const p of chosen) onProgress(p, Math.min(done, head), head);
     };
-    const write = this.db.transaction((changes: readonly TableChanges[]) => {
+    // BEGIN IMMEDIATE: the write lock waits its turn (busy_timeout) rather than failing on a snapshot gone stale.
+    const writing = this.db.transaction((changes: readonly TableChanges[]) => {
       for (const c of changes) saveChanges(this.statements, c, namer(c.spec.name));
     });
+    const write = (changes: readonly TableChanges[]) => writing.immediate(changes);
     // The bulk, up to the head as it stood: projections partitioned by stream fold stream by stream, the others in
     // log order over the types they handle. Each write is its own transaction: other writers get the lock between
     // them and keep the live tables current.
