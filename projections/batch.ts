@@ -4,6 +4,12 @@ import type { Cell, Projection, ProjectionContext, Row, RowAccess, RowRef, Table
 export const keyText = (key: readonly Cell[]): string => JSON.stringify(key);
 export const keyOf = (spec: TableSpec, row: Row): Cell[] => spec.key.map((c) => row[c] ?? null);
 
+/** Whether a key (as `keyText`) begins with these values: '["f1"' begins every key whose first value is "f1". */
+export const keyStartsWith = (prefix: readonly Cell[]): ((key: string) => boolean) => {
+  const p = keyText(prefix).slice(0, -1);
+  return (key) => key.startsWith(p) && (key.length === p.length + 1 || key[p.length] === ',');
+};
+
 /** What a batch changes in one table, in the order a backend must write it: prefix deletes, then rows, then counters. */
 export interface TableChanges {
   readonly spec: TableSpec;
@@ -74,9 +80,9 @@ export class RowCache implements RowAccess {
 
   deletePrefix(table: string, prefix: readonly Cell[]): void {
     const t = this.table(table);
-    const p = keyText(prefix).slice(0, -1); // '["f1"' is the start of every key beginning with "f1"
+    const under = keyStartsWith(prefix);
     t.prefixDeletes.push([...prefix]);
-    for (const k of t.current.keys()) if (k.startsWith(p) && (k.length === p.length + 1 || k[p.length] === ',')) {
+    for (const k of t.current.keys()) if (under(k)) {
       t.current.set(k, undefined);
       // After the delete the row is gone in the database too: a later put is an insert.
       t.loaded.set(k, undefined);

@@ -1,5 +1,5 @@
 import type { EventMeta, RecordedEvent } from '../src/events/index.js';
-import { applyBatch, keyOf, keyText, type TableChanges } from './batch.js';
+import { applyBatch, keyOf, keyStartsWith, keyText, type TableChanges } from './batch.js';
 import type { Cell, Projection, ProjectionContext, Row, RowAccess, TableSpec } from './projection.js';
 
 /**
@@ -77,8 +77,8 @@ class StreamRows implements RowAccess {
       else t.delete(prefix[0] ?? null);
       return;
     }
-    const p = keyText(prefix).slice(0, -1); // '["f1"' begins every key that begins with "f1"
-    for (const k of [...t.keys()]) if (typeof k === 'string' && k.startsWith(p) && (k.length === p.length + 1 || k[p.length] === ',')) t.delete(k);
+    const under = keyStartsWith(prefix);
+    for (const k of [...t.keys()]) if (typeof k === 'string' && under(k)) t.delete(k);
   }
 
   add(table: string, key: string, delta: number): void {
@@ -98,20 +98,18 @@ export class StreamFold {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly waiting = new Map<string, Row[]>();
   private held = 0;
-  private readonly specs: ReadonlyMap<string, TableSpec>;
+  /** The stream being added, and its events so far. */
+  private stream: string | undefined;
+  private group: StreamEvent[] = [];
 
   constructor(
-    specs: ReadonlyMap<string, TableSpec>,
+    private readonly specs: ReadonlyMap<string, TableSpec>,
     private readonly projections: readonly Projection[],
     private readonly context: ProjectionContext,
   ) {
     for (const p of projections)
       if (p.partition !== 'stream') throw new Error(`projection ${p.name} is not partitioned by stream: it cannot fold stream by stream`);
-    this.specs = specs;
   }
-
-  private stream: string | undefined;
-  private group: StreamEvent[] = [];
 
   /**
    * The next event in stream order (a stream's events all together, streams in any order): a new stream folds the one
