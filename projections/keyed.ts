@@ -92,15 +92,14 @@ class StreamRows implements RowAccess {
  * event that sorts, in fold order, before an event of its stream already applied folds the entity again from its
  * history (what the backend's query finds in the live path, found here in memory from the stream in hand). Its rows
  * are final when the stream ends, so each is written once; counters add up over all streams (sums do not depend on
- * the order streams come in). Memory: one stream, the rows waiting to be written, and the counters.
+ * the order streams come in). Memory: one stream per lane, the rows waiting to be written, and the counters.
  */
 export class StreamFold {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly waiting = new Map<string, Row[]>();
   private held = 0;
-  /** The stream being added, and its events so far. */
-  private stream: string | undefined;
-  private group: StreamEvent[] = [];
+  /** Per lane, the stream being added and its events so far. */
+  private lanes: { stream: string | undefined; group: StreamEvent[] }[] = [];
 
   constructor(
     private readonly specs: ReadonlyMap<string, TableSpec>,
@@ -112,23 +111,25 @@ export class StreamFold {
   }
 
   /**
-   * The next event in stream order (a stream's events all together, streams in any order): a new stream folds the one
-   * before it whole.
+   * The next event of a lane in stream order (within a lane, a stream's events all together; streams in any order):
+   * a new stream folds the lane's stream before it whole. Lanes let several readers, each over its own streams, feed
+   * one fold page by page; a stream belongs to one lane.
    */
-  add(stream: string, event: StreamEvent): void {
-    if (stream !== this.stream) {
-      this.fold(this.group);
-      this.group = [];
-      this.stream = stream;
+  add(stream: string, event: StreamEvent, lane = 0): void {
+    let l = this.lanes[lane];
+    if (l === undefined) this.lanes[lane] = l = { stream, group: [] };
+    else if (stream !== l.stream) {
+      this.fold(l.group);
+      l.group = [];
+      l.stream = stream;
     }
-    this.group.push(event);
+    l.group.push(event);
   }
 
-  /** Folds the last stream: every event has been added. */
+  /** Folds each lane's last stream: every event has been added. */
   finish(): void {
-    this.fold(this.group);
-    this.group = [];
-    this.stream = undefined;
+    for (const l of this.lanes) if (l !== undefined) this.fold(l.group);
+    this.lanes = [];
   }
 
   /** Folds one stream: every event it has up to the rebuild's head, in any order. */

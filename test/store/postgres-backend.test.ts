@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Projection } from '../../projections/index.js';
+import { projections, type Projection } from '../../projections/index.js';
 import { InvalidInput } from '../../src/errors.js';
 import { openBackend } from '../../src/store/index.js';
 import { PostgresBackend, PostgresEventStore, type PostgresBackendOptions } from '../../src/store/postgres/index.js';
@@ -266,6 +266,23 @@ Postgres('snapshots that fill the pool and read the log inside finish: the log r
   clearTimeout(timer);
   assert.ok(outcome !== 'stuck', 'the snapshots starved each other of connections');
   assert.equal((outcome as { value: number[] }[]).map((o) => o.value), Array.from({ length: 8 }, () => [1, 2]));
+});
+
+Postgres('a pool of one connection is refused; on the smallest pool (two) a keyed rebuild reads its lanes in turn and equals the live read models', async () => {
+  const schema = await schemaOf();
+  const one = await raises(() => PostgresBackend.open({ url: schema.url, projections, poolSize: 1 }), InvalidInput);
+  assert.is(one.field, 'poolSize');
+  assert.match(one.message, /1.*an integer >= 2/);
+  const backend = await open(schema.url, { poolSize: 2, projections });
+  for (let c = 0; c < 4; c += 1)
+    await backend.commit(Array.from({ length: 1500 }, (_, i) => write(`f${c}-${i}`, tracked(`f${c}-${i}`, at(1)), noted(`f${c}-${i}`, at(2), 'seen'))));
+  const before = await dump(backend, projections);
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), 60_000)));
+  const applied = await Promise.race([backend.rebuild(), stuck]);
+  clearTimeout(timer);
+  assert.is(applied, 12_000);
+  assert.equal(await dump(backend, projections), before);
 });
 
 Postgres.run();

@@ -37,6 +37,28 @@ export interface ProjectorState {
 
 const identity: Namer = (name) => name;
 const chunkSize = 5000;
+/**
+ * How many ranges of streams a keyed rebuild reads at once, each on a connection of the pool, and the page each reads:
+ * together a chunk in flight, as one reader had (measured at 1M events: 24 s with one reader, 18–20 s with two).
+ */
+const readLanes = 2;
+const lanePage = chunkSize / readLanes;
+
+/**
+ * Streams at which to cut the events up to `head` into `lanes` ranges of about as many events (fewer when a long
+ * stream spans a cut): read off the stream index, where the positions up to the head stand for the count.
+ */
+const streamCuts = async (db: Queryable, events: string, head: number, lanes: number): Promise<string[]> => {
+  const cuts: string[] = [];
+  for (let i = 1; i < lanes; i += 1) {
+    const { rows } = await db.query<{ stream: string }>(`SELECT stream FROM ${events} ORDER BY stream, origin, revision OFFSET $1 LIMIT 1`, [
+      Math.floor((head * i) / lanes),
+    ]);
+    const stream = rows[0]?.stream;
+    if (stream !== undefined && stream !== cuts[cuts.length - 1]) cuts.push(stream);
+  }
+  return cuts;
+};
 
 export interface ProjectorHooks {
   /** Called in each projecting transaction with the stored merge key, before any event is applied. */
@@ -208,7 +230,7 @@ export class PostgresProjector {
   ): Promise<void> {
     const fold = new StreamFold(this.specs, keyed, this.context);
     // Rows go in as they fold, one INSERT per table (a statement is atomic alone, and the shadow tables are nobody's
-    // until the swap), one batch in flight on this client while pages are read on another connection of the pool:
+    // until the swap), one batch in flight on this client while pages are read on other connections of the pool:
     // the server inserts and reads while this process folds.
     let inserting: Promise<void> = Promise.resolve();
     const insert = async (changes: readonly TableChanges[]) => {
@@ -218,36 +240,53 @@ export class PostgresProjector {
       })();
       inserting.catch(() => undefined); // awaited before the next batch and at the end
     };
-    const pool = this.store.db();
+    // The pool itself, never a client pinned for reads: the lanes' pages run at once, each on a connection.
+    const pool = this.store.pool;
     const types = new Set(keyed.flatMap((p) => p.handles));
+    const events = this.store.names.events;
     type Stored = [number, string, string, string, number, string, number, string, string, string, string | null];
+    // Lanes: the streams cut into ranges at quantiles of the stream index, each read by its own keyset pages on its
+    // own connection, one page ahead, so the server fetches (heap pages in stream order) for several ranges at once
+    // while this process folds. A range ends at its successor's first stream; the comparisons are the server's own.
+    const cuts = await streamCuts(pool, events, head, readLanes);
+    interface Lane {
+      readonly index: number;
+      readonly below: string | null;
+      next: Promise<pg.QueryResult<Stored>>;
+    }
     // Rows as arrays, in `eventColumns` order and then fold_at: cheaper to build than objects, a page at a time.
-    const page = (after: readonly [string, string, number]) =>
+    const page = (after: readonly [string, string, number], below: string | null) =>
       pool.query<Stored>({
-        text: `SELECT ${eventColumns}, fold_at FROM ${this.store.names.events}
-          WHERE position <= $1 AND (stream, origin, revision) > ($2, $3, $4) ORDER BY stream, origin, revision LIMIT $5`,
-        values: [head, ...after, chunkSize],
+        text: `SELECT ${eventColumns}, fold_at FROM ${events}
+          WHERE position <= $1 AND (stream, origin, revision) > ($2, $3, $4)${below === null ? '' : ' AND stream < $6'}
+          ORDER BY stream, origin, revision LIMIT $5`,
+        values: below === null ? [head, ...after, lanePage] : [head, ...after, lanePage, below],
         rowMode: 'array',
       });
+    const asked = (next: Promise<pg.QueryResult<Stored>>) => {
+      next.catch(() => undefined); // awaited in turn; a write failing first must not leave it unhandled
+      return next;
+    };
+    const lanes: Lane[] = [null, ...cuts].map((from, index) => {
+      const below = cuts[index] ?? null;
+      return { index, below, next: asked(page([from ?? '', '', -1], below)) };
+    });
     let n = 0;
-    let next = page(['', '', -1]);
-    for (;;) {
-      const { rows } = await next;
+    // Each lane's page in turn: the next page of a lane is asked for before this one folds.
+    for (let turn = 0; lanes.length > 0; turn += 1) {
+      const at = turn % lanes.length;
+      const lane = lanes[at] as Lane;
+      const { rows } = await lane.next;
       const last = rows[rows.length - 1];
-      const more = last !== undefined && rows.length === chunkSize;
-      // The next page is asked for before this one folds.
-      if (more) {
-        next = page([last[2], last[3], last[4]]);
-        next.catch(() => undefined); // awaited below; a write failing first must not leave it unhandled
-      }
+      if (last !== undefined && rows.length === lanePage) lane.next = asked(page([last[2], last[3], last[4]], lane.below));
+      else lanes.splice(at, 1);
       for (const r of rows) {
         const event = types.has(r[5]) ? recorded(r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9]) : null;
-        fold.add(r[2], streamEvent({ position: r[0], origin: r[3], revision: r[4], foldAt: r[10], meta: r[8] }, event));
+        fold.add(r[2], streamEvent({ position: r[0], origin: r[3], revision: r[4], foldAt: r[10], meta: r[8] }, event), lane.index);
       }
       if (fold.waitingRows >= chunkSize) await insert(fold.takeRows());
       n += rows.length;
       read(n);
-      if (!more) break;
     }
     fold.finish();
     await insert([...fold.takeRows(), ...fold.takeCounters()]);

@@ -169,7 +169,8 @@ export class PostgresEventStore implements EventStore {
     const pollMs = options.pollMs ?? 1000;
     if (!(Number.isSafeInteger(pollMs) && pollMs >= 1)) throw new InvalidInput('pollMs', pollMs, 'an integer >= 1');
     const poolSize = options.poolSize ?? 10;
-    if (!(Number.isSafeInteger(poolSize) && poolSize >= 1)) throw new InvalidInput('poolSize', poolSize, 'an integer >= 1');
+    // A rebuild holds one connection and reads the log on others: with one, it would wait for itself.
+    if (!(Number.isSafeInteger(poolSize) && poolSize >= 2)) throw new InvalidInput('poolSize', poolSize, 'an integer >= 2');
     const connection: pg.ClientConfig = {
       ...location.connection,
       types,
