@@ -175,31 +175,30 @@ export const findingsProjection: Projection = {
     if (!isAdmitted(before, e, event.meta.origin, merge)) return;
     const next = evolveFrom(before, e, event.meta.origin, merge);
     if (next === null) return;
-    const add = (key: string, delta: number) => rows.add(counters, key, delta);
     let resolutions = row?.resolutions ?? 0;
     let resolveMs = row?.resolve_ms ?? 0;
-    if (before === null) add('findings', 1);
-    if (e.type === 'FindingTracked') add('sightings', 1);
+    if (before === null) rows.add(counters, 'findings', 1);
+    if (e.type === 'FindingTracked') rows.add(counters, 'sightings', 1);
     if (next.lifecycle === 'resolved' && before?.lifecycle !== 'resolved') {
       // Whole milliseconds: integer sums are exact, so taking a finding back out leaves exactly zero.
       const ms = Math.max(0, Date.parse(next.resolvedAt ?? next.openedAt) - Date.parse(before?.openedAt ?? next.openedAt));
-      add('resolutions', 1);
-      add('resolve_ms', ms);
+      rows.add(counters, 'resolutions', 1);
+      rows.add(counters, 'resolve_ms', ms);
       resolutions += 1;
       resolveMs += ms;
     }
     if (before?.lifecycle !== next.lifecycle) {
-      if (before !== null) add(`lifecycle:${before.lifecycle}`, -1);
-      add(`lifecycle:${next.lifecycle}`, 1);
+      if (before !== null) rows.add(counters, `lifecycle:${before.lifecycle}`, -1);
+      rows.add(counters, `lifecycle:${next.lifecycle}`, 1);
     }
     if (before?.severity !== next.severity) {
-      if (before !== null) add(`severity:${before.severity}`, -1);
-      add(`severity:${next.severity}`, 1);
+      if (before !== null) rows.add(counters, `severity:${before.severity}`, -1);
+      rows.add(counters, `severity:${next.severity}`, 1);
     }
     const wasOpen = before !== null && isOpen(before.lifecycle);
     if (wasOpen !== isOpen(next.lifecycle) || (wasOpen && before?.severity !== next.severity)) {
-      if (wasOpen) add(`open:${before.severity}`, -1);
-      if (isOpen(next.lifecycle)) add(`open:${next.severity}`, 1);
+      if (wasOpen) rows.add(counters, `open:${before.severity}`, -1);
+      if (isOpen(next.lifecycle)) rows.add(counters, `open:${next.severity}`, 1);
     }
     let notes = row?.notes ?? 0;
     if (e.type === 'FindingNoteAdded') {
