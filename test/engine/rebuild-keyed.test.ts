@@ -53,7 +53,7 @@ Keyed('a log of 13,000 events, streams of 31 and of 6,100 events, rebuilds to ex
       if (round % 5 === 0) {
         await engine.resolveFinding(ids[round + 10] as string, { by: 'alice' });
         await engine.suppressFinding(ids[round + 11] as string, { by: 'bob', reason: 'accepted' });
-        await engine.addFindingNote(ids[round + 12] as string, { by: 'dan', text: `note ${round}` });
+        await engine.addFindingNote(ids[round + 12] as string, { by: 'dan', text: noteText(round) });
         await engine.updateCheckpoint({ collector: 'iam', accountId: '111', region: 'us-east-1', scanId, force: true });
       }
     }
@@ -73,6 +73,8 @@ Keyed('a log of 13,000 events, streams of 31 and of 6,100 events, rebuilds to ex
     const applied = await engine.rebuildProjections();
     assert.is(applied, head, 'every event up to the head, counted once');
     assert.equal(await dump(engine), live);
+    // The rebuilt rows carry text exactly as written, not merely as the live path stored it.
+    assert.equal((await engine.getFindingState(ids[12] as string))?.notes, [noteText(0)]);
     // And the rebuilt tables go on like the live ones did.
     await engine.trackFindings([{ findingId: 'long', assetId: 'asset-long', ruleId: 'rule-long' }]);
     assert.is((await engine.getFindingState('long'))?.scan_count, 6101);
@@ -80,5 +82,10 @@ Keyed('a log of 13,000 events, streams of 31 and of 6,100 events, rebuilds to ex
     await engine.close();
   }
 });
+
+/** Note text as people write it: quotes, backslashes, a tab and a newline, accents, emoji, right-to-left script. */
+function noteText(round: number): string {
+  return `note ${round}: "C:\\tmp\\x" \t{"a":[1]}\nçà 🔑 שלום \u2028 end`;
+}
 
 Keyed.run();

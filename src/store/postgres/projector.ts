@@ -17,7 +17,7 @@ import type { ProjectionStatus } from '../../ports/read-models.js';
 import { postgresIn, type Dialect } from '../sql/dialect.js';
 import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
 import { recorded, toRecorded, type EventRow } from '../recorded.js';
-import { loadRows, lowestOn, saveChanges } from './models.js';
+import { insertRows, loadRows, lowestOn, saveChanges } from './models.js';
 import { eventColumns } from './rows.js';
 import { foldKey, headOn, type Queryable } from './read.js';
 import type { Committed, PostgresEventStore } from './store.js';
@@ -236,7 +236,10 @@ export class PostgresProjector {
     const insert = async (changes: readonly TableChanges[]) => {
       await inserting;
       inserting = (async () => {
-        for (const c of changes) await saveChanges(client, this.dialect, c, namer(c.spec.name));
+        // Folded rows are new keys (insertRows); the counters, summed at the end, are moved as in any batch.
+        for (const c of changes)
+          if (c.spec.counters === true) await saveChanges(client, this.dialect, c, namer(c.spec.name));
+          else await insertRows(client, this.dialect, c.puts.map((put) => put.after), namer(c.spec.name));
       })();
       inserting.catch(() => undefined); // awaited before the next batch and at the end
     };
