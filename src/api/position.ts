@@ -18,6 +18,8 @@ export class PositionTracker {
   private subscription: Subscription | null = null;
   private following: Promise<void> | null = null;
   private scheduled = false;
+  /** Refreshes in flight: closing waits for them, so none runs on after the engine behind it has closed. */
+  private readonly updating = new Set<Promise<number>>();
   /** Events seen through the subscription since start, by type (the `events appended` metric). */
   readonly appended = new Map<string, number>();
 
@@ -69,6 +71,16 @@ export class PositionTracker {
 
   /** Reads the position now (catching up foreign appends) and releases the waiters it satisfies. */
   async update(): Promise<number> {
+    const run = this.refreshAndRelease();
+    this.updating.add(run);
+    try {
+      return await run;
+    } finally {
+      this.updating.delete(run);
+    }
+  }
+
+  private async refreshAndRelease(): Promise<number> {
     try {
       this.current = Math.max(this.current, await this.engine.refresh());
     } catch (error) {
@@ -113,5 +125,6 @@ export class PositionTracker {
     this.waiters.clear();
     await subscription?.close();
     await this.following;
+    await Promise.all(this.updating);
   }
 }

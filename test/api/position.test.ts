@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PositionTracker } from '../../src/api/position.js';
 import { StateEngine } from '../../src/engine/index.js';
 import { get, startTestServer, type TestServer } from '../support/http.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
@@ -32,6 +33,31 @@ const until = async (check: () => boolean, ms: number): Promise<number> => {
   }
   return Date.now() - started;
 };
+
+Position('closing waits for a refresh in flight, so none runs on after the engine behind it closes (no warning after stopped)', async () => {
+  const engine = await siblingOf(t.engine);
+  const logged: string[] = [];
+  const tracker = await PositionTracker.open(engine, (level, what) => logged.push(`${level} ${what}`));
+  await tracker.start();
+  // One refresh held in flight (as a burst's scheduled refresh can be when the server stops), released by the test.
+  let release = () => undefined as void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const refresh = engine.refresh;
+  engine.refresh = async () => {
+    await gate;
+    return refresh();
+  };
+  const inFlight = tracker.update();
+  let closed = false;
+  const closing = tracker.close().then(() => (closed = true));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.not.ok(closed, 'close returned with a refresh still running');
+  release();
+  await closing;
+  await engine.close();
+  assert.ok((await inFlight) >= 0);
+  assert.equal(logged, []);
+});
 
 Position('another writer’s event reaches the server’s position through the subscription, with no request to wake it', async () => {
   const summary = await other.trackFindings([{ findingId: 'f1', assetId: 'a', ruleId: 'r' }]);
