@@ -29,6 +29,12 @@ interface StateRow {
 
 const identity: Namer = (name) => name;
 const chunkSize = 5000;
+/**
+ * Events per page of the keyed rebuild's stream-order read: small pages cost SQLite little (a keyset page starts with
+ * one index seek) and keep less alive across collections (measured at 1M events: 211–215 MB peak against 230–238 MB
+ * with pages of 5,000, in the same time).
+ */
+const streamPage = 1000;
 /** Tables of read models this version no longer has (finding_stats moved into the findings projection). */
 const legacyTables = ['finding_stats_lifecycles'];
 
@@ -195,7 +201,7 @@ export class SqliteProjector {
     let after: [string, string, number] = ['', '', -1];
     let n = 0;
     for (;;) {
-      const rows = page.all(head, ...after, chunkSize);
+      const rows = page.all(head, ...after, streamPage);
       for (const row of rows) {
         const event = types.has(row[5]) ? toRecordedRaw(row as unknown as RawEventRow) : null;
         fold.add(row[2], streamEvent({ position: row[0], origin: row[3], revision: row[4], foldAt: row[10], meta: row[8] }, event));
@@ -204,7 +210,7 @@ export class SqliteProjector {
       n += rows.length;
       read(n);
       const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < chunkSize) break;
+      if (last === undefined || rows.length < streamPage) break;
       after = [last[2], last[3], last[4]];
     }
     fold.finish();
