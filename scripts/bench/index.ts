@@ -104,8 +104,13 @@ const plan: Planned[] = [
   },
 ];
 const peers = ['emmett', 'naive'] as const;
-const chosen = plan.filter((p) => only === undefined || only.some((o) => p.id.includes(o)));
-if (chosen.length === 0) throw new Error(`--cases ${only?.join(',')} matches none of ${plan.map((p) => p.id).join(', ')}`);
+// A name picks its case and the cases named after it: `pg-limit` runs pg-limit and pg-limit-read (its read needs its
+// insert), `stance-pg` runs the PostgreSQL ingest and rebuild; `limit-read` is the SQLite read alone.
+const chosen = plan.filter((p) => only === undefined || only.some((o) => p.id === o || p.id.startsWith(`${o}-`)));
+if (chosen.length === 0) {
+  console.error(`bench: --cases ${only?.join(',')} matches none of ${plan.map((p) => p.id).join(', ')}`);
+  process.exit(2);
+}
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'stance-bench-'));
