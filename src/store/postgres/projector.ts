@@ -236,10 +236,8 @@ export class PostgresProjector {
     const insert = async (changes: readonly TableChanges[]) => {
       await inserting;
       inserting = (async () => {
-        // Folded rows are new keys (insertRows); the counters, summed at the end, are moved as in any batch.
-        for (const c of changes)
-          if (c.spec.counters === true) await saveChanges(client, this.dialect, c, namer(c.spec.name));
-          else await insertRows(client, this.dialect, c.puts.map((put) => put.after), namer(c.spec.name));
+        // Folded rows are new keys in the shadow tables: inserted, never upserted.
+        for (const c of changes) await insertRows(client, this.dialect, c.puts.map((put) => put.after), namer(c.spec.name));
       })();
       inserting.catch(() => undefined); // awaited before the next batch and at the end
     };
@@ -292,8 +290,10 @@ export class PostgresProjector {
       read(n);
     }
     fold.finish();
-    await insert([...fold.takeRows(), ...fold.takeCounters()]);
+    await insert(fold.takeRows());
     await inserting;
+    // The counters, summed over every stream, are moved as in any batch.
+    for (const c of fold.takeCounters()) await saveChanges(client, this.dialect, c, namer(c.spec.name));
   }
 
   /**
