@@ -23,12 +23,13 @@ const verifyJson = (v: CopyVerifyReport) => ({
   bodies: { ok: v.bodies.ok, referenced: v.bodies.referenced, present: v.bodies.present, purged: v.bodies.purged, missing: v.bodies.missing, altered: v.bodies.altered },
   counts: v.counts,
   entities: { ok: v.entities.ok, checked: v.entities.checked, differing: v.entities.differing, differing_count: v.entities.differingCount },
+  access_audit: { ok: v.audit.ok, rows: v.audit.rows, differing: v.audit.differing, differing_count: v.audit.differingCount },
 });
 
 /**
  * `log migrate --to <url> [--follow]`: copies the whole log of the store (`--store` / `--data`) into another store,
  * row for row (ids, streams, revisions, positions, origins, recordedAt, schemas, data text, checksums: nothing is
- * upcast or re-signed), with what gives it meaning beside it (clock, bodies, consumers, conflict policy), builds the
+ * upcast or re-signed), with what lives beside it (clock, bodies, consumers, conflict policy, write schemas, access audit), builds the
  * target's read models with its own projector, and verifies the copy. A run that was stopped or killed continues
  * where it stopped; with `--follow` it keeps copying what writers append until SIGINT or SIGTERM, then finishes.
  */
@@ -82,6 +83,7 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
           };
           let { position, copied } = await migrate.copyPass(source.copy, target.copy, resumedFrom, 0, { batchSize, onProgress });
           let beside = await migrate.copyBeside(source, target);
+          let refusals = beside.refusals;
           bar.stop();
           if (options.follow === true) {
             let stopping = false;
@@ -112,6 +114,7 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
                 if (stopping || (await source.copy.headPosition()) <= position) continue;
                 ({ position, copied } = await migrate.copyPass(source.copy, target.copy, position, copied, { batchSize, onProgress }));
                 beside = await migrate.copyBeside(source, target);
+                refusals += beside.refusals;
                 await migrate.project(source, target);
                 caughtUp();
               }
@@ -122,11 +125,12 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
             // What writers appended between the last pass and the stop.
             ({ position, copied } = await migrate.copyPass(source.copy, target.copy, position, copied, { batchSize, onProgress }));
             beside = await migrate.copyBeside(source, target);
+            refusals += beside.refusals;
           }
           // The copy alone (passes and what lives beside the log), without opening the stores, projecting or verifying.
           const copySeconds = (Date.now() - copyStarted) / 1000;
           await migrate.project(source, target);
-          const verify = await migrate.verifyCopy(source, target, position);
+          const verify = await migrate.verifyCopy(source, target, position, beside.auditUpTo);
           const seconds = (Date.now() - started) / 1000;
           const summary = {
             source: source.backend.description,
@@ -139,6 +143,7 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
             streams: verify.counts.streams,
             bodies_copied: beside.bodies,
             consumers: beside.consumers,
+            access_audit_copied: refusals,
             seconds,
             copy_seconds: copySeconds,
             events_per_second: copySeconds > 0 ? Math.round(copied / copySeconds) : null,
@@ -152,7 +157,10 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
                 `${verify.counts.events} events in ${verify.counts.streams} streams up to position ${position}`,
             );
             if (verify.ok)
-              out(`verified: chain sound, counts per stream equal, ${verify.entities.checked} entities equal to the source's folds, ${verify.bodies.present} bodies present`);
+              out(
+                `verified: chain sound, counts per stream equal, ${verify.entities.checked} entities equal to the source's folds, ` +
+                  `${verify.bodies.present} bodies present, ${verify.audit.rows} access-audit rows equal`,
+              );
           }
           if (!verify.ok) {
             if (!json) {
@@ -161,6 +169,7 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
               for (const m of verify.bodies.missing) process.stderr.write(`stance-state: log migrate: target lacks body ${m.sha256} named by ${m.stream}@${m.revision}\n`);
               for (const d of verify.counts.differing) process.stderr.write(`stance-state: log migrate: events differ: ${d}\n`);
               for (const s of verify.entities.differing) process.stderr.write(`stance-state: log migrate: state differs from the source's fold: ${s}\n`);
+              for (const seq of verify.audit.differing) process.stderr.write(`stance-state: log migrate: access-audit row ${seq} differs from the source's\n`);
             }
             ctx.exitCode = 1;
           }

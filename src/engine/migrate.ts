@@ -3,7 +3,7 @@ import { checkpointIdOf, checkpointStreamOf, legacyCheckpointStreamOf, type Chec
 import { InvalidInput } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import type { VerifyReport } from '../ports/log.js';
-import type { LogCopy, StoredEvent, StreamCount } from '../ports/migrate.js';
+import type { LogCopy, StoredEvent, StoredRefusal, StreamCount } from '../ports/migrate.js';
 import { checkpointKind } from './checkpoints.js';
 import type { EntityKind } from './decide.js';
 import { findingKind } from './findings.js';
@@ -29,6 +29,7 @@ const sameRow = (a: StoredEvent | undefined, b: StoredEvent | undefined): boolea
  * else is refused naming what differs, before anything is written. Returns the position to continue after.
  */
 export const checkTarget = async (source: LogCopy, sourceOrigin: string, target: LogCopy, targetOrigin: string): Promise<number> => {
+  await checkTargetAudit(source, target);
   const head = await target.headPosition();
   if (head === 0) return 0;
   if (targetOrigin !== sourceOrigin)
@@ -47,6 +48,31 @@ export const checkTarget = async (source: LogCopy, sourceOrigin: string, target:
       );
   }
   return head;
+};
+
+const sameRefusal = (a: StoredRefusal | undefined, b: StoredRefusal | undefined): boolean =>
+  a !== undefined && b !== undefined && isDeepStrictEqual(a, b);
+
+/**
+ * The access audit follows the log's rule: the target's is empty, or a part of the source's at the same numbers (a
+ * copy that was stopped): its first and last rows are the source's rows at those numbers. A target whose own
+ * refusals were recorded there is refused before anything is written, so no refusal is lost or passed off as the
+ * source's.
+ */
+const checkTargetAudit = async (source: LogCopy, target: LogCopy): Promise<void> => {
+  const head = await target.refusalHead();
+  if (head === 0) return;
+  const [first] = await target.refusals(0, 1);
+  for (const seq of [first?.seq ?? head, head]) {
+    const [mine] = await target.refusals(seq - 1, 1);
+    const [theirs] = await source.refusals(seq - 1, 1);
+    if (!sameRefusal(mine, theirs?.seq === seq ? theirs : undefined))
+      throw new InvalidInput(
+        '--to',
+        `access audit row ${seq} (${mine?.method ?? '?'} ${mine?.route ?? '?'} at ${mine?.at ?? '?'})`,
+        'a store whose access audit is empty or a partial copy of this one',
+      );
+  }
 };
 
 export interface CopyProgress {
@@ -84,13 +110,17 @@ export const copyPass = async (source: LogCopy, target: LogCopy, from: number, c
   }
 };
 
+/** Refusals copied per transaction. */
+const auditPage = 500;
+
 /**
  * What lives beside the log and gives it meaning: the hybrid clock (so the target's next event is recorded after
- * every copied one), the write schemas (`schema write`), the bodies the log names (content-addressed, so a body already there is the same body), and
- * the consumers' positions (valid as they are, since positions are kept). Returns how many bodies and consumers
- * were copied. The conflict policy is set by `project` (a change of it refolds the read models).
+ * every copied one), the write schemas (`schema write`), the bodies the log names (content-addressed, so a body
+ * already there is the same body), the consumers' positions (valid as they are, since positions are kept), and the
+ * access audit (refused writes, evidence kept at their own numbers). Returns what was copied, and the audit number
+ * copied up to. The conflict policy is set by `project` (a change of it refolds the read models).
  */
-export const copyBeside = async (source: MigrationSide, target: MigrationSide): Promise<{ bodies: number; consumers: number }> => {
+export const copyBeside = async (source: MigrationSide, target: MigrationSide): Promise<BesideCopied> => {
   const clock = await source.copy.clock();
   if (clock !== null) await target.copy.raiseClock(clock);
   // The schemas the deployment's writers were told to write: the copy's writers must write the same.
@@ -112,8 +142,27 @@ export const copyBeside = async (source: MigrationSide, target: MigrationSide): 
   }
   const { consumers, deadLetters } = await source.copy.consumers();
   await target.copy.putConsumers(consumers, deadLetters);
-  return { bodies, consumers: consumers.length };
+  let refusals = 0;
+  let auditUpTo = await target.copy.refusalHead();
+  for (;;) {
+    const page = await source.copy.refusals(auditUpTo, auditPage);
+    const last = page[page.length - 1];
+    if (last === undefined) break;
+    await target.copy.insertRefusals(page);
+    refusals += page.length;
+    auditUpTo = last.seq;
+  }
+  return { bodies, consumers: consumers.length, refusals, auditUpTo };
 };
+
+export interface BesideCopied {
+  readonly bodies: number;
+  readonly consumers: number;
+  /** Access-audit rows copied by this call. */
+  readonly refusals: number;
+  /** The highest access-audit number the target holds from the source. */
+  readonly auditUpTo: number;
+}
 
 /** Builds the target's read models from the copied log, under the source's conflict policy and the copied trust records. */
 export const project = async (source: MigrationSide, target: MigrationSide): Promise<void> => {
@@ -138,6 +187,15 @@ export interface EntitiesReport {
   readonly differingCount: number;
 }
 
+export interface AuditReport {
+  readonly ok: boolean;
+  /** Source rows compared, up to the number copied. */
+  readonly rows: number;
+  /** Numbers whose row the target lacks or holds otherwise, the first ten. */
+  readonly differing: readonly number[];
+  readonly differingCount: number;
+}
+
 export interface CopyVerifyReport {
   readonly ok: boolean;
   readonly position: number;
@@ -145,6 +203,7 @@ export interface CopyVerifyReport {
   readonly bodies: BodiesReport;
   readonly counts: CountsReport;
   readonly entities: EntitiesReport;
+  readonly audit: AuditReport;
 }
 
 const compareCounts = (source: readonly StreamCount[], target: readonly StreamCount[]): CountsReport => {
@@ -240,16 +299,65 @@ const compareEntities = async (source: Backend, target: Backend, counts: readonl
   return { ok: differingCount === 0, checked: count, differing, differingCount };
 };
 
+/** A store's access-audit rows up to `upTo`, in number order, read a page at a time. */
+async function* refusalsUpTo(copy: LogCopy, upTo: number): AsyncGenerator<StoredRefusal> {
+  for (let after = 0; ; ) {
+    const page = await copy.refusals(after, auditPage);
+    for (const r of page) {
+      if (r.seq > upTo) return;
+      yield r;
+    }
+    const last = page[page.length - 1];
+    if (last === undefined) return;
+    after = last.seq;
+  }
+}
+
+/**
+ * The source's access audit up to `upTo` against the target's, walked side by side in number order (bounded memory
+ * at any length): a number either side lacks, or holds otherwise, differs.
+ */
+const compareAudit = async (source: LogCopy, target: LogCopy, upTo: number): Promise<AuditReport> => {
+  const differing: number[] = [];
+  let differingCount = 0;
+  let rows = 0;
+  const differ = (seq: number) => {
+    if (differingCount++ < 10) differing.push(seq);
+  };
+  const theirs = refusalsUpTo(source, upTo);
+  const mine = refusalsUpTo(target, upTo);
+  let a = (await theirs.next()).value as StoredRefusal | undefined;
+  let b = (await mine.next()).value as StoredRefusal | undefined;
+  while (a !== undefined || b !== undefined) {
+    if (a !== undefined && (b === undefined || a.seq < b.seq)) {
+      rows += 1;
+      differ(a.seq);
+      a = (await theirs.next()).value as StoredRefusal | undefined;
+    } else if (b !== undefined && (a === undefined || b.seq < a.seq)) {
+      differ(b.seq);
+      b = (await mine.next()).value as StoredRefusal | undefined;
+    } else {
+      rows += 1;
+      if (!sameRefusal(a, b)) differ((a as StoredRefusal).seq);
+      a = (await theirs.next()).value as StoredRefusal | undefined;
+      b = (await mine.next()).value as StoredRefusal | undefined;
+    }
+  }
+  return { ok: differingCount === 0, rows, differing, differingCount };
+};
+
 /**
  * Checks a copy up to `position`: the target's own `log verify` (chain, revisions, schemas, and the bodies its
- * events name), the same events per stream and origin as the source, and every entity's state equal to the one
- * folded from the source. The source may be live: everything is compared at `position`, not at its head.
+ * events name), the same events per stream and origin as the source, every entity's state equal to the one folded
+ * from the source, and the access audit up to `auditUpTo` row for row. The source may be live: everything is
+ * compared at `position` and `auditUpTo`, not at its heads.
  */
-export const verifyCopy = async (source: MigrationSide, target: MigrationSide, position: number): Promise<CopyVerifyReport> => {
+export const verifyCopy = async (source: MigrationSide, target: MigrationSide, position: number, auditUpTo: number): Promise<CopyVerifyReport> => {
   const chain = await target.backend.log.verify();
   const bodies = await verifyBodies(target.backend.log, target.backend.blobs);
   const sourceCounts = await source.copy.streamCounts(position);
   const counts = compareCounts(sourceCounts, await target.copy.streamCounts(position));
   const entities = await compareEntities(source.backend, target.backend, sourceCounts, position);
-  return { ok: chain.ok && bodies.ok && counts.ok && entities.ok, position, chain, bodies, counts, entities };
+  const audit = await compareAudit(source.copy, target.copy, auditUpTo);
+  return { ok: chain.ok && bodies.ok && counts.ok && entities.ok && audit.ok, position, chain, bodies, counts, entities, audit };
 };

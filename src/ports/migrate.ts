@@ -1,3 +1,4 @@
+import type { AccessRefusal } from './backend.js';
 import type { DeadLetter } from './consumers.js';
 
 /**
@@ -39,6 +40,11 @@ export interface StoredConsumer {
 /** A dead letter as stored: the consumers port's own record. */
 export type StoredDeadLetter = DeadLetter;
 
+/** A row of the access audit (a refused write) with its sequence number, which a copy keeps. */
+export interface StoredRefusal extends AccessRefusal {
+  readonly seq: number;
+}
+
 /**
  * The log's stored rows, for copying a whole log into another store (`log migrate`). Reads see rows as stored;
  * writes insert them verbatim at their own positions (the append-only triggers stay: a copy only inserts), so the
@@ -68,4 +74,13 @@ export interface LogCopy {
    * each) and the dead letters not already here.
    */
   putConsumers(consumers: readonly StoredConsumer[], deadLetters: readonly StoredDeadLetter[]): Promise<void>;
+  /** The access audit's rows after `afterSeq`, in sequence order, at most `limit`; none when it was never written. */
+  refusals(afterSeq: number, limit: number): Promise<StoredRefusal[]>;
+  /** The highest sequence number in the access audit, 0 when it holds nothing. */
+  refusalHead(): Promise<number>;
+  /**
+   * Inserts access-audit rows at their own sequence numbers in one transaction (all or none); a refusal recorded
+   * later is numbered after them. The audit stays append-only: a row already at one of these numbers fails the lot.
+   */
+  insertRefusals(rows: readonly StoredRefusal[]): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { AccessRefusal } from '../../src/ports/backend.js';
 import type { StoredEvent } from '../../src/ports/migrate.js';
 import { openBackend, openLogCopy } from '../../src/store/open.js';
 import { SqliteEventStore } from '../../src/store/index.js';
@@ -41,6 +42,29 @@ const rowsOf = async (url: string): Promise<StoredEvent[]> => {
   }
 };
 
+/** The access audit as stored, with its numbers. */
+const auditOf = async (url: string) => {
+  const log = await openLogCopy(url);
+  try {
+    return await log.copy.refusals(0, 1000);
+  } finally {
+    await log.close();
+  }
+};
+
+const refusal = (i: number): AccessRefusal => ({
+  at: `2026-11-0${i + 1}T10:00:00.000Z`,
+  method: 'POST',
+  route: `/v1/findings/f-${i}/resolve`,
+  status: i === 0 ? 401 : 403,
+  reason: i === 0 ? 'no token' : 'role reader may not resolve: «analyst» needed',
+  actor: i === 0 ? null : `user-${i}`,
+  role: i === 0 ? null : 'reader',
+  tokenId: i === 0 ? null : `tok-${i}`,
+  via: i === 2 ? 'ticket-bot' : null,
+  remote: '10.0.0.7',
+});
+
 /** Consumers as stored: positions are log positions, kept by the copy. */
 const consumersOf = async (url: string) => {
   const log = await openLogCopy(url);
@@ -60,7 +84,15 @@ interface Summary {
   events: number;
   source: string;
   target: string;
-  verify: { ok: boolean; chain: { ok: boolean }; counts: { ok: boolean }; entities: { ok: boolean; checked: number; differing: string[] }; bodies: { present: number } };
+  access_audit_copied: number;
+  verify: {
+    ok: boolean;
+    chain: { ok: boolean };
+    counts: { ok: boolean };
+    entities: { ok: boolean; checked: number; differing: string[] };
+    bodies: { present: number };
+    access_audit: { ok: boolean; rows: number; differing: number[] };
+  };
 }
 
 /** The copy is exact and the target is a working store: its own log verify, and the session body read back. */
@@ -73,6 +105,9 @@ const assertExactCopy = async (from: string, to: string): Promise<void> => {
   assert.is(verify.code, 0, verify.stderr);
   assert.match(verify.stdout, /log sound: \d+ events .*bodies: 1 named, 1 present/);
   assert.equal(await consumersOf(to), await consumersOf(from));
+  const audit = await auditOf(from);
+  assert.ok(audit.length >= 3, `${audit.length} refusals`);
+  assert.equal(await auditOf(to), audit);
   const load = await runCli(['--store', to, 'session', 'load', 's1']);
   assert.is(load.code, 0, load.stderr);
   assert.equal(JSON.parse(load.stdout), JSON.parse(document));
@@ -95,6 +130,7 @@ Migrate.before(async () => {
   try {
     const lease = await backend.consumers.acquire('callback-1', 'tester', { ttlMs: 1000, now: Date.now(), startAt: 0 });
     assert.ok(lease !== null && (await backend.consumers.advance(lease, 4000)));
+    for (let i = 0; i < 3; i += 1) await backend.recordRefusal(refusal(i));
   } finally {
     await backend.close();
   }
@@ -114,7 +150,14 @@ Migrate('SQLite to SQLite: every row copied as stored, verified, the copy a work
   assert.is(summary.events_copied, summary.events);
   assert.ok(summary.verify.entities.checked > 1000);
   assert.is(summary.verify.bodies.present, 1);
+  assert.is(summary.access_audit_copied, 3);
+  assert.equal(summary.verify.access_audit, { ok: true, rows: 3, differing: [], differing_count: 0 });
   await assertExactCopy(source, to);
+  // The copy's own refusals are numbered after the copied ones.
+  const copy = await openBackend(to);
+  await copy.recordRefusal(refusal(3));
+  await copy.close();
+  assert.equal((await auditOf(to)).map((r) => r.seq), [1, 2, 3, 4]);
 });
 
 Migrate('SQLite to PostgreSQL, then PostgreSQL to SQLite and to PostgreSQL: the same rows at the same positions, verified', async () => {
@@ -128,6 +171,12 @@ Migrate('SQLite to PostgreSQL, then PostgreSQL to SQLite and to PostgreSQL: the 
   assert.not.ok(there.stdout.includes(password) || there.stderr.includes(password), 'the password is never printed');
   assert.match(summary.target, /^postgres postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=t_migrate_pg/);
   await assertExactCopy(source, pg);
+  assert.is(summary.access_audit_copied, 3);
+  // The copy's own refusals are numbered after the copied ones (the identity column's sequence moved past them).
+  const target = await openBackend(pg);
+  await target.recordRefusal(refusal(3));
+  await target.close();
+  assert.equal((await auditOf(pg)).map((r) => r.seq), [1, 2, 3, 4]);
   // The position sequence and the hybrid clock moved past the copy: the next write follows it.
   const writer = await (await import('../support/stores.js')).openRawLog(pg);
   const [last] = (await rowsOf(pg)).slice(-1);
@@ -145,6 +194,7 @@ Migrate('SQLite to PostgreSQL, then PostgreSQL to SQLite and to PostgreSQL: the 
   assert.is(across.code, 0, across.stderr);
   assert.ok((JSON.parse(across.stdout) as Summary).verify.ok);
   assert.equal(await rowsOf(pg2), await rowsOf(pg));
+  assert.equal(await auditOf(pg2), await auditOf(pg));
 });
 
 Migrate('killed mid-copy (SIGKILL), then run again: continues where it stopped, nothing lost or duplicated', async () => {
@@ -202,6 +252,9 @@ Migrate('altered read-model rows in a copy fail verification, naming the entitie
   const id = db.prepare("SELECT finding_id FROM findings WHERE lifecycle <> 'resolved' LIMIT 1").pluck().get() as string;
   db.prepare("UPDATE findings SET lifecycle = 'resolved' WHERE finding_id = ?").run(id);
   db.prepare("UPDATE checkpoints SET cursor = 'elsewhere'").run();
+  // Evidence edited behind the triggers' back: a refusal's reason rewritten.
+  db.exec('DROP TRIGGER access_audit_no_update');
+  db.prepare("UPDATE access_audit SET reason = 'nothing to see' WHERE seq = 2").run();
   db.close();
   const run = await migrate(source, to);
   assert.is(run.code, 1, run.stderr);
@@ -210,9 +263,11 @@ Migrate('altered read-model rows in a copy fail verification, naming the entitie
   assert.ok(summary.verify.chain.ok && summary.verify.counts.ok);
   assert.not.ok(summary.verify.entities.ok);
   assert.equal(summary.verify.entities.differing, [`finding-${id}`, 'checkpoint-aws_s3:123456789012:us-east-1']);
+  assert.equal(summary.verify.access_audit, { ok: false, rows: 3, differing: [2], differing_count: 1 });
   const text = await runCli(['--store', source, 'log', 'migrate', '--to', to]);
   assert.is(text.code, 1);
   assert.match(text.stderr, `state differs from the source's fold: finding-${id}`);
+  assert.match(text.stderr, "access-audit row 2 differs from the source's");
 });
 
 Migrate('a target holding another log is refused (exit 2, naming --to and the event), and nothing is written', async () => {
@@ -238,6 +293,21 @@ Migrate('a target holding another log is refused (exit 2, naming --to and the ev
   assert.is(refused.code, 2);
   assert.match(refused.stderr, /invalid --to/);
   assert.is((await rowsOf(pg)).length, 1);
+});
+
+Migrate('a target whose access audit holds refusals of its own is refused (exit 2, naming --to and the row), and nothing is written', async () => {
+  mkdirSync(join(dir, 'audited'));
+  for (const to of [sqliteUrl('audited'), await schema('migrate_audited')]) {
+    const own = await openBackend(to);
+    await own.recordRefusal({ ...refusal(1), reason: 'refused here, not at the source' });
+    await own.close();
+    const run = await migrate(source, to);
+    assert.is(run.code, 2, run.stderr);
+    assert.ok(isOneLineError(run), run.stderr);
+    assert.match(run.stderr, /invalid --to: "access audit row 1 \(POST \/v1\/findings\/f-1\/resolve at 2026-11-02T10:00:00.000Z\)" \(expected a store whose access audit is empty or a partial copy of this one\)/);
+    assert.is((await rowsOf(to)).length, 0);
+    assert.equal((await auditOf(to)).map((r) => r.reason), ['refused here, not at the source']);
+  }
 });
 
 Migrate('a bad, missing or same --to is refused naming the option and value, with nothing created', async () => {

@@ -5,6 +5,7 @@ import type { AccessRefusal, Backend, BackendOptions, EventLog, ImportOutcome, I
 import { ScratchSet as LocalScratchSet } from '../sqlite/scratch-set.js';
 import type { AppendResult, StreamWrite } from '../../ports/log.js';
 import type { ProjectionStatus } from '../../ports/read-models.js';
+import { refusalOf, type AuditRow } from '../audit.js';
 import { mergeContextOf, mergeKeyOf, originStream, trustStream } from '../merge.js';
 import { PostgresBlobs } from './blobs.js';
 import { PostgresConsumers } from './consumers.js';
@@ -242,11 +243,8 @@ export class PostgresBackend implements Backend {
   }
 
   async refusals(since: string): Promise<AccessRefusal[]> {
-    const { rows } = await this.store.db().query<{
-      at: string; method: string; route: string; status: number; reason: string; actor: string | null; role: string | null;
-      token_id: string | null; via: string | null; remote: string | null;
-    }>(`SELECT * FROM ${this.projector.dialect.table('access_audit')} WHERE at >= $1 ORDER BY seq`, [since]);
-    return rows.map((r) => ({ at: r.at, method: r.method, route: r.route, status: r.status, reason: r.reason, actor: r.actor, role: r.role, tokenId: r.token_id, via: r.via, remote: r.remote }));
+    const { rows } = await this.store.db().query<AuditRow>(`SELECT * FROM ${this.projector.dialect.table('access_audit')} WHERE at >= $1 ORDER BY seq`, [since]);
+    return rows.map(refusalOf);
   }
 
   async close(): Promise<void> {

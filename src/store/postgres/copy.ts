@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StreamCount } from '../../ports/migrate.js';
+import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StoredRefusal, StreamCount } from '../../ports/migrate.js';
+import { auditValues, storedRefusalOf, type AuditRow } from '../audit.js';
 import type { EventRow } from '../recorded.js';
 import type { SchemaNames } from './schema.js';
 import { inTransaction } from './transaction.js';
@@ -16,6 +17,7 @@ type Row = EventRow & { fold_at: string | null };
 export class PostgresLogCopy implements LogCopy {
   private readonly consumersTable: string;
   private readonly deadTable: string;
+  private readonly auditTable: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -23,6 +25,7 @@ export class PostgresLogCopy implements LogCopy {
   ) {
     this.consumersTable = `"${n.schema}".consumers`;
     this.deadTable = `"${n.schema}".consumer_dead_letters`;
+    this.auditTable = `"${n.schema}".access_audit`;
   }
 
   async page(afterPosition: number, limit: number): Promise<StoredEvent[]> {
@@ -123,6 +126,39 @@ export class PostgresLogCopy implements LogCopy {
            ON CONFLICT (consumer, position) DO NOTHING`,
           [d.consumer, d.position, d.eventId, d.stream, d.attempts, d.error, d.at],
         );
+    });
+  }
+
+  /** A schema opened for its log alone may not have the backend's tables yet. */
+  private async hasAudit(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.auditTable]);
+    return rows[0]?.t != null;
+  }
+
+  async refusals(afterSeq: number, limit: number): Promise<StoredRefusal[]> {
+    if (!(await this.hasAudit())) return [];
+    const { rows } = await this.pool.query<AuditRow>(`SELECT * FROM ${this.auditTable} WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
+    return rows.map(storedRefusalOf);
+  }
+
+  async refusalHead(): Promise<number> {
+    if (!(await this.hasAudit())) return 0;
+    const { rows } = await this.pool.query<{ s: string | null }>(`SELECT max(seq)::text AS s FROM ${this.auditTable}`);
+    return Number(rows[0]?.s ?? 0);
+  }
+
+  async insertRefusals(rows: readonly StoredRefusal[]): Promise<void> {
+    if (rows.length === 0) return;
+    await inTransaction(this.pool, async (client) => {
+      for (const r of rows)
+        await client.query(
+          `INSERT INTO ${this.auditTable} (seq, at, method, route, status, reason, actor, role, token_id, via, remote) OVERRIDING SYSTEM VALUE
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          auditValues(r),
+        );
+      // The next refusal recorded here is numbered after the copied ones. (The audit is append-only: no row above
+      // its highest number was ever stored, so a number handed out and rolled back may be reused, never a stored one.)
+      await client.query(`SELECT setval(pg_get_serial_sequence($1, 'seq'), (SELECT max(seq) FROM ${this.auditTable}))`, [this.auditTable]);
     });
   }
 }

@@ -5,22 +5,14 @@ import { ScratchSet } from './scratch-set.js';
 import type { AppendResult, StreamWrite } from '../../ports/log.js';
 import type { ProjectionStatus } from '../../ports/read-models.js';
 import { mergeContextOf, mergeKeyOf, originStream, trustStream } from '../merge.js';
+import { refusalOf, type AuditRow } from '../audit.js';
+import { auditDdl, hasAudit } from './audit.js';
 import { SqliteBlobs } from './blobs.js';
 import { SqliteConsumers } from './consumers.js';
 import { SqliteModels, Statements } from './models.js';
 import { SqliteProjector } from './projector.js';
 import { SqliteEventStore, type SqliteStoreOptions } from './store.js';
 
-const auditDdl = `
-CREATE TABLE IF NOT EXISTS access_audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, method TEXT NOT NULL,
-  route TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, actor TEXT, role TEXT, token_id TEXT,
-  via TEXT, remote TEXT) STRICT;
-CREATE INDEX IF NOT EXISTS access_audit_by_time ON access_audit (at);
-CREATE TRIGGER IF NOT EXISTS access_audit_no_update BEFORE UPDATE ON access_audit
-  BEGIN SELECT RAISE(ABORT, 'the access audit is append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS access_audit_no_delete BEFORE DELETE ON access_audit
-  BEGIN SELECT RAISE(ABORT, 'the access audit is append-only: DELETE refused'); END;
-`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -205,13 +197,8 @@ export class SqliteBackend implements Backend {
 
   async refusals(since: string): Promise<AccessRefusal[]> {
     // A read never creates the table (it would take the write lock).
-    const kept = this.store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_audit'").get() !== undefined;
-    if (!kept) return [];
-    const rows = this.store.db.prepare('SELECT * FROM access_audit WHERE at >= ? ORDER BY seq').all(since) as {
-      at: string; method: string; route: string; status: number; reason: string; actor: string | null; role: string | null;
-      token_id: string | null; via: string | null; remote: string | null;
-    }[];
-    return rows.map((r) => ({ at: r.at, method: r.method, route: r.route, status: r.status, reason: r.reason, actor: r.actor, role: r.role, tokenId: r.token_id, via: r.via, remote: r.remote }));
+    if (!hasAudit(this.store.db)) return [];
+    return (this.store.db.prepare('SELECT * FROM access_audit WHERE at >= ? ORDER BY seq').all(since) as AuditRow[]).map(refusalOf);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StreamCount } from '../../ports/migrate.js';
+import type { LogCopy, StoredConsumer, StoredDeadLetter, StoredEvent, StoredRefusal, StreamCount } from '../../ports/migrate.js';
+import { auditValues, storedRefusalOf, type AuditRow } from '../audit.js';
+import { auditDdl, hasAudit } from './audit.js';
 
 type Raw = [number, string, string, string, number, string, number, string, string, string, string | null];
 
@@ -88,6 +90,29 @@ export class SqliteLogCopy implements LogCopy {
       .transaction(() => {
         for (const c of consumers) consumer.run(c.name, c.holder, c.fence, c.position, c.expiresAt);
         for (const d of deadLetters) dead.run(d.consumer, d.position, d.eventId, d.stream, d.attempts, d.error, d.at);
+      })
+      .immediate();
+  }
+
+  async refusals(afterSeq: number, limit: number): Promise<StoredRefusal[]> {
+    if (!hasAudit(this.db)) return [];
+    return (this.db.prepare('SELECT * FROM access_audit WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as AuditRow[]).map(storedRefusalOf);
+  }
+
+  async refusalHead(): Promise<number> {
+    if (!hasAudit(this.db)) return 0;
+    return (this.db.prepare('SELECT max(seq) FROM access_audit').pluck().get() as number | null) ?? 0;
+  }
+
+  async insertRefusals(rows: readonly StoredRefusal[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.db
+      .transaction(() => {
+        this.db.exec(auditDdl);
+        const insert = this.db.prepare(
+          'INSERT INTO access_audit (seq, at, method, route, status, reason, actor, role, token_id, via, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const r of rows) insert.run(...auditValues(r));
       })
       .immediate();
   }
