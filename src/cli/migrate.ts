@@ -63,6 +63,8 @@ export const registerMigrate = (log: Command, ctx: CliContext): void => {
         const raw = await openLogCopy(options.to, { env: ctx.env, origin });
         let resumedFrom: number;
         try {
+          if (await migrate.sameStore(source.copy, raw.copy))
+            throw new InvalidInput('--to', targetId, `another store than the one copied from (${sourceField} names this same store by another address)`);
           resumedFrom = await migrate.checkTarget(source.copy, origin, raw.copy, raw.origin);
         } finally {
           await raw.close();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { checkpointIdOf, checkpointStreamOf, legacyCheckpointStreamOf, type CheckpointKey, type MergeContext } from '../domain/index.js';
 import { InvalidInput } from '../errors.js';
@@ -48,6 +49,20 @@ export const checkTarget = async (source: LogCopy, sourceOrigin: string, target:
       );
   }
   return head;
+};
+
+/**
+ * Whether two opened stores are one store under two names (`localhost` and `127.0.0.1`, a DNS alias, another port
+ * forwarded to the same server): a mark written through the source is read back through the target.
+ */
+export const sameStore = async (source: LogCopy, target: LogCopy): Promise<boolean> => {
+  const mark = randomUUID();
+  await source.putProbe(mark);
+  try {
+    return (await target.readProbe()) === mark;
+  } finally {
+    await source.putProbe(null);
+  }
 };
 
 const sameRefusal = (a: StoredRefusal | undefined, b: StoredRefusal | undefined): boolean =>

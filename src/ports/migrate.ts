@@ -83,4 +83,8 @@ export interface LogCopy {
    * later is numbered after them. The audit stays append-only: a row already at one of these numbers fails the lot.
    */
   insertRefusals(rows: readonly StoredRefusal[]): Promise<void>;
+  /** Leaves a mark in the store beside the log (null removes it): how two URLs are found to name one store. */
+  putProbe(value: string | null): Promise<void>;
+  /** The mark left by `putProbe`, through this connection; null when there is none. */
+  readProbe(): Promise<string | null>;
 }

@@ -310,6 +310,23 @@ Migrate('a target whose access audit holds refusals of its own is refused (exit 
   }
 });
 
+Migrate('--to naming the source by another address (localhost for 127.0.0.1) is refused (exit 2), and nothing is written', async () => {
+  const pg = await schema('migrate_alias');
+  const writer = await (await import('../support/stores.js')).openRawLog(pg);
+  await writer.append(findingStream('z'), [note('z', 'mine')]);
+  await writer.close();
+  const alias = pg.replace('@127.0.0.1:', '@localhost:');
+  assert.ok(alias !== pg, pg);
+  const run = await migrate(pg, alias);
+  assert.is(run.code, 2, run.stderr);
+  assert.ok(isOneLineError(run), run.stderr);
+  assert.match(run.stderr, /invalid --to: "postgres:\/\/localhost:\d+\/postgres\?schema=t_migrate_alias\w*" \(expected another store than the one copied from \(--store names this same store by another address\)\)/);
+  assert.is((await rowsOf(pg)).length, 1);
+  const log = await openLogCopy(pg);
+  assert.is(await log.copy.readProbe(), null, 'the mark is taken away again');
+  await log.close();
+});
+
 Migrate('a bad, missing or same --to is refused naming the option and value, with nothing created', async () => {
   const cases: [string[], RegExp][] = [
     [['--to', 'mysql://db/x'], /invalid --to: "mysql:\/\/db\/x"/],

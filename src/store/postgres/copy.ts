@@ -161,4 +161,18 @@ export class PostgresLogCopy implements LogCopy {
       await client.query(`SELECT setval(pg_get_serial_sequence($1, 'seq'), (SELECT max(seq) FROM ${this.auditTable}))`, [this.auditTable]);
     });
   }
+
+  async putProbe(value: string | null): Promise<void> {
+    if (value === null) await this.pool.query(`DELETE FROM ${this.n.meta} WHERE key = 'migrate_probe'`);
+    else
+      await this.pool.query(
+        `INSERT INTO ${this.n.meta} (key, value) VALUES ('migrate_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [value],
+      );
+  }
+
+  async readProbe(): Promise<string | null> {
+    const { rows } = await this.pool.query<{ value: string }>(`SELECT value FROM ${this.n.meta} WHERE key = 'migrate_probe'`);
+    return rows[0]?.value ?? null;
+  }
 }

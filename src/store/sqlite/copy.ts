@@ -116,4 +116,13 @@ export class SqliteLogCopy implements LogCopy {
       })
       .immediate();
   }
+
+  async putProbe(value: string | null): Promise<void> {
+    if (value === null) this.db.prepare("DELETE FROM store_meta WHERE key = 'migrate_probe'").run();
+    else this.db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('migrate_probe', ?)").run(value);
+  }
+
+  async readProbe(): Promise<string | null> {
+    return (this.db.prepare("SELECT value FROM store_meta WHERE key = 'migrate_probe'").pluck().get() as string | undefined) ?? null;
+  }
 }
