@@ -78,6 +78,17 @@ const plan: Planned[] = [
     limit: 'limit-normal',
   },
   { id: 'stance-read', spec: { module: 'stance-state-read', name: 'stance-state: readAll', durability: 'normal' }, limit: 'limit-read' },
+  // What a rebuild cannot go below: the stance log read as the limit reads its table, in each order a rebuild could fold in.
+  {
+    id: 'floor-position',
+    spec: { module: 'stance-state-floor', name: "stance-state's log by position: SELECT + JSON.parse", durability: 'normal', options: { order: 'position' } },
+    limit: 'limit-read',
+  },
+  {
+    id: 'floor-stream',
+    spec: { module: 'stance-state-floor', name: "stance-state's log by stream: SELECT + JSON.parse", durability: 'normal', options: { order: 'stream' } },
+    limit: 'limit-read',
+  },
   {
     id: 'stance-rebuild',
     spec: { module: 'stance-state-rebuild', name: 'stance-state: projections rebuild', durability: 'normal' },
