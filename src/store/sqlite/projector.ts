@@ -35,6 +35,12 @@ const chunkSize = 5000;
  * with pages of 5,000, in the same time).
  */
 const streamPage = 1000;
+/**
+ * Folded rows held before they are written, each batch its own transaction: rows waiting across many collections
+ * are promoted and then die in the old generation (measured at 1M events, six runs each: 205–211 MB peak with 1,000
+ * against 216–254 MB with 5,000, in the same time).
+ */
+const rowsPerWrite = 1000;
 /** Tables of read models this version no longer has (finding_stats moved into the findings projection). */
 const legacyTables = ['finding_stats_lifecycles'];
 
@@ -206,7 +212,7 @@ export class SqliteProjector {
         const event = types.has(row[5]) ? toRecordedRaw(row as unknown as RawEventRow) : null;
         fold.add(row[2], streamEvent({ position: row[0], origin: row[3], revision: row[4], foldAt: row[10], meta: row[8] }, event));
       }
-      if (fold.waitingRows >= chunkSize) write(fold.takeRows());
+      if (fold.waitingRows >= rowsPerWrite) write(fold.takeRows());
       n += rows.length;
       read(n);
       const last = rows[rows.length - 1];
