@@ -42,21 +42,40 @@ Severity('until told to write schema 2, a sighting with a severity is refused na
   assert.equal(read.map((e) => [e.schema, (e.data as { severity: string }).severity]), [[2, 'unknown']]);
 });
 
-Severity('after `schema write FindingTracked 2`, sightings are stored at schema 2 with their severity, in every process', async () => {
+Severity('after `schema write FindingTracked 2`, sightings are stored at schema 2 with their severity, in every process at once; after going back to 1, at 1', async () => {
   const other = await siblingOf(engine, { clock: clock.now });
   try {
     assert.is((await engine.schemas.list()).find((r) => r.type === 'FindingTracked')?.write, 1);
+    // The other process has written, so it holds the write schemas as they were (schema 1).
+    await other.trackFinding(f('f0'));
     await engine.schemas.setWrite('FindingTracked', 2);
-    // Another process on the same store writes schema 2 too (PostgreSQL re-reads the setting every two seconds).
+    // It writes schema 2 from the next commit on, without waiting for anything: in a commit straight to its backend
+    // too, where no engine check looked the schemas up first.
     clock.advance(1);
-    await new Promise((r) => setTimeout(r, 2100));
+    const at = new Date(clock.now()).toISOString();
+    await other.backend.commit([
+      {
+        stream: 'finding-f9',
+        events: [{ type: 'FindingTracked', data: { findingId: 'f9', assetId: 'a', ruleId: 'r', scanId: null, seenAt: at, accountId: '', region: '', collector: null, severity: 'high' } }],
+      },
+    ]);
     assert.is((await other.trackFinding(f('f1', 'critical'))).severity, 'critical');
     assert.is((await engine.trackFinding(f('f2', 'low'))).severity, 'low');
+    await other.trackFinding(f('f3'));
+    // Back to 1 (an older reader joined): no process writes schema 2 after the change, whatever it last read.
+    await engine.schemas.setWrite('FindingTracked', 1);
+    clock.advance(1);
+    await other.trackFinding(f('f4'));
+    const refused = await raises(() => other.trackFinding(f('f5', 'high')), InvalidInput);
+    assert.is(refused.field, 'severity');
     const stored = (await allOf(engine, { asStored: true })).filter((e) => e.type === 'FindingTracked');
-    assert.equal(stored.map((e) => [e.schema, (e.data as { severity: string }).severity]), [[2, 'critical'], [2, 'low']]);
+    assert.equal(
+      stored.map((e) => [e.schema, (e.data as { findingId: string }).findingId, (e.data as { severity?: string }).severity]),
+      [[1, 'f0', undefined], [2, 'f9', 'high'], [2, 'f1', 'critical'], [2, 'f2', 'low'], [2, 'f3', 'unknown'], [1, 'f4', undefined]],
+    );
     assert.ok((await engine.backend.log.verify()).ok);
-    const refused = await raises(() => engine.schemas.setWrite('FindingTracked', 3), InvalidInput);
-    assert.equal([refused.field, refused.value], ['schema', 3]);
+    const three = await raises(() => engine.schemas.setWrite('FindingTracked', 3), InvalidInput);
+    assert.equal([three.field, three.value], ['schema', 3]);
     await raises(() => engine.schemas.setWrite('NoSuchEvent', 1), InvalidInput);
   } finally {
     await other.close();

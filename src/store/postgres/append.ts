@@ -36,10 +36,12 @@ export interface Plan {
   readonly clock: Instant | null;
   /** The origin name the schema holds now (another process may have renamed it since this one opened). */
   readonly storedOrigin: string | null;
+  /** The write schemas as stored now (`schema write`), as text; null when none was ever set. */
+  readonly storedWriteSchemas: string | null;
 }
 
 interface LookupRow {
-  kind: 'tail' | 'id' | 'clock' | 'origin';
+  kind: 'tail' | 'id' | 'clock' | 'origin' | 'write_schemas';
   stream: string;
   revision: number;
   /** The checksum; the clock's value for the `clock` row. */
@@ -77,18 +79,20 @@ export const planWrites = async (
      UNION ALL
      SELECT 'id', stream, revision, checksum, id::text FROM ${n.events} WHERE origin = $1 AND id = ANY($3::uuid[])
      UNION ALL
-     SELECT key, '', 0, value, NULL FROM ${n.meta} WHERE key IN ('clock', 'origin')`,
+     SELECT key, '', 0, value, NULL FROM ${n.meta} WHERE key IN ('clock', 'origin', 'write_schemas')`,
     [origin, streams, given],
   );
   const tails = new Map<string, { revision: number; checksum: string }>();
   const existing = new Map<string, LookupRow>();
   let clock: Instant | null = null;
   let storedOrigin: string | null = null;
+  let storedWriteSchemas: string | null = null;
   for (const row of rows) {
     if (row.kind === 'tail') tails.set(row.stream, row);
     else if (row.kind === 'id' && row.id !== null) existing.set(row.id, row);
     else if (row.kind === 'clock') clock = row.checksum as Instant;
     else if (row.kind === 'origin') storedOrigin = row.checksum;
+    else if (row.kind === 'write_schemas') storedWriteSchemas = row.checksum;
   }
 
   const replays: { index: number; write: PreparedWrite; at: LookupRow }[] = [];
@@ -117,7 +121,7 @@ export const planWrites = async (
     eventCount += write.events.length;
   });
   const replayed = replays.length === 0 ? new Map<number, AppendResult>() : await replay(client, n, origin, replays);
-  return { replayed, fresh, chainFrom, eventCount, clock, storedOrigin };
+  return { replayed, fresh, chainFrom, eventCount, clock, storedOrigin, storedWriteSchemas };
 };
 
 /** Same ids, same content, same place: the original results (one query for every re-appended write). */

@@ -16,9 +16,8 @@ import type {
 } from '../contract.js';
 import type { ImportOutcome, ImportRules } from '../foreign.js';
 import { defaultOrigin } from '../origin.js';
-import { parseWriteSchemas, prepareWrites, withWriteSchema, writeSchemasKey, type WriteSchemas } from '../prepare.js';
+import { parseWriteSchemas, prepareWrites, withWriteSchema, writeSchemasKey, type PreparedWrite, type WriteSchemas } from '../prepare.js';
 
-const writeSchemasTtlMs = 2000;
 import { eventTargets, materialize, planWrites, RowBatch, unnestRows, type Plan } from './append.js';
 import { materializeImport, planImport, type ImportPlan } from './import.js';
 import { Notifier } from './notifier.js';
@@ -97,6 +96,12 @@ class Race extends Error {
 
 const maxAttempts = 8;
 
+/** The write schemas as stored (the text, to compare with what a plan reads) and as read. */
+interface StoredWriteSchemas {
+  readonly text: string | null;
+  readonly map: WriteSchemas;
+}
+
 /** A unit of work: one transaction on one client, holding the order lock, whose commits run one at a time. */
 interface Unit {
   readonly client: pg.PoolClient;
@@ -135,7 +140,8 @@ export class PostgresEventStore implements EventStore {
   readonly pool: pg.Pool;
   readonly names: SchemaNames;
   private originName: string;
-  private writeSchemaCache: { at: number; map: WriteSchemas } = { at: -Infinity, map: new Map() };
+  /** The write schemas as this process last read them: commits prepare with these, and their plan checks them. */
+  private writeSchemaCache: StoredWriteSchemas | null = null;
   private readonly clock: () => number;
   private readonly locked: boolean;
   private readonly notifier: Notifier;
@@ -223,7 +229,18 @@ export class PostgresEventStore implements EventStore {
    */
   async commit<T = undefined>(writes: readonly StreamWrite[], options: CommitOptions<T> = {}): Promise<{ results: readonly AppendResult[]; value: T | undefined }> {
     if (!Array.isArray(writes) || writes.length === 0) throw new InvalidInput('writes', writes, 'at least one write');
-    const prepared = prepareWrites(writes, this.clock(), await this.writeSchemas());
+    let schemas = this.writeSchemaCache ?? (await this.readWriteSchemas());
+    let prepared: PreparedWrite[];
+    try {
+      prepared = prepareWrites(writes, this.clock(), schemas.map);
+    } catch (error) {
+      // Refused at the schemas this process last read: another process may have changed them since (`schema write`).
+      if (!(error instanceof InvalidInput)) throw error;
+      const stored = await this.readWriteSchemas();
+      if (stored.text === schemas.text) throw error;
+      schemas = stored;
+      prepared = prepareWrites(writes, this.clock(), schemas.map);
+    }
     const hook = options.inTransaction;
     return this.transaction(async (client, nested, serial) => {
       const replayedOnly = (plan: Plan) => ({ results: ordered(writes.length, plan.replayed, new Map()), value: undefined });
@@ -245,13 +262,23 @@ export class PostgresEventStore implements EventStore {
           clock = (await client.query<{ value: Instant }>(`SELECT value FROM ${this.names.meta} WHERE key = 'clock'`)).rows[0]?.value ?? null;
         }
       };
-      const plan = async () => {
-        const first = await planWrites(client, this.names, this.origin, prepared);
-        if (first.storedOrigin === null || first.storedOrigin === this.originName) return first;
-        // Another process renamed the origin (allowed only before anything that travels was written under the
-        // first name): this one writes under the name every process of the deployment now shares.
-        this.originName = first.storedOrigin;
-        return planWrites(client, this.names, this.origin, prepared);
+      const plan = async (): Promise<Plan> => {
+        for (let attempt = 1; ; attempt += 1) {
+          let planned = await planWrites(client, this.names, this.origin, prepared);
+          if (planned.storedOrigin !== null && planned.storedOrigin !== this.originName) {
+            // Another process renamed the origin (allowed only before anything that travels was written under the
+            // first name): this one writes under the name every process of the deployment now shares.
+            this.originName = planned.storedOrigin;
+            planned = await planWrites(client, this.names, this.origin, prepared);
+          }
+          if (planned.storedWriteSchemas === schemas.text) return planned;
+          // Another process changed the write schemas (`schema write`) since this one read them: the writes are
+          // prepared again at the schemas stored now (a severity may now be refused, or now be kept), so once a
+          // change has committed, no commit planned after it writes at the schemas before it.
+          if (attempt >= maxAttempts) throw new Error(`${this.location}: the write schemas kept changing under this writer`);
+          schemas = this.keepWriteSchemas(planned.storedWriteSchemas);
+          prepared = prepareWrites(writes, this.clock(), schemas.map);
+        }
       };
       if (serial)
         return this.inTransaction(client, nested, async () => {
@@ -306,7 +333,13 @@ export class PostgresEventStore implements EventStore {
         let fresh: RecordedEvent[] = [];
         if (writes.length > 0) {
           // Planned under the lock: nobody else can write in between, so no race is possible here.
-          const local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), this.writeSchemaCache.map));
+          let schemas = this.writeSchemaCache ?? (await this.readWriteSchemas(client));
+          let local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), schemas.map));
+          if (local.storedWriteSchemas !== schemas.text) {
+            // Changed by another process since this one read them; under the lock, so read now they are final.
+            schemas = this.keepWriteSchemas(local.storedWriteSchemas);
+            local = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), schemas.map));
+          }
           newClock = later(instantOf(this.clock()), newClock);
           const place = materialize(local, this.origin, newClock, batch);
           const more = local.eventCount === 0 ? [] : await this.draw(client, local.eventCount);
@@ -441,16 +474,22 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * The schema each type is written at where the deployment chose one (`schema write`). Read again when two
-   * seconds old: a change by any process applies to every process's writes within two seconds, without a round trip
-   * on every commit.
+   * The schema each type is written at where the deployment chose one (`schema write`), read from the store. Commits
+   * do not wait for this read: they prepare at the schemas last read, and the read their plan makes anyway (tails,
+   * ids, clock) brings the stored ones along; a commit whose schemas have changed is prepared again before it writes.
    */
   async writeSchemas(): Promise<WriteSchemas> {
-    const now = Date.now();
-    if (now - this.writeSchemaCache.at < writeSchemasTtlMs) return this.writeSchemaCache.map;
-    const { rows } = await this.db().query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
-    this.writeSchemaCache = { at: now, map: parseWriteSchemas(rows[0]?.value) };
-    return this.writeSchemaCache.map;
+    return (await this.readWriteSchemas()).map;
+  }
+
+  private async readWriteSchemas(db: Queryable = this.db()): Promise<StoredWriteSchemas> {
+    const { rows } = await db.query<{ value: string }>(`SELECT value FROM ${this.names.meta} WHERE key = $1`, [writeSchemasKey]);
+    return this.keepWriteSchemas(rows[0]?.value ?? null);
+  }
+
+  private keepWriteSchemas(text: string | null): StoredWriteSchemas {
+    if (this.writeSchemaCache === null || this.writeSchemaCache.text !== text) this.writeSchemaCache = { text, map: parseWriteSchemas(text) };
+    return this.writeSchemaCache;
   }
 
   async setWriteSchema(type: string, schema: number): Promise<void> {
@@ -466,7 +505,7 @@ export class PostgresEventStore implements EventStore {
       },
       `LOCK TABLE ${this.names.meta} IN SHARE ROW EXCLUSIVE MODE`,
     );
-    this.writeSchemaCache = { at: -Infinity, map: this.writeSchemaCache.map };
+    this.writeSchemaCache = null;
   }
 
   /**
