@@ -207,6 +207,7 @@ export const componentSchemas: Readonly<Record<string, Schema>> = {
     scan_id: { ...str, nullable: true },
     origin: str,
     lifecycle: { ...lifecycle, nullable: true },
+    severity: { ...severity, nullable: true },
     data: { type: 'object', additionalProperties: true },
   }),
   FindingHistory: object({ finding_id: str, history: list('HistoryEntry') }),

@@ -45,8 +45,8 @@ const actorText = (h: HistoryEntry): string => {
 
 export const historyTable = (items: readonly HistoryEntry[]) =>
   table(
-    ['RECORDED AT', 'EVENT', 'LIFECYCLE', 'ACTOR', 'REASON', 'SCAN'],
-    items.map((h) => [h.recorded_at, h.type, h.lifecycle, actorText(h), h.reason, h.scan_id]),
+    ['RECORDED AT', 'EVENT', 'LIFECYCLE', 'SEVERITY', 'ACTOR', 'REASON', 'SCAN'],
+    items.map((h) => [h.recorded_at, h.type, h.lifecycle, h.severity, actorText(h), h.reason, h.scan_id]),
   );
 
 // `--by` on a decision names the person the local user acts for (the local identity is an admin); it is recorded
@@ -210,7 +210,7 @@ export const registerFinding = (finding: Command, ctx: CliContext): void => {
 
   finding
     .command('history <findingId>')
-    .description('every event of a finding: time, type, actor (role, and for whom), reason, scan')
+    .description('every event of a finding: time, type, lifecycle and severity after it, actor (role, and for whom), reason, scan')
     .action(async (findingId: string, _o: object, cmd: Command) => {
       const a = decodeOrThrow(FindingId, { findingId });
       const history = await (await ctx.engine(cmd)).getFindingHistory(a.findingId);

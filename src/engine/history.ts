@@ -23,6 +23,8 @@ export interface HistoryEntry {
   readonly scan_id: string | null;
   readonly origin: string;
   readonly lifecycle: string | null;
+  /** The finding's severity after this event (`unknown` until a sighting states one); null before it is tracked. */
+  readonly severity: string | null;
   readonly data: unknown;
 }
 
@@ -62,6 +64,7 @@ export const getFindingHistory = async (core: Core, findingId: string): Promise<
       scan_id: typeof data.scanId === 'string' ? data.scanId : null,
       origin: e.meta.origin,
       lifecycle: state?.lifecycle ?? null,
+      severity: state?.severity ?? null,
       data: e.data,
     };
   });

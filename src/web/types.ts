@@ -116,6 +116,7 @@ export interface HistoryEntry {
   readonly scan_id: string | null;
   readonly origin: string;
   readonly lifecycle: Lifecycle | null;
+  readonly severity: Severity | null;
   readonly data: Readonly<Record<string, unknown>>;
 }
 

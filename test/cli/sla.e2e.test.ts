@@ -75,6 +75,11 @@ Sla('schema show and write; a severity needs schema 2; list filters by severity 
   const stats = (await cli('--json', 'stats')).json<{ breached: number; by_severity: Record<string, { total: number; open: number; breached: number }> }>();
   assert.equal([stats.breached, stats.by_severity.critical, stats.by_severity.unknown], [0, { total: 1, open: 1, breached: 0 }, { total: 1, open: 1, breached: 0 }]);
   assert.match((await cli('stats')).stdout, /\nSEVERITY +TOTAL +OPEN +BREACHED\ncritical +1 +1 +0\n/);
+  // The audit trail shows the severity after each event: a later sighting of c1 at low.
+  assert.is((await cli('finding', 'track', 'c1', '--asset', 'a', '--rule', 'r', '--severity', 'low')).code, 0);
+  const history = (await cli('finding', 'history', 'c1')).stdout;
+  assert.match(history, /^RECORDED AT +EVENT +LIFECYCLE +SEVERITY +ACTOR/);
+  assert.match(history, /\n\S+ +FindingTracked +new +critical +.*\n\S+ +FindingTracked +recurring +low +/);
 });
 
 Sla.run();

@@ -89,6 +89,8 @@ Severity('the severity is the latest stated; a sighting without one keeps it; st
   await engine.trackFinding(f('f1', 'critical'));
   clock.advance(1);
   assert.is((await engine.trackFinding(f('f1'))).severity, 'critical');
+  // The audit trail says what the severity was after each event.
+  assert.equal((await engine.getFindingHistory('f1')).map((h) => h.severity), ['low', 'critical', 'critical']);
   await engine.trackFinding(f('f2', 'informational'));
   await engine.trackFinding(f('f3'));
   await engine.resolveFinding('f2', { reason: 'fixed' });

@@ -35,7 +35,7 @@ interface Page {
   next_cursor: string | null;
 }
 interface History {
-  history: { position: number; recorded_at: string; type: string; actor: string; lifecycle: string | null }[];
+  history: { position: number; recorded_at: string; type: string; actor: string; lifecycle: string | null; severity: string | null }[];
 }
 const shownIds = async (w: Watched) => w.page.locator('#findings tbody tr td:first-child').allInnerTexts();
 const api = (path: string) => apiJson<Page>(`${served.url}${path}`);
@@ -117,6 +117,9 @@ Findings('a finding’s timeline is its /v1/findings/{id}/history, event for eve
   history.forEach((h, i) => assert.ok((who[i] ?? '').startsWith(h.actor || 'unknown'), `row ${i}: ${who[i] ?? ''} names ${h.actor}`));
   const after = await page.locator('#timeline tbody tr td:nth-child(6)').allInnerTexts();
   assert.equal(after.map((t) => t.replace(' ', '_')), history.map((h) => (h.lifecycle ?? '').replace(' ', '_')));
+  const severities = await page.locator('#timeline tbody tr td:nth-child(7)').allInnerTexts();
+  assert.ok(history.some((h) => h.severity !== 'unknown' && h.severity !== null), 'a finding with a stated severity');
+  assert.equal(severities, history.map((h) => (h.severity === 'unknown' ? 'not stated' : (h.severity ?? ''))));
   clean(browser);
 });
 

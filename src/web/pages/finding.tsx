@@ -105,7 +105,7 @@ const Timeline = ({ id, history, asOf }: { id: string; history: readonly History
     id="timeline"
     caption={`Audit timeline of ${id}: every event, oldest first`}
     captionHidden
-    head={<><Th>When (UTC)</Th><Th>What</Th><Th>Who</Th><Th>Why</Th><Th>Scan</Th><Th>Lifecycle after</Th><Th>Origin</Th><Th>State then</Th></>}
+    head={<><Th>When (UTC)</Th><Th>What</Th><Th>Who</Th><Th>Why</Th><Th>Scan</Th><Th>Lifecycle after</Th><Th>Severity after</Th><Th>Origin</Th><Th>State then</Th></>}
   >
     {history.map((e) => (
       <tr key={e.position} class={asOf === e.recorded_at ? 'selected' : undefined} data-position={e.position}>
@@ -115,6 +115,7 @@ const Timeline = ({ id, history, asOf }: { id: string; history: readonly History
         <td class="wrap">{why(e)}</td>
         <td class="wrap">{e.scan_id ?? ''}</td>
         <td>{e.lifecycle === null ? '' : <Badge value={e.lifecycle} />}</td>
+        <td>{e.severity === null ? '' : <SeverityTag value={e.severity} />}</td>
         <td>{e.origin}</td>
         <td>
           <button
