@@ -336,7 +336,8 @@ export class PostgresEventStore implements EventStore {
           let schemas = this.writeSchemaCache ?? (await this.readWriteSchemas(client));
           let local: Plan = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), schemas.map));
           if (local.storedWriteSchemas !== schemas.text) {
-            // Changed by another process since this one read them; under the lock, so read now they are final.
+            // Changed by another process since this one read them: prepared again at the setting as read now (a
+            // change committed after this read is ordered after this commit).
             schemas = this.keepWriteSchemas(local.storedWriteSchemas);
             local = await planWrites(client, this.names, this.origin, prepareWrites(writes, this.clock(), schemas.map));
           }
