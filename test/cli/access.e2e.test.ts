@@ -93,7 +93,7 @@ Access('the CLI acts as the operating-system user, or --as; --by is recorded as 
     ],
   );
   const human = await cli('finding', 'history', 'f1');
-  assert.match(human.stdout, /FindingSuppressed\s+suppressed\s+dana \(admin, for erin\)\s+accepted/);
+  assert.match(human.stdout, /FindingSuppressed\s+suppressed\s+unknown\s+dana \(admin, for erin\)\s+accepted/);
   const log = (await cli('--json', 'log', 'tail', '-n', '1')).stdout;
   assert.match(log, new RegExp(`"localUser":\\s*"${me}"`), 'the OS account is kept beside --as');
 });

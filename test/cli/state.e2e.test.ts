@@ -96,7 +96,7 @@ State('finding commands walk the lifecycle and print the resulting record', asyn
   assert.is(before.code, 1);
   const human = await cli(['finding', 'history', 'f1']);
   // The OS user acted (the CLI's identity); --by names the person it was for.
-  assert.match(human.stdout, /FindingMarkedFalsePositive\s+false_positive\s+\S+ \(admin, for carol\)/);
+  assert.match(human.stdout, /FindingMarkedFalsePositive\s+false_positive\s+unknown\s+\S+ \(admin, for carol\)/);
 });
 
 State('finding import tracks a file and rejects a bad one whole, naming its line and field', async () => {
