@@ -29,8 +29,8 @@ const verifyJson = (v: CopyVerifyReport) => ({
 /**
  * `log migrate --to <url> [--follow]`: copies the whole log of the store (`--store` / `--data`) into another store,
  * row for row (ids, streams, revisions, positions, origins, recordedAt, schemas, data text, checksums: nothing is
- * upcast or re-signed), with what lives beside it (clock, bodies, consumers, conflict policy, write schemas, access audit), builds the
- * target's read models with its own projector, and verifies the copy. A run that was stopped or killed continues
+ * upcast or re-signed), with what lives beside it (clock, bodies, consumers, conflict policy, write schemas, access
+ * audit), builds the target's read models with its own projector, and verifies the copy. A run that was stopped or killed continues
  * where it stopped; with `--follow` it keeps copying what writers append until SIGINT or SIGTERM, then finishes.
  */
 export const registerMigrate = (log: Command, ctx: CliContext): void => {

@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * The access audit's table: refused writes, append-only as the log is (triggers refuse UPDATE and DELETE). Made on
  * the first refusal or the first copied row, never by a read (that would take the write lock).
@@ -13,5 +15,6 @@ CREATE TRIGGER IF NOT EXISTS access_audit_no_delete BEFORE DELETE ON access_audi
   BEGIN SELECT RAISE(ABORT, 'the access audit is append-only: DELETE refused'); END;
 `;
 
-export const hasAudit = (db: import('better-sqlite3').Database): boolean =>
+/** Whether the table was made (a read never makes it). */
+export const hasAudit = (db: Database.Database): boolean =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'access_audit'").get() !== undefined;

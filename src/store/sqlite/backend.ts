@@ -13,7 +13,6 @@ import { SqliteModels, Statements } from './models.js';
 import { SqliteProjector } from './projector.js';
 import { SqliteEventStore, type SqliteStoreOptions } from './store.js';
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
