@@ -104,6 +104,8 @@ Live('queries against a live serve during a rebuild never fail and never go back
   children.push(rebuild);
   let rebuildOut = '';
   rebuild.stdout?.on('data', (d: Buffer) => (rebuildOut += d.toString()));
+  let rebuildErr = '';
+  rebuild.stderr?.on('data', (d: Buffer) => (rebuildErr += d.toString()));
   let rebuilding = true;
   const rebuildDone = exited(rebuild).then((r) => {
     rebuilding = false;
@@ -143,7 +145,7 @@ Live('queries against a live serve during a rebuild never fail and never go back
   writing = false;
   await writes;
   await writer.close();
-  assert.is(code, 0, 'projections rebuild exits 0');
+  assert.is(code, 0, `projections rebuild exits 0: ${rebuildErr}`);
   assert.equal(failures, []);
   assert.ok(during > 0, 'queries ran while the rebuild did');
   assert.ok(written > 0, 'the writer appended during the rebuild');

@@ -249,13 +249,17 @@ export class SqliteProjector {
       for (const s of shadows) if (s.p.tables.some((t) => t.name === logical)) return s.shadow(logical);
       return logical;
     };
-    this.db.transaction(() => {
-      for (const { p, shadow } of shadows)
-        for (const spec of p.tables) {
-          this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(shadow(spec.name))}`);
-          this.db.exec(tableDdl(sqlite, spec, shadow(spec.name)));
-        }
-    })();
+    // IMMEDIATE, as every write here: a deferred transaction would read the schema (DROP of a table that is not
+    // there), then fail at once with SQLITE_BUSY rather than wait if another process held or took the write lock.
+    this.db
+      .transaction(() => {
+        for (const { p, shadow } of shadows)
+          for (const spec of p.tables) {
+            this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(shadow(spec.name))}`);
+            this.db.exec(tableDdl(sqlite, spec, shadow(spec.name)));
+          }
+      })
+      .immediate();
     this.statements.clear();
     const head = this.store.headPositionSync();
     let done = 0;
