@@ -99,7 +99,7 @@ export class SqliteBackend implements Backend {
   async unitOfWork<T>(work: () => Promise<T>): Promise<T> {
     const db = this.store.db;
     if (db.inTransaction) return work();
-    // 16 MiB of page cache rather than 64 for a long unit: with the heap's own sawtooth, an import's peak RSS stays
+    // 16 MiB of page cache rather than 32 for a long unit: with the heap's own sawtooth, an import's peak RSS stays
     // under 256 MB at any size (pages over the cap spill to the WAL mid-transaction).
     const cache = db.pragma('cache_size', { simple: true }) as number;
     db.pragma(`cache_size = ${-16 * 1024}`);

@@ -215,7 +215,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Runs `work` with SQLite's page cache held to `mib` (64 MiB otherwise), then restores it: a long import keeps
+   * Runs `work` with SQLite's page cache held to `mib` (32 MiB otherwise), then restores it: a long import keeps
    * its resident memory bounded at some cost in speed. Pages over the cap are spilled to the WAL mid-transaction.
    */
   withPageCache<T>(mib: number, work: () => T): T {
