@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { pageCacheKib } from '../../../src/store/sqlite/schema.js';
 import type { CaseContext, Timed } from '../run-case.js';
 import type { WorkloadEvent } from '../workload.js';
 
@@ -17,7 +18,7 @@ export const setup = (context: CaseContext): Timed => {
   const db = new Database(limitFile(context.dir, context.durability, indexed));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${context.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = ${-pageCacheKib}`);
   db.pragma('wal_autocheckpoint = 10000');
   db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL, stream TEXT NOT NULL,
     type TEXT NOT NULL, data TEXT NOT NULL, meta TEXT NOT NULL)`);

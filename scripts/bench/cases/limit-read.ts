@@ -1,11 +1,12 @@
 /** The limit of reading: one `SELECT` over the limit's table in position order and `JSON.parse` of data and meta. */
 import Database from 'better-sqlite3';
+import { pageCacheKib } from '../../../src/store/sqlite/schema.js';
 import type { CaseContext, Timed } from '../run-case.js';
 import { limitFile } from './limit-insert.js';
 
 export const setup = (context: CaseContext): Timed => {
   const db = new Database(limitFile(context.dir, context.durability), { readonly: true, fileMustExist: true });
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = ${-pageCacheKib}`);
   const all = db.prepare<[], [number, string, string, string, string, string]>(
     'SELECT position, id, stream, type, data, meta FROM events ORDER BY position',
   ).raw();
