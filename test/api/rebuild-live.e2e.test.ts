@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { projections, type Projection } from '../../projections/index.js';
 import type { StateEngine } from '../../src/engine/index.js';
-import { openBackend } from '../../src/store/index.js';
 import { exited } from '../support/children.js';
 import { cliStores, runCli, startCli } from '../support/cli.js';
 import { engineOn, onBackend } from '../support/engine.js';
-import { at, tracked } from '../support/findings.js';
 import { get } from '../support/http.js';
+import { writeAsOlderRelease } from '../support/older-release.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 /**
@@ -24,7 +22,6 @@ const Live = suite(onBackend('api: serve keeps answering during a rebuild (the r
 const stores = cliStores();
 const total = Number(process.env.STANCE_E2E_REBUILD_EVENTS ?? 1_000_000);
 const perFinding = 10;
-const perCommit = 5000;
 let dir = '';
 const children: ChildProcess[] = [];
 Live.before(() => {
@@ -39,27 +36,6 @@ Live.after(async () => {
   removeDir(dir);
 });
 
-/** What an older release left: the same tables at version 0, which never folded anything (its apply does nothing). */
-const olderRelease: Projection[] = projections.map(({ forget: _, ...p }) => ({ ...p, version: 0, reads: () => [], apply: () => undefined }));
-
-/** `total` FindingTracked events through the log's own commit path (chains, revisions, checksums), in large commits. */
-const generate = async (url: string): Promise<void> => {
-  const backend = await openBackend(url, { origin: 'central', durability: 'normal', projections: olderRelease });
-  try {
-    const findings = Math.max(1, Math.floor(total / perFinding));
-    for (let first = 0; first < total; first += perCommit) {
-      const writes = [];
-      for (let i = first; i < Math.min(total, first + perCommit); i += 1) {
-        const id = `f${String(i % findings).padStart(7, '0')}`;
-        writes.push({ stream: `finding-${id}`, events: [tracked(id, at(1 + Math.floor(i / findings), i % 24))] });
-      }
-      await backend.commit(writes);
-    }
-  } finally {
-    await backend.close();
-  }
-};
-
 /** Every read-model row the API's lists come from, in a canonical order. */
 const dump = async (engine: StateEngine): Promise<Record<string, string[]>> => {
   const out: Record<string, string[]> = {};
@@ -73,7 +49,7 @@ Live('queries against a live serve during a rebuild never fail and never go back
   mkdirSync(data, { recursive: true });
   const url = await stores.url(data);
   const env = await stores.env(data);
-  await generate(url);
+  await writeAsOlderRelease(url, total, perFinding);
   // This release opens the older release's read models: their version changed, so the open rebuilds them.
   const opened = await runCli(['--data', data, '--json', 'projections', 'status'], { env });
   assert.is(opened.code, 0, opened.stderr);

@@ -27,20 +27,21 @@ const modes = (root: string): Record<string, string> => {
   return found;
 };
 
-Modes('a data dir made by the CLI is 0700 and its log, -wal and -shm are 0600; a hub it makes holds 0700 folders and 0600 objects', async () => {
+Modes('a data dir made by the CLI is 0700 and its log, -wal, -shm and rebuild lock are 0600; a hub it makes holds 0700 folders and 0600 objects', async () => {
   const data = join(dir, 'fresh', 'data');
   const hub = join(dir, 'hub');
   const cli = (args: string[]) => runCli(['--data', data, ...args], { env: { STANCE_STATE_ORIGIN: 'spoke-a' } });
   assert.is((await cli(['scan', 'start', 's1', '--snapshot', 'x'])).code, 0);
   assert.is((await cli(['finding', 'track', 'f1', '--asset', 'a', '--rule', 'r', '--scan', 's1'])).code, 0);
   assert.is((await cli(['sync', 'push', '--hub', pathToFileURL(hub).href])).code, 0);
+  assert.is((await cli(['projections', 'rebuild'])).code, 0);
   // While a process has the log open, SQLite keeps its -wal and -shm beside it.
   const follower = startCli(['--data', data, 'log', 'tail', '-n', '1', '--follow', '--json']);
   await createInterface({ input: follower.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]().next();
   const open = modes(data);
   follower.kill('SIGTERM');
   await new Promise((resolve) => follower.on('close', resolve));
-  assert.equal(open, { '.': '700', 'stance.db': '600', 'stance.db-shm': '600', 'stance.db-wal': '600' });
+  assert.equal(open, { '.': '700', 'stance.db': '600', 'stance.db-shm': '600', 'stance.db-wal': '600', 'stance.db.rebuild-lock': '600' });
   assert.is(modes(join(dir, 'fresh'))['.'], '700', 'missing parents are made 0700 too');
   const objects = modes(hub);
   assert.equal(objects, {

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { projections } from '../../projections/index.js';
 import type { RecordedEvent } from '../../src/events/index.js';
 import { openEngine } from '../../src/open.js';
 import { exited, spawnTs } from '../support/children.js';
@@ -9,6 +10,7 @@ import { startCli } from '../support/cli.js';
 import { collect } from '../support/events.js';
 import { get, post } from '../support/http.js';
 import { freshStore, testBackendName as testBackend, type TestStore } from '../support/stores.js';
+import { writeAsOlderRelease } from '../support/older-release.js';
 import { makeTempDir, removeDir } from '../support/tmp.js';
 
 /**
@@ -192,6 +194,47 @@ Processes('projections rebuilt again and again while another process commits: ea
   await engine.rebuildProjections();
   assert.equal(await engine.getFindingStats(), stats);
   assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
+  await engine.close();
+});
+
+Processes('two processes rebuilding at once: each rebuild waits for the other, none fails, the read models equal a rebuild', async () => {
+  const { url } = await storeFor('two-rebuilds');
+  const engine = await openEngine({ store: url, origin: 'central' });
+  for (let b = 0; b < 10; b += 1)
+    await engine.trackFindings(Array.from({ length: 1000 }, (_, i) => ({ findingId: `f-${b}-${i}`, assetId: `a-${i % 50}`, ruleId: `r-${b % 7}` })));
+  const stats = await engine.getFindingStats();
+  const rows = (await engine.listFindingStates({ limit: 100 })).findings;
+  // On SQLite both built the same shadow tables (findings__g3), each dropping the other's: one failed on "no such
+  // table" (a stack trace from `projections rebuild`), or both filled one shadow and its counters were summed twice.
+  const runs = ['a', 'b'].map((label) => runChild(url, label, 'rebuilds', 3));
+  const results = await Promise.all(runs.map((r) => r.done));
+  assert.equal(results.map((r) => r.code), [0, 0]);
+  assert.equal(
+    results.map((r) => r.lines.filter((l) => l !== 'done')),
+    [0, 1].map(() => ['ack rebuild 0', 'ack rebuild 1', 'ack rebuild 2']),
+  );
+  assert.equal(await engine.getFindingStats(), stats);
+  assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
+  await engine.rebuildProjections();
+  assert.equal(await engine.getFindingStats(), stats);
+  await engine.close();
+});
+
+Processes('three processes opening a store an older release built at once: one rebuilds it, the others wait and find it done', async () => {
+  const { url } = await storeFor('older');
+  await writeAsOlderRelease(url, 100_000);
+  const runs = ['p1', 'p2', 'p3'].map((label) => runChild(url, label, 'open', 0));
+  const results = await Promise.all(runs.map((r) => r.done));
+  assert.equal(results.map((r) => r.code), [0, 0, 0], JSON.stringify(results));
+  const opened = results.map((r) => r.lines.find((l) => l.startsWith('opened'))?.slice('opened '.length) ?? null);
+  const names = [...projections.map((p) => p.name)].sort().join(',');
+  assert.equal(opened.filter((o) => o === names).length, 1, `one process rebuilt every projection: ${JSON.stringify(opened)}`);
+  assert.equal(opened.filter((o) => o === '').length, 2, `the others rebuilt nothing: ${JSON.stringify(opened)}`);
+  const engine = await openEngine({ store: url, origin: 'central' });
+  const stats = await engine.getFindingStats();
+  assert.is(stats.total, 10_000);
+  await engine.rebuildProjections();
+  assert.equal(await engine.getFindingStats(), stats);
   await engine.close();
 });
 

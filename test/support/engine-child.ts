@@ -5,6 +5,9 @@
  *
  * - `decide`: n operations on the shared findings f-0…f-(k-1): a sighting, a note, a resolution, in turn.
  * - `batches`: n scans' worth of 20 new findings each, one `trackFindings` call (one commit) per batch, until killed.
+ * - `rebuilds`: n rebuilds of every projection, one after another.
+ * - `open`: opens the store and closes it; prints `opening`, `rebuilding` when a rebuild on open starts, and
+ *   `opened <projections it rebuilt>`.
  */
 import { openEngine } from '../../src/open.js';
 
@@ -14,8 +17,19 @@ const k = Number(shared);
 // Between a decision's load and its append, a pause of 0-3 ms (a slower network, a busier machine): the window in
 // which another process's write makes the expected revision stale is wide enough to be hit.
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * 4)));
-const engine = await openEngine({ store: url, origin: 'central', ...(mode === 'decide' ? { beforeCommit: pause } : {}) });
 const say = (line: string) => process.stdout.write(`${line}\n`);
+// `open`: opens the store once (an open rebuilds read models an older release built) and says what it rebuilt.
+const rebuilt = new Set<string>();
+if (mode === 'open') say('opening');
+const engine = await openEngine({
+  store: url,
+  origin: 'central',
+  ...(mode === 'decide' ? { beforeCommit: pause } : {}),
+  onRebuild: (name) => {
+    if (rebuilt.size === 0) say('rebuilding');
+    rebuilt.add(name);
+  },
+});
 
 if (mode === 'decide') {
   for (let i = 0; i < n; i += 1) {
@@ -35,6 +49,17 @@ if (mode === 'decide') {
     const records = Array.from({ length: 20 }, (_, m) => ({ findingId: `k-${label}-${i}-${m}`, assetId: `a-${i}`, ruleId: 'r' }));
     await engine.trackFindings(records);
     say(`ack ${i}`);
+  }
+} else if (mode === 'open') {
+  say(`opened ${[...rebuilt].sort().join(',')}`);
+} else if (mode === 'rebuilds') {
+  for (let i = 0; i < n; i += 1) {
+    try {
+      await engine.rebuildProjections();
+      say(`ack rebuild ${i}`);
+    } catch (error) {
+      say(`refused rebuild ${i} ${(error as Error).name}: ${(error as Error).message.replace(/\n/g, ' ')}`);
+    }
   }
 } else throw new Error(`unknown mode ${mode}`);
 await engine.close();

@@ -43,9 +43,10 @@ export class SqliteBackend implements Backend {
       this.consumers = new SqliteConsumers(this.store.db);
       this.projector.install(options.onRebuild);
       // Read models folded under another merge policy or central origin are folded again under the current one.
+      const key = mergeKeyOf(this.merge());
       const stored = this.meta('merge_context');
-      if (stored !== null && stored !== mergeKeyOf(this.merge())) this.projector.rebuild(undefined, options.onRebuild);
-      this.setMeta('merge_context', mergeKeyOf(this.merge()));
+      if (stored !== null && stored !== key) this.rebuildForMerge(key, options.onRebuild);
+      this.setMeta('merge_context', key);
       this.projector.refresh();
       this.mergeSeen = this.meta('merge_context');
       this.store.onAppend((events, context) => {
@@ -155,10 +156,17 @@ export class SqliteBackend implements Backend {
     this.mergeCache = null;
     const key = mergeKeyOf(this.merge());
     if (this.meta('merge_context') === key) return false;
-    this.projector.rebuild();
-    this.setMeta('merge_context', key);
+    this.rebuildForMerge(key);
     this.mergeSeen = key;
     return true;
+  }
+
+  /** Folds every read model again under merge key `key`, unless another process did so first; stores the key. */
+  private rebuildForMerge(key: string, onProgress?: (name: string, done: number, total: number) => void): void {
+    this.projector.rebuild(undefined, onProgress, {
+      unless: () => this.meta('merge_context') === key,
+      inSwap: () => this.setMeta('merge_context', key),
+    });
   }
 
   async rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): Promise<number> {

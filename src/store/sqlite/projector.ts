@@ -18,6 +18,7 @@ import { sqlite } from '../sql/dialect.js';
 import { indexDdls, tableDdl, type Namer } from '../sql/ddl.js';
 import { loadRows, saveChanges, Statements } from './models.js';
 import { eventColumns, toRecordedRaw, type RawEventRow } from './rows.js';
+import { withRebuildLock } from './rebuild-lock.js';
 import type { SqliteEventStore } from './store.js';
 
 interface StateRow {
@@ -43,6 +44,22 @@ const streamPage = 1000;
 const rowsPerWrite = 1000;
 /** Tables of read models this version no longer has (finding_stats moved into the findings projection). */
 const legacyTables = ['finding_stats_lifecycles'];
+
+type RebuildProgress = (name: string, done: number, total: number) => void;
+
+export interface RebuildOptions {
+  /** Only the chosen projections whose stored version still differs (checked under the rebuild lock). */
+  readonly staleOnly?: boolean;
+  /** Skips the rebuild if this holds under the rebuild lock (another process did the same rebuild meanwhile). */
+  readonly unless?: () => boolean;
+  /** Runs in the swap's transaction. */
+  readonly inSwap?: () => void;
+}
+
+const refuseNewer = (p: Projection, row: StateRow): void => {
+  if (row.version > p.version)
+    throw new Error(`read model ${p.name} was built by a newer stance-state (version ${row.version}; this one has ${p.version})`);
+};
 
 /**
  * Keeps the projections' read models in the log's file: applies every appended event inside the append
@@ -91,8 +108,7 @@ export class SqliteProjector {
           if (!known.has(row.name)) this.db.prepare('DELETE FROM projection_state WHERE name = ?').run(row.name);
         for (const p of this.list) {
           const row = this.state.get(p.name);
-          if (row !== undefined && row.version > p.version)
-            throw new Error(`read model ${p.name} was built by a newer stance-state (version ${row.version}; this one has ${p.version})`);
+          if (row !== undefined) refuseNewer(p, row);
           if (row === undefined) {
             for (const spec of p.tables) {
               this.db.exec(`DROP TABLE IF EXISTS ${sqlite.id(spec.name)}`);
@@ -104,7 +120,7 @@ export class SqliteProjector {
         }
       })
       .immediate();
-    if (stale.length > 0) this.rebuildAll(stale, (p, done, total) => onRebuild?.(p.name, done, total));
+    if (stale.length > 0) this.rebuildLocked(stale, onRebuild, { staleOnly: true });
   }
 
   /** Events of the batch that replicated in late (sorting before events of their stream already applied). */
@@ -224,11 +240,28 @@ export class SqliteProjector {
   }
 
   /** Rebuilds one projection (or all) from the log; returns the events applied. */
-  rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void): number {
-    const chosen = name === undefined ? this.list : this.list.filter((p) => p.name === name);
-    // The shadow tables are written once, in key order mostly: a small page cache costs a rebuild little and keeps
-    // its resident memory near an ordinary process's (measured: peak 222 MB instead of 274 MB at 100,000 events).
-    return this.store.withPageCache(16, () => this.rebuildAll(chosen, (p, done, total) => onProgress?.(p.name, done, total)));
+  rebuild(name?: string, onProgress?: (name: string, done: number, total: number) => void, options: RebuildOptions = {}): number {
+    return this.rebuildLocked(name === undefined ? this.list : this.list.filter((p) => p.name === name), onProgress, options);
+  }
+
+  /** Under the rebuild lock: what `options` still asks for once another process's rebuild may have run. */
+  private rebuildLocked(requested: readonly Projection[], onProgress: RebuildProgress | undefined, options: RebuildOptions): number {
+    return withRebuildLock(this.store.path, () => {
+      if (options.unless?.() === true) return 0;
+      const chosen = options.staleOnly === true ? requested.filter((p) => this.isStale(p)) : requested;
+      // The shadow tables are written once, in key order mostly: a small page cache costs a rebuild little and keeps
+      // its resident memory near an ordinary process's (measured: peak 222 MB instead of 274 MB at 100,000 events).
+      return this.store.withPageCache(16, () =>
+        this.rebuildAll(chosen, (p, done, total) => onProgress?.(p.name, done, total), options.inSwap),
+      );
+    });
+  }
+
+  /** Whether the stored read model is of another version than `p`'s (a newer one refuses, as at install). */
+  private isStale(p: Projection): boolean {
+    const row = this.state.get(p.name);
+    if (row !== undefined) refuseNewer(p, row);
+    return row?.version !== p.version;
   }
 
   /**
@@ -238,7 +271,11 @@ export class SqliteProjector {
    * sorted keys far faster than it maintains one row by row); then under the write lock what was appended meanwhile
    * is applied and the shadows replace the live tables.
    */
-  private rebuildAll(chosen: readonly Projection[], onProgress: (p: Projection, done: number, total: number) => void): number {
+  private rebuildAll(
+    chosen: readonly Projection[],
+    onProgress: (p: Projection, done: number, total: number) => void,
+    inSwap: () => void = () => undefined,
+  ): number {
     if (chosen.length === 0) return 0;
     const shadows = chosen.map((p) => {
       const generation = (this.state.get(p.name)?.generation ?? 0) + 1;
@@ -312,6 +349,7 @@ export class SqliteProjector {
           }
           this.db.prepare('INSERT OR REPLACE INTO projection_state VALUES (?, ?, ?, ?)').run(p.name, p.version, position, generation);
         }
+        inSwap();
       })
       .immediate();
     this.statements.clear();

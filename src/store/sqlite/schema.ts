@@ -38,7 +38,7 @@ export const appendOnlyTriggers = ['events_no_update', 'events_no_delete'] as co
  * local user, and it gives the -wal and -shm files it makes later the main file's mode. An existing file keeps its
  * mode (an operator may have shared it with a group on purpose).
  */
-const createPrivately = (path: string): void => {
+export const createPrivately = (path: string): void => {
   if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
   try {
     closeSync(openSync(path, 'wx', 0o600));
