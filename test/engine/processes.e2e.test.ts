@@ -238,6 +238,32 @@ Processes('three processes opening a store an older release built at once: one r
   await engine.close();
 });
 
+Processes('a rebuild killed with kill -9 holds nothing: the next open rebuilds at once, and the read models equal a rebuild', async () => {
+  const { url } = await storeFor('killed-rebuild');
+  await writeAsOlderRelease(url, 100_000);
+  // The first opener starts rebuilding every projection at open, and is killed in the middle of it.
+  const first = runChild(url, 'k1', 'open', 0, (line) => {
+    if (line === 'rebuilding') setTimeout(() => first.child.kill('SIGKILL'), 150);
+  });
+  const killed = await first.done;
+  assert.is(killed.signal, 'SIGKILL', JSON.stringify(killed));
+  assert.not.ok(killed.lines.some((l) => l.startsWith('opened')), 'killed before its rebuild ended');
+  // Had the dead process left its lock behind, this one would wait forever: it gets two minutes.
+  const second = runChild(url, 'k2', 'open', 0);
+  const timer = setTimeout(() => second.child.kill('SIGKILL'), 120_000);
+  const opened = await second.done;
+  clearTimeout(timer);
+  assert.is(opened.code, 0, `the next open finished: ${JSON.stringify(opened)}`);
+  const names = [...projections.map((p) => p.name)].sort().join(',');
+  assert.ok(opened.lines.includes(`opened ${names}`), `it rebuilt every projection: ${JSON.stringify(opened.lines)}`);
+  const engine = await openEngine({ store: url, origin: 'central' });
+  const stats = await engine.getFindingStats();
+  assert.is(stats.total, 10_000);
+  await engine.rebuildProjections();
+  assert.equal(await engine.getFindingStats(), stats);
+  await engine.close();
+});
+
 Processes('two serve processes on one store: a write through one is read through the other with min_position', async () => {
   const { url } = await storeFor('serve');
   const [a, b] = await Promise.all([serve(url), serve(url)]);
