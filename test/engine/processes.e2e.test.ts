@@ -205,7 +205,7 @@ Processes('two processes rebuilding at once: each rebuild waits for the other, n
   const stats = await engine.getFindingStats();
   const rows = (await engine.listFindingStates({ limit: 100 })).findings;
   // On SQLite both built the same shadow tables (findings__g3), each dropping the other's: one failed on "no such
-  // table" (a stack trace from `projections rebuild`), or both filled one shadow and its counters were summed twice.
+  // table" (a stack trace from `projections rebuild`); had both filled one shadow, its counters would count twice.
   const runs = ['a', 'b'].map((label) => runChild(url, label, 'rebuilds', 3));
   const results = await Promise.all(runs.map((r) => r.done));
   assert.equal(results.map((r) => r.code), [0, 0]);
