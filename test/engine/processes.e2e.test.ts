@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { projections } from '../../projections/index.js';
+import type { StateEngine } from '../../src/engine/index.js';
 import type { RecordedEvent } from '../../src/events/index.js';
 import { openEngine } from '../../src/open.js';
 import { exited, spawnTs } from '../support/children.js';
@@ -48,6 +49,18 @@ const runChild = (url: string, label: string, mode: string, n: number, onLine: (
   });
   children.push(child);
   return { child, done: exited(child).then((exit) => ({ ...exit, lines })) };
+};
+
+/** What an `open` child prints after `opened` when it rebuilt every projection. */
+const everyProjection = projections.map((p) => p.name).sort().join(',');
+
+/** The findings' stats and first rows are what a rebuild of every projection from the log gives. */
+const assertEqualsRebuild = async (engine: StateEngine): Promise<void> => {
+  const stats = await engine.getFindingStats();
+  const rows = (await engine.listFindingStates({ limit: 100 })).findings;
+  await engine.rebuildProjections();
+  assert.equal(await engine.getFindingStats(), stats);
+  assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
 };
 
 const eventsOf = async (url: string, stream: string): Promise<RecordedEvent[]> => {
@@ -96,11 +109,7 @@ Processes('four processes tracking and deciding on the same findings lose no upd
   }
   const verify = await engine.backend.log.verify();
   assert.ok(verify.ok, JSON.stringify(verify));
-  const stats = await engine.getFindingStats();
-  const rows = (await engine.listFindingStates({ limit: 100 })).findings;
-  await engine.rebuildProjections();
-  assert.equal(await engine.getFindingStats(), stats);
-  assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
+  await assertEqualsRebuild(engine);
   await engine.close();
 });
 
@@ -189,11 +198,7 @@ Processes('projections rebuilt again and again while another process commits: ea
     await done;
   }
   // What the last rebuild swapped in, plus what the writer committed after it, equals a rebuild of the whole log.
-  const stats = await engine.getFindingStats();
-  const rows = (await engine.listFindingStates({ limit: 100 })).findings;
-  await engine.rebuildProjections();
-  assert.equal(await engine.getFindingStats(), stats);
-  assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
+  await assertEqualsRebuild(engine);
   await engine.close();
 });
 
@@ -215,8 +220,7 @@ Processes('two processes rebuilding at once: each rebuild waits for the other, n
   );
   assert.equal(await engine.getFindingStats(), stats);
   assert.equal((await engine.listFindingStates({ limit: 100 })).findings, rows);
-  await engine.rebuildProjections();
-  assert.equal(await engine.getFindingStats(), stats);
+  await assertEqualsRebuild(engine);
   await engine.close();
 });
 
@@ -227,14 +231,11 @@ Processes('three processes opening a store an older release built at once: one r
   const results = await Promise.all(runs.map((r) => r.done));
   assert.equal(results.map((r) => r.code), [0, 0, 0], JSON.stringify(results));
   const opened = results.map((r) => r.lines.find((l) => l.startsWith('opened'))?.slice('opened '.length) ?? null);
-  const names = [...projections.map((p) => p.name)].sort().join(',');
-  assert.equal(opened.filter((o) => o === names).length, 1, `one process rebuilt every projection: ${JSON.stringify(opened)}`);
+  assert.equal(opened.filter((o) => o === everyProjection).length, 1, `one process rebuilt every projection: ${JSON.stringify(opened)}`);
   assert.equal(opened.filter((o) => o === '').length, 2, `the others rebuilt nothing: ${JSON.stringify(opened)}`);
   const engine = await openEngine({ store: url, origin: 'central' });
-  const stats = await engine.getFindingStats();
-  assert.is(stats.total, 10_000);
-  await engine.rebuildProjections();
-  assert.equal(await engine.getFindingStats(), stats);
+  assert.is((await engine.getFindingStats()).total, 10_000);
+  await assertEqualsRebuild(engine);
   await engine.close();
 });
 
@@ -254,13 +255,10 @@ Processes('a rebuild killed with kill -9 holds nothing: the next open rebuilds a
   const opened = await second.done;
   clearTimeout(timer);
   assert.is(opened.code, 0, `the next open finished: ${JSON.stringify(opened)}`);
-  const names = [...projections.map((p) => p.name)].sort().join(',');
-  assert.ok(opened.lines.includes(`opened ${names}`), `it rebuilt every projection: ${JSON.stringify(opened.lines)}`);
+  assert.ok(opened.lines.includes(`opened ${everyProjection}`), `it rebuilt every projection: ${JSON.stringify(opened.lines)}`);
   const engine = await openEngine({ store: url, origin: 'central' });
-  const stats = await engine.getFindingStats();
-  assert.is(stats.total, 10_000);
-  await engine.rebuildProjections();
-  assert.equal(await engine.getFindingStats(), stats);
+  assert.is((await engine.getFindingStats()).total, 10_000);
+  await assertEqualsRebuild(engine);
   await engine.close();
 });
 

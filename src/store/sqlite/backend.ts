@@ -45,8 +45,8 @@ export class SqliteBackend implements Backend {
       // Read models folded under another merge policy or central origin are folded again under the current one.
       const key = mergeKeyOf(this.merge());
       const stored = this.meta('merge_context');
-      if (stored !== null && stored !== key) this.rebuildForMerge(key, options.onRebuild);
-      this.setMeta('merge_context', key);
+      if (stored === null) this.setMeta('merge_context', key);
+      else if (stored !== key) this.rebuildForMerge(key, options.onRebuild);
       this.projector.refresh();
       this.mergeSeen = this.meta('merge_context');
       this.store.onAppend((events, context) => {

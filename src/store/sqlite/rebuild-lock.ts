@@ -1,12 +1,8 @@
 import Database from 'better-sqlite3';
-import { createPrivately } from './schema.js';
+import { createPrivately, isPlainFile } from './schema.js';
 
 /** How long a rebuild waits for another process's rebuild of the same log: as long as that one runs. */
 const waitMs = 2 ** 31 - 1;
-
-/** The lock file beside a log file; none for a log no other process can open. */
-export const rebuildLockPath = (logPath: string): string | null =>
-  logPath === '' || logPath === ':memory:' || logPath.startsWith('file:') ? null : `${logPath}.rebuild-lock`;
 
 /**
  * One rebuild of a log's read models at a time, across processes, as the PostgreSQL backend's rebuild lock: two at
@@ -15,8 +11,9 @@ export const rebuildLockPath = (logPath: string): string | null =>
  * waits for the first to end. The OS frees a dead process's locks, so a killed rebuild never blocks the next one.
  */
 export const withRebuildLock = <T>(logPath: string, work: () => T): T => {
-  const path = rebuildLockPath(logPath);
-  if (path === null) return work();
+  // A log with no file of its own has no other process to exclude.
+  if (!isPlainFile(logPath)) return work();
+  const path = `${logPath}.rebuild-lock`;
   createPrivately(path);
   const lock = new Database(path);
   try {

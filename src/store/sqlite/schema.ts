@@ -33,13 +33,16 @@ CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 
 export const appendOnlyTriggers = ['events_no_update', 'events_no_delete'] as const;
 
+/** Whether SQLite opens `path` as a file of that name (not in memory, a temporary database or a URI). */
+export const isPlainFile = (path: string): boolean => path !== '' && path !== ':memory:' && !path.startsWith('file:');
+
 /**
  * Creates a new log file 0600 before SQLite opens it: SQLite would make it 0644 (less the umask), readable by every
  * local user, and it gives the -wal and -shm files it makes later the main file's mode. An existing file keeps its
  * mode (an operator may have shared it with a group on purpose).
  */
 export const createPrivately = (path: string): void => {
-  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  if (!isPlainFile(path)) return;
   try {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (error) {
